@@ -1,0 +1,27 @@
+# The two commands in README.md: `make run` and `make test`. Both set up
+# what they need first (scripts/setup.sh is idempotent).
+
+CARGO ?= cargo
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export BEDROCK_TRAY_PYTHON := $(CURDIR)/.venv/bin/python
+
+.PHONY: setup run test build bench fuzz clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(CARGO) build --workspace
+
+run: setup
+	$(CARGO) build -p bedrock-tray-app -p bedrock-tray
+	scripts/run-app.sh
+
+test: setup
+	scripts/test.sh
+
+bench: setup
+	scripts/bench.sh
+
+clean:
+	$(CARGO) clean

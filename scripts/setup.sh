@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything the app and its tests need on Debian 12 (run as root,
+# or with sudo available). Idempotent: each step checks first, so a second
+# run takes a second or two.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Tauri's Linux build needs (https://v2.tauri.app/start/prerequisites/#linux),
+# plus what the tests use: the real AWS CLI v2, Xvfb and WebKitWebDriver for
+# the end-to-end tests, gnome-keyring + dbus for the real Secret Service.
+APT_PACKAGES=(
+  build-essential pkg-config curl file ca-certificates
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev
+  libdbus-1-dev
+  awscli python3 python3-venv
+  xvfb xauth webkit2gtk-driver
+  gnome-keyring dbus-x11
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "apt: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null 2>&1 || { echo "setup: a Rust toolchain (cargo >= 1.85) is required: https://rustup.rs" >&2; exit 1; }
+
+# Python for the test tree: botocore/boto3 (a second, independent client of
+# every file format and fake endpoint) and moto's server (STS).
+VENV=.venv
+REQ=tests/requirements.txt
+STAMP="$VENV/.requirements.sha256"
+want=$(sha256sum "$REQ" | cut -d' ' -f1)
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
+  say "python: creating $VENV with $(tr '\n' ' ' < "$REQ" | sed 's/#[^ ]*//g')"
+  PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQ"
+  echo "$want" > "$STAMP"
+fi
+
+say "setup: ready"

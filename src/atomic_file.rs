@@ -1,0 +1,182 @@
+//! One writer for every file the app touches: a temporary file in the same
+//! folder, fsync, rename. Readers (Claude Code, AWS CLI, botocore) therefore
+//! see either the old file or the new one, never half of either.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+#[cfg(unix)]
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+/// Failure to replace a file; carries the path that was being written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+/// Follows a symlink chain to the file that really holds the data, so that a
+/// dotfile manager's link stays a link and its target is updated.
+pub fn resolve_target(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = fs::read_link(&current)?;
+                current = if link.is_absolute() {
+                    link
+                } else {
+                    current.parent().unwrap_or(Path::new(".")).join(link)
+                };
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// Replaces `path` with `contents` atomically.
+///
+/// The file keeps its permissions; a new file gets `new_mode` (e.g. 0o600 for
+/// secrets). Missing parent folders are created (0700).
+///
+/// # Errors
+/// Any I/O failure, with the path; the original file is then untouched.
+pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<(), WriteError> {
+    let err = |source| WriteError { path: path.to_path_buf(), source };
+    let target = resolve_target(path).map_err(err)?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    create_private_dir(&dir).map_err(err)?;
+
+    let mode = match fs::metadata(&target) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(err(io::Error::new(io::ErrorKind::IsADirectory, "a folder is in the way")))
+        }
+        Ok(meta) => permission_bits(&meta),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => new_mode,
+        Err(e) => return Err(err(e)),
+    };
+    // A read-only file is the user's way of saying "do not change this".
+    if mode & 0o200 == 0 && target.exists() {
+        return Err(err(io::Error::new(io::ErrorKind::PermissionDenied, "the file is read-only")));
+    }
+
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(
+            ".{}.",
+            target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+        ))
+        .suffix(".tmp")
+        .permissions(mode_permissions(mode))
+        .tempfile_in(&dir)
+        .map_err(err)?;
+    tmp.write_all(contents).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(&target).map_err(|e| err(e.error))?;
+    // The rename is durable only once the folder entry is on disk.
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Creates a folder (and parents) readable only by the user, as the AWS CLI
+/// does for `~/.aws/sso/cache`.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Opens a file for appending, creating it 0600 (logs, indexes).
+pub fn open_private_append(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options.open(path)
+}
+
+#[cfg(unix)]
+fn permission_bits(meta: &fs::Metadata) -> u32 {
+    meta.permissions().mode() & 0o7777
+}
+#[cfg(not(unix))]
+fn permission_bits(meta: &fs::Metadata) -> u32 {
+    if meta.permissions().readonly() {
+        0o400
+    } else {
+        0o600
+    }
+}
+
+#[cfg(unix)]
+fn mode_permissions(mode: u32) -> fs::Permissions {
+    fs::Permissions::from_mode(mode)
+}
+#[cfg(not(unix))]
+fn mode_permissions(mode: u32) -> fs::Permissions {
+    let mut p = tempfile::NamedTempFile::new().unwrap().as_file().metadata().unwrap().permissions();
+    p.set_readonly(mode & 0o200 == 0);
+    p
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_file_gets_requested_mode_and_existing_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/new.json");
+        write_atomic(&path, b"{}", 0o600).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&path, b"{\"a\":1}", 0o600).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640, "mode survives a rewrite");
+        assert_eq!(fs::read(&path).unwrap(), b"{\"a\":1}");
+    }
+
+    #[test]
+    fn symlink_stays_a_link_and_target_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("dotfiles/settings.json");
+        fs::create_dir_all(real.parent().unwrap()).unwrap();
+        fs::write(&real, "{}").unwrap();
+        let link = dir.path().join("settings.json");
+        std::os::unix::fs::symlink("dotfiles/settings.json", &link).unwrap();
+        write_atomic(&link, b"{\"x\":true}", 0o600).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "link must survive");
+        assert_eq!(fs::read_to_string(&real).unwrap(), "{\"x\":true}");
+    }
+
+    #[test]
+    fn read_only_file_and_folder_in_the_way_are_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ro.json");
+        fs::write(&path, "old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        assert!(write_atomic(&path, b"new", 0o600).is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
+
+        let folder = dir.path().join("folder.json");
+        fs::create_dir(&folder).unwrap();
+        let e = write_atomic(&folder, b"new", 0o600).unwrap_err();
+        assert!(e.to_string().contains("folder"), "{e}");
+        assert!(folder.is_dir());
+    }
+}

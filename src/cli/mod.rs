@@ -1,0 +1,157 @@
+//! Argument parsing and dispatch. Each command calls one core operation and
+//! prints its result; exit code 2 means the request was wrong, 1 that the
+//! environment was.
+
+mod render;
+
+use bedrock_tray::catalog::Catalog;
+use bedrock_tray::paths::Paths;
+use bedrock_tray::selection::Provider;
+use bedrock_tray::status::Status;
+use bedrock_tray::switch::{self, UseRequest};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "bedrock-tray", version, about = "Keep Claude Code on Amazon Bedrock signed in, switched and verified")]
+struct Cli {
+    /// Claude Code settings file to read and change (default: $CLAUDE_CONFIG_DIR/settings.json or ~/.claude/settings.json).
+    #[arg(long, global = true, value_name = "FILE")]
+    settings: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Switch model, geography, AWS profile, region or provider.
+    Use(UseArgs),
+    /// Show the selection and the session of the selected profile.
+    Status {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the models and geographies of the catalog.
+    Models {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List AWS profiles with region, SSO session and session state.
+    Profiles {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct UseArgs {
+    /// Model short name (opus, sonnet, haiku ...), name or inference profile ID.
+    #[arg(long)]
+    model: Option<String>,
+    /// Geography of the inference profiles: us, eu, global, apac, jp, au.
+    #[arg(long = "geo", alias = "geography")]
+    geography: Option<String>,
+    /// AWS profile from ~/.aws/config.
+    #[arg(long)]
+    profile: Option<String>,
+    /// AWS region; must be one from which the geography can be called.
+    #[arg(long)]
+    region: Option<String>,
+    /// Which API Claude Code talks to.
+    #[arg(long, value_enum)]
+    provider: Option<Provider>,
+    /// Sets CLAUDE_CODE_MAX_OUTPUT_TOKENS.
+    #[arg(long, value_name = "N")]
+    max_output_tokens: Option<u32>,
+    /// Sets MAX_THINKING_TOKENS.
+    #[arg(long, value_name = "N")]
+    max_thinking_tokens: Option<u32>,
+    /// Print the changes as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A command's failure: the message and the exit code.
+pub struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn usage(e: impl std::fmt::Display) -> Self {
+        Self { message: e.to_string(), code: 2 }
+    }
+    fn env(e: impl std::fmt::Display) -> Self {
+        Self { message: e.to_string(), code: 1 }
+    }
+}
+
+pub fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("bedrock-tray: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BEDROCK_TRAY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let paths = Paths::from_env().map_err(Failure::env)?.with_settings(cli.settings.as_deref());
+    let now = time::OffsetDateTime::now_utc();
+    match cli.command {
+        Command::Use(args) => {
+            let request = UseRequest {
+                model: args.model,
+                geography: args.geography,
+                profile: args.profile,
+                region: args.region,
+                provider: args.provider,
+                max_output_tokens: args.max_output_tokens,
+                max_thinking_tokens: args.max_thinking_tokens,
+            };
+            let changes = switch::run(&paths, &request)
+                .map_err(|e| if e.is_usage() { Failure::usage(&e) } else { Failure::env(&e) })?;
+            if args.json {
+                render::print_json(&changes);
+            } else {
+                render::changes(&paths.claude_settings, &changes);
+            }
+        }
+        Command::Status { json } => {
+            let status = Status::read(&paths, now).map_err(Failure::env)?;
+            if json {
+                render::print_json(&status);
+            } else {
+                render::status(&status);
+            }
+        }
+        Command::Models { json } => {
+            let catalog = Catalog::builtin();
+            if json {
+                render::print_json(catalog);
+            } else {
+                render::models(catalog);
+            }
+        }
+        Command::Profiles { json } => {
+            let list = bedrock_tray::profiles_view::list(&paths, now).map_err(Failure::env)?;
+            if json {
+                render::print_json(&list);
+            } else {
+                render::profiles(&list);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Human-readable output. JSON output is the serialisation of the core's
+//! values; this file only lays them out for people.
+
+use bedrock_tray::catalog::Catalog;
+use bedrock_tray::claude_settings::Change;
+use bedrock_tray::profiles_view::ProfileRow;
+use bedrock_tray::selection::Provider;
+use bedrock_tray::sso_cache::{SessionState, SessionStatus};
+use bedrock_tray::status::Status;
+use serde::Serialize;
+use std::path::Path;
+
+pub fn print_json<T: Serialize + ?Sized>(value: &T) {
+    println!("{}", serde_json::to_string_pretty(value).expect("core values serialise"));
+}
+
+pub fn changes(path: &Path, changes: &[Change]) {
+    if changes.is_empty() {
+        println!("{}: already set, nothing changed", path.display());
+        return;
+    }
+    println!("{}:", path.display());
+    let width = changes.iter().map(|c| c.key.len()).max().unwrap_or(0);
+    for c in changes {
+        let old = c.old.as_deref().unwrap_or("(unset)");
+        let new = c.new.as_deref().unwrap_or("(removed)");
+        println!("  {:width$}  {old} -> {new}", c.key);
+    }
+}
+
+/// "42 min left", "2 h 5 min left", "expired 3 min ago".
+pub fn countdown(session: &SessionStatus) -> String {
+    match (session.state, session.seconds_left) {
+        (SessionState::Expired, _) => "expired".into(),
+        (SessionState::Missing, _) => session.reason.clone().unwrap_or_else(|| "no token: log in".into()),
+        (SessionState::NotSso, _) => "not an SSO profile".into(),
+        (_, Some(s)) => {
+            let min = s / 60;
+            if min >= 60 {
+                format!("{} h {} min left", min / 60, min % 60)
+            } else if min > 0 {
+                format!("{min} min left")
+            } else {
+                format!("{s} s left")
+            }
+        }
+        (_, None) => String::new(),
+    }
+}
+
+pub fn status(s: &Status) {
+    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let provider = match s.provider {
+        Provider::Bedrock => "Amazon Bedrock",
+        Provider::Anthropic => "Anthropic API",
+    };
+    println!("Settings  {}", s.settings_path.display());
+    println!("Provider  {provider}");
+    let credentials = s.credentials.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    println!("Profile   {}{credentials}", or_none(&s.profile));
+    println!("Region    {}", or_none(&s.region));
+    let geo = s.geography.as_deref().map(|g| format!(", geography {g}")).unwrap_or_default();
+    match (&s.model_name, &s.model_id) {
+        (Some(name), Some(id)) => println!("Model     {name}  {id}{geo}"),
+        (None, Some(id)) => println!("Model     {id}{geo}"),
+        _ => println!("Model     -"),
+    }
+    println!("Small     {}", or_none(&s.small_model_id));
+    let session = &s.session;
+    let refresh = if session.refreshable { ", refreshes silently" } else { "" };
+    let label = session.state.as_str().replace('_', " ");
+    match session.expires_at {
+        Some(_) => println!("Session   {label}: {}{refresh}", countdown(session)),
+        None => println!("Session   {label}: {}", countdown(session)),
+    }
+    for p in &s.problems {
+        println!("! {p}");
+    }
+}
+
+pub fn models(catalog: &Catalog) {
+    let geos: Vec<&str> = catalog.geographies.iter().map(|g| g.key.as_str()).collect();
+    println!("{:<12} {:<20} {:>13}  {}", "NAME", "MODEL", "IN/OUT $/MTok", geos.join(" "));
+    for m in &catalog.models {
+        let marks: Vec<String> = geos
+            .iter()
+            .map(|g| format!("{:<width$}", if m.profiles.contains_key(*g) { "✓" } else { "·" }, width = g.len()))
+            .collect();
+        let price = format!("{}/{}", m.input_usd_per_mtok, m.output_usd_per_mtok);
+        println!("{:<12} {:<20} {:>13}  {}", m.key, m.name, price, marks.join(" "));
+    }
+    println!();
+    for g in &catalog.geographies {
+        let regions: Vec<&str> = g.source_regions.iter().map(|r| r.as_str()).collect();
+        println!("{:<7} {:<10} default {:<15} callable from {}", g.key, g.name, g.default_region, regions.join(", "));
+    }
+}
+
+pub fn profiles(rows: &[ProfileRow]) {
+    if rows.is_empty() {
+        println!("no AWS profiles: run `bedrock-tray onboard` or `aws configure sso`");
+        return;
+    }
+    println!("{:<24} {:<16} {:<18} {:<16} SESSION", "PROFILE", "REGION", "CREDENTIALS", "SSO-SESSION");
+    for r in rows {
+        let state = match r.session.state {
+            SessionState::NotSso => "-".to_string(),
+            s => format!("{}: {}", s.as_str(), countdown(&r.session)),
+        };
+        println!(
+            "{:<24} {:<16} {:<18} {:<16} {state}",
+            r.name,
+            r.region.as_deref().unwrap_or("-"),
+            r.credentials,
+            r.sso_session.as_deref().unwrap_or("-")
+        );
+    }
+}

@@ -1,0 +1,94 @@
+//! `bedrock-tray status`: the selection and the session of the selected
+//! profile, as one serialisable value.
+
+use crate::aws_profiles::AwsProfiles;
+use crate::catalog::Catalog;
+use crate::claude_settings::SettingsDoc;
+use crate::selection::{Provider, Selection};
+use crate::sso_cache::SessionStatus;
+use crate::paths::Paths;
+use serde::Serialize;
+use std::path::PathBuf;
+use time::OffsetDateTime;
+
+/// Everything `status` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub settings_path: PathBuf,
+    pub provider: Provider,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub geography: Option<String>,
+    /// Catalog short name, or `None` for a model the catalog does not know.
+    pub model: Option<String>,
+    pub model_name: Option<String>,
+    pub model_id: Option<String>,
+    pub small_model_id: Option<String>,
+    pub auth_refresh: Option<String>,
+    pub credentials: Option<String>,
+    pub session: SessionStatus,
+    /// Things that are wrong with the selection, each with its fix.
+    pub problems: Vec<String>,
+}
+
+impl Status {
+    /// Computes the status from the files under `paths` at `now`.
+    ///
+    /// # Errors
+    /// The settings file cannot be read or parsed. A broken AWS config is
+    /// reported in `problems` instead, so status still shows the rest.
+    pub fn read(paths: &Paths, now: OffsetDateTime) -> Result<Self, crate::claude_settings::SettingsError> {
+        let doc = SettingsDoc::read(&paths.claude_settings)?;
+        let catalog = Catalog::builtin();
+        let sel = Selection::read(&doc, catalog);
+        let mut problems = Vec::new();
+        let profiles = match AwsProfiles::load(&paths.aws_config, &paths.aws_credentials) {
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(e.to_string());
+                AwsProfiles::default()
+            }
+        };
+        let profile = sel.profile.as_deref().and_then(|p| profiles.get(p));
+        let session = match profile {
+            Some(p) => SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now),
+            None => SessionStatus::not_sso(),
+        };
+        if sel.provider == Provider::Bedrock {
+            match (&sel.profile, profile) {
+                (None, _) => problems.push("no AWS profile selected: run `bedrock-tray use --profile NAME`".into()),
+                (Some(name), None) if !profiles.all().is_empty() || profiles.problems.is_empty() => problems.push(format!(
+                    "AWS profile {name:?} is not in {}: choose another with `bedrock-tray use --profile NAME`",
+                    paths.aws_config.display()
+                )),
+                _ => {}
+            }
+            if let (Some(geo), Some(region)) = (sel.geography, sel.region.as_deref()) {
+                if !geo.serves(region) {
+                    problems.push(format!(
+                        "{} profiles cannot be called from {region}: run `bedrock-tray use --geo {}` to pick a {} region",
+                        geo.key, geo.key, geo.name
+                    ));
+                }
+            }
+            if sel.model_id.is_none() {
+                problems.push("no model selected: run `bedrock-tray use --model sonnet`".into());
+            }
+        }
+        Ok(Status {
+            settings_path: paths.claude_settings.clone(),
+            provider: sel.provider,
+            geography: sel.geography.map(|g| g.key.clone()),
+            model: sel.model.map(|m| m.key.clone()),
+            model_name: sel.model.map(|m| m.name.clone()),
+            credentials: profile.map(|p| p.credentials.label().to_string()),
+            profile: sel.profile,
+            region: sel.region,
+            model_id: sel.model_id,
+            small_model_id: sel.small_model_id,
+            auth_refresh: sel.auth_refresh,
+            session,
+            problems,
+        })
+    }
+}

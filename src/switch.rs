@@ -1,0 +1,375 @@
+//! The switch operation behind `bedrock-tray use` and the tray's menu:
+//! choose provider, model, geography, profile and region, and rewrite only
+//! the owned keys of `settings.json`.
+//!
+//! Data residency is whole: the main model, the three `ANTHROPIC_DEFAULT_*`
+//! slots and the small/fast model all move to the chosen geography, and
+//! `AWS_REGION` stays a region from which that geography can be called.
+
+use crate::app_state::{AppState, AppStateError, LoginMethod, RememberedBedrock};
+use crate::aws_profiles::{AwsProfile, AwsProfiles, ProfilesError, UnknownProfile};
+use crate::catalog::{Catalog, CatalogError, Family, Geography, Model};
+use crate::claude_settings::{self, Change, OwnedKey, Patch, SettingsDoc, SettingsError};
+use crate::names::{InvalidName, ProfileName, Region};
+use crate::paths::Paths;
+use crate::selection::{Provider, Selection};
+
+/// What the user asked to change; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct UseRequest {
+    pub model: Option<String>,
+    pub geography: Option<String>,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub provider: Option<Provider>,
+    pub max_output_tokens: Option<u32>,
+    pub max_thinking_tokens: Option<u32>,
+}
+
+/// Why a switch was refused. Nothing is written in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum UseError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Name(#[from] InvalidName),
+    #[error(transparent)]
+    UnknownProfile(#[from] UnknownProfile),
+    #[error("{region} cannot call {} inference profiles; choose one of: {}", geography, valid.join(", "))]
+    RegionOutsideGeography { region: String, geography: String, valid: Vec<String> },
+    #[error("{what} must be a positive number")]
+    NotPositive { what: &'static str },
+    #[error(transparent)]
+    Profiles(#[from] ProfilesError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    State(#[from] AppStateError),
+}
+
+impl UseError {
+    /// Whether the request itself was wrong (exit code 2) rather than the
+    /// environment (exit code 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            UseError::Catalog(_)
+                | UseError::Name(_)
+                | UseError::UnknownProfile(_)
+                | UseError::RegionOutsideGeography { .. }
+                | UseError::NotPositive { .. }
+        )
+    }
+}
+
+/// A computed switch: the patch and what to remember in the app state.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub patch: Patch,
+    /// `Some(None)` clears the memory; `Some(Some(_))` stores it.
+    pub remember: Option<Option<RememberedBedrock>>,
+}
+
+/// Computes the patch for `request` against the current settings.
+///
+/// # Errors
+/// [`UseError`] for unknown or inconsistent choices.
+pub fn plan(
+    doc: &SettingsDoc,
+    request: &UseRequest,
+    catalog: &Catalog,
+    profiles: &AwsProfiles,
+    state: &AppState,
+) -> Result<Plan, UseError> {
+    let mut plan = plan_unordered(doc, request, catalog, profiles, state)?;
+    // New keys land in a fixed, readable order (stable: repeats keep theirs).
+    plan.patch.sort_by_key(|(key, _)| *key);
+    Ok(plan)
+}
+
+fn plan_unordered(
+    doc: &SettingsDoc,
+    request: &UseRequest,
+    catalog: &Catalog,
+    profiles: &AwsProfiles,
+    state: &AppState,
+) -> Result<Plan, UseError> {
+    let current = Selection::read(doc, catalog);
+    let mut plan = Plan::default();
+    let touches_model = request.model.is_some() || request.geography.is_some() || request.region.is_some();
+    let provider = request
+        .provider
+        .unwrap_or(if touches_model { Provider::Bedrock } else { current.provider });
+
+    for (key, value, what) in [
+        (OwnedKey::MaxOutputTokens, request.max_output_tokens, "--max-output-tokens"),
+        (OwnedKey::MaxThinkingTokens, request.max_thinking_tokens, "--max-thinking-tokens"),
+    ] {
+        if let Some(n) = value {
+            if n == 0 {
+                return Err(UseError::NotPositive { what });
+            }
+            plan.patch.push((key, Some(n.to_string())));
+        }
+    }
+
+    // Profile first: its region can decide the geography's region.
+    let profile = match &request.profile {
+        Some(name) => {
+            let name = ProfileName::new(name.trim())?;
+            Some(profiles.require(&name)?.clone())
+        }
+        None => current.profile.as_deref().and_then(|p| profiles.get(p)).cloned(),
+    };
+    if let Some(p) = &request.profile {
+        plan.patch.push((OwnedKey::AwsProfile, Some(p.trim().to_string())));
+    }
+    if let Some(p) = &profile {
+        let method = state.login_method;
+        plan.patch.push((OwnedKey::AuthRefresh, auth_refresh_for(p, current.auth_refresh.as_deref(), method)));
+    }
+
+    if provider == Provider::Anthropic {
+        if current.provider == Provider::Bedrock || current.model_id.is_some() {
+            plan.remember = Some(Some(RememberedBedrock {
+                model_id: current.model_id.clone(),
+                small_model_id: current.small_model_id.clone(),
+            }));
+        }
+        plan.patch.push((OwnedKey::UseBedrock, None));
+        for key in MODEL_KEYS {
+            plan.patch.push((key, None));
+        }
+        return Ok(plan);
+    }
+
+    plan.patch.push((OwnedKey::UseBedrock, Some("1".into())));
+    if current.provider == Provider::Anthropic && state.remembered_bedrock.is_some() {
+        plan.remember = Some(None);
+    }
+    // The model in force: asked for, in the settings, or remembered from
+    // before a switch to the Anthropic API.
+    let remembered_id = state.remembered_bedrock.as_ref().and_then(|r| r.model_id.clone());
+    let current_id = current.model_id.clone().or(remembered_id);
+    let (current_model, current_geo) = match current_id.as_deref().and_then(|id| catalog.locate(id)) {
+        Some((m, g)) => (Some(m), Some(g)),
+        None => (None, current_id.as_deref().and_then(|id| catalog.geography_of_id(id))),
+    };
+
+    let (asked_model, asked_model_geo) = match &request.model {
+        Some(name) => {
+            let (m, g) = catalog.model(name)?;
+            (Some(m), g)
+        }
+        None => (None, None),
+    };
+    let asked_geo = request.geography.as_deref().map(|g| catalog.geography(g)).transpose()?;
+    let asked_region = request.region.as_deref().map(|r| Region::new(r.trim())).transpose()?;
+
+    // A model the catalog does not know (a newer one the user typed by
+    // hand) is left alone unless the user asks for a model or geography.
+    if asked_model.is_none() && asked_geo.is_none() && current_model.is_none() && current_id.is_some() {
+        if let Some(region) = asked_region {
+            plan.patch.push((OwnedKey::AwsRegion, Some(region.to_string())));
+        }
+        return Ok(plan);
+    }
+
+    let region_hint = asked_region
+        .as_ref()
+        .map(Region::as_str)
+        .or(current.region.as_deref())
+        .or(profile.as_ref().and_then(|p| p.region.as_deref()));
+    let geography = asked_geo
+        .or(asked_model_geo)
+        .or(current_geo)
+        .or_else(|| region_hint.and_then(|r| catalog.geography_for_region(r)))
+        .map_or_else(|| catalog.geography("us"), Ok)?;
+    let model = match asked_model.or(current_model) {
+        Some(m) => m,
+        None => catalog.model("sonnet")?.0,
+    };
+    let model_id = catalog.profile_id(model, geography)?;
+    let region = choose_region(asked_region, &current, profile.as_ref(), geography)?;
+
+    plan.patch.push((OwnedKey::AwsRegion, Some(region.to_string())));
+    plan.patch.push((OwnedKey::Model, Some(model_id.to_string())));
+    let small = small_model(catalog, geography).unwrap_or(model);
+    let small_id = small.profile_id(&geography.key).unwrap_or(model_id);
+    for family in Family::ALL {
+        let slot = if model.family == family {
+            model_id
+        } else {
+            match catalog.family_default(family, geography) {
+                Some(m) => m.profile_id(&geography.key).unwrap_or(model_id),
+                // No model of this family here: never let Claude Code fall
+                // back to its own default, which may be another geography.
+                None if family == Family::Haiku => small_id,
+                None => model_id,
+            }
+        };
+        plan.patch.push((family_key(family), Some(slot.to_string())));
+    }
+    plan.patch.push((OwnedKey::SmallFastModel, Some(small_id.to_string())));
+    Ok(plan)
+}
+
+const MODEL_KEYS: [OwnedKey; 5] = [
+    OwnedKey::Model,
+    OwnedKey::DefaultOpus,
+    OwnedKey::DefaultSonnet,
+    OwnedKey::DefaultHaiku,
+    OwnedKey::SmallFastModel,
+];
+
+fn family_key(family: Family) -> OwnedKey {
+    match family {
+        Family::Opus => OwnedKey::DefaultOpus,
+        Family::Sonnet => OwnedKey::DefaultSonnet,
+        Family::Haiku => OwnedKey::DefaultHaiku,
+    }
+}
+
+/// The background model: the geography's Haiku, else its cheapest model.
+fn small_model<'c>(catalog: &'c Catalog, geography: &Geography) -> Option<&'c Model> {
+    catalog.family_default(Family::Haiku, geography).or_else(|| {
+        catalog
+            .models
+            .iter()
+            .filter(|m| m.profiles.contains_key(&geography.key))
+            .min_by(|a, b| a.input_usd_per_mtok.total_cmp(&b.input_usd_per_mtok))
+    })
+}
+
+/// Keeps the user's region when the geography can be called from it, else
+/// the geography's default. An explicit `--region` must qualify.
+fn choose_region(
+    asked: Option<Region>,
+    current: &Selection,
+    profile: Option<&AwsProfile>,
+    geography: &Geography,
+) -> Result<Region, UseError> {
+    if let Some(region) = asked {
+        if geography.serves(region.as_str()) {
+            return Ok(region);
+        }
+        return Err(UseError::RegionOutsideGeography {
+            region: region.to_string(),
+            geography: geography.key.clone(),
+            valid: geography.source_regions.iter().map(ToString::to_string).collect(),
+        });
+    }
+    let candidates = [current.region.as_deref(), profile.and_then(|p| p.region.as_deref())];
+    Ok(candidates
+        .into_iter()
+        .flatten()
+        .find(|r| geography.serves(r))
+        .and_then(|r| Region::new(r).ok())
+        .unwrap_or_else(|| geography.default_region.clone()))
+}
+
+/// The `awsAuthRefresh` command for a profile.
+///
+/// A login command (ours or `aws sso login`) follows the new profile, and
+/// goes when the profile cannot log in (static keys). A chosen login method
+/// decides which of the two it is; with none chosen the user's own stays.
+/// A custom command follows the profile if it names one, else stays.
+pub fn auth_refresh_for(profile: &AwsProfile, current: Option<&str>, method: Option<LoginMethod>) -> Option<String> {
+    let current = current.filter(|c| !c.trim().is_empty());
+    let is_login = current.is_none_or(|c| c.starts_with("aws sso login") || c.starts_with("bedrock-tray login"));
+    if !is_login {
+        return current.map(|c| replace_profile_argument(c, &profile.name));
+    }
+    if !profile.credentials.is_sso() {
+        return None;
+    }
+    Some(match (method, current) {
+        (Some(LoginMethod::Native), _) => format!("bedrock-tray login --profile {}", profile.name),
+        (Some(LoginMethod::Command), _) | (None, None) => format!("aws sso login --profile {}", profile.name),
+        (None, Some(c)) => replace_profile_argument(c, &profile.name),
+    })
+}
+
+/// Rewrites `--profile X` / `--profile=X` in a command to name `profile`.
+fn replace_profile_argument(command: &str, profile: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut replace_next = false;
+    for word in command.split(' ') {
+        if replace_next && !word.is_empty() {
+            out.push(profile.to_string());
+            replace_next = false;
+        } else if word == "--profile" {
+            out.push(word.to_string());
+            replace_next = true;
+        } else if word.starts_with("--profile=") {
+            out.push(format!("--profile={profile}"));
+        } else {
+            out.push(word.to_string());
+        }
+    }
+    out.join(" ")
+}
+
+/// Runs a switch against the files under `paths`: the core operation shared
+/// by the CLI and the tray.
+///
+/// # Errors
+/// [`UseError`]; the files are unchanged on error.
+pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError> {
+    let catalog = Catalog::builtin();
+    let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
+    let state_path = paths.app_state();
+    let mut state = AppState::load(&state_path)?;
+    let mut remember = None;
+    let changes = claude_settings::update(&paths.claude_settings, |doc| {
+        let p = plan(doc, request, catalog, &profiles, &state)?;
+        remember = p.remember.clone();
+        Ok::<_, UseError>(p.patch)
+    })?;
+    if let Some(r) = remember {
+        state.remembered_bedrock = r;
+        state.save(&state_path)?;
+    }
+    Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws_profiles::CredentialSource;
+
+    fn sso(name: &str) -> AwsProfile {
+        AwsProfile {
+            name: name.into(),
+            region: Some("eu-west-1".into()),
+            credentials: CredentialSource::Sso {
+                sso_session: "corp".into(),
+                start_url: "https://x".into(),
+                sso_region: "eu-west-1".into(),
+                account_id: None,
+                role_name: None,
+            },
+        }
+    }
+
+    #[test]
+    fn refresh_command_follows_the_profile() {
+        let p = sso("new");
+        assert_eq!(
+            auth_refresh_for(&p, Some("aws sso login --profile old"), None).as_deref(),
+            Some("aws sso login --profile new")
+        );
+        assert_eq!(
+            auth_refresh_for(&p, Some("aws sso login --profile old"), Some(LoginMethod::Native)).as_deref(),
+            Some("bedrock-tray login --profile new")
+        );
+        assert_eq!(
+            auth_refresh_for(&p, Some("my-login.sh --profile=old --quiet"), Some(LoginMethod::Native)).as_deref(),
+            Some("my-login.sh --profile=new --quiet")
+        );
+        assert_eq!(auth_refresh_for(&p, Some("custom-refresh"), Some(LoginMethod::Native)).as_deref(), Some("custom-refresh"));
+        assert_eq!(auth_refresh_for(&p, None, None).as_deref(), Some("aws sso login --profile new"));
+        let keys = AwsProfile { credentials: CredentialSource::StaticKeys, ..sso("keys") };
+        assert_eq!(auth_refresh_for(&keys, Some("aws sso login --profile old"), None), None);
+    }
+}

@@ -1,0 +1,196 @@
+//! `bedrock-tray use`: switching rewrites only the owned keys, keeps data
+//! residency whole, and refuses bad input without touching the file.
+
+use crate::util::*;
+use serde_json::Value;
+
+fn foreign_view(v: &Value) -> Value {
+    // Everything the app does not own, in order.
+    let owned_env = [
+        "CLAUDE_CODE_USE_BEDROCK", "AWS_PROFILE", "AWS_REGION", "ANTHROPIC_MODEL",
+        "ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+        "ANTHROPIC_SMALL_FAST_MODEL", "CLAUDE_CODE_MAX_OUTPUT_TOKENS", "MAX_THINKING_TOKENS",
+    ];
+    let mut v = v.clone();
+    let root = v.as_object_mut().unwrap();
+    root.shift_remove("awsAuthRefresh");
+    root.shift_remove("awsCredentialExport");
+    if let Some(env) = root.get_mut("env").and_then(Value::as_object_mut) {
+        for k in owned_env {
+            env.shift_remove(k);
+        }
+    }
+    v
+}
+
+#[test]
+fn use_eu_opus_changes_only_owned_keys() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.write_settings(FOREIGN_SETTINGS);
+    let before: Value = serde_json::from_str(FOREIGN_SETTINGS).unwrap();
+
+    let out = home.cli_ok(&["use", "--geo", "eu", "--model", "opus", "--profile", "dev"]);
+    assert!(out.contains("env.ANTHROPIC_MODEL") && out.contains("eu.anthropic.claude-opus-4-6-v1"), "prints what changed: {out}");
+
+    let after = home.settings_json();
+    assert_eq!(foreign_view(&before), foreign_view(&after), "foreign keys keep value and order");
+    let text = home.read_settings();
+    let keys: Vec<&str> = after.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(&keys[..9], &["$schema", "permissions", "env", "hooks", "statusLine", "includeCoAuthoredBy", "cleanupPeriodDays", "model", "nothing"], "top-level order kept");
+    assert!(text.ends_with("}\n") && text.contains("\n  \"permissions\": {\n    \"allow\""), "2-space indent and trailing newline:\n{text}");
+
+    let env = &after["env"];
+    assert_eq!(env["CLAUDE_CODE_USE_BEDROCK"], "1");
+    assert_eq!(env["AWS_PROFILE"], "dev");
+    assert_eq!(env["AWS_REGION"], "eu-central-1", "us-east-1 cannot call eu. profiles; dev's own region can");
+    assert_eq!(env["ANTHROPIC_MODEL"], "eu.anthropic.claude-opus-4-6-v1");
+    assert_eq!(env["ANTHROPIC_DEFAULT_OPUS_MODEL"], "eu.anthropic.claude-opus-4-6-v1");
+    assert_eq!(env["ANTHROPIC_DEFAULT_SONNET_MODEL"], "eu.anthropic.claude-sonnet-4-6");
+    assert_eq!(env["ANTHROPIC_DEFAULT_HAIKU_MODEL"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert_eq!(env["ANTHROPIC_SMALL_FAST_MODEL"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "background model stays in the EU too");
+    assert_eq!(env["DISABLE_TELEMETRY"], 1, "a number stays a number");
+    assert!(after["awsAuthRefresh"].as_str().unwrap().ends_with("--profile dev"));
+
+    let status: Value = serde_json::from_str(&home.cli_ok(&["status", "--json"])).unwrap();
+    assert_eq!(status["geography"], "eu");
+    assert_eq!(status["model"], "opus");
+    assert_eq!(status["model_id"], "eu.anthropic.claude-opus-4-6-v1");
+    assert_eq!(status["small_model_id"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert_eq!(status["profile"], "dev");
+    assert_eq!(status["region"], "eu-central-1");
+    assert_eq!(status["provider"], "bedrock");
+}
+
+#[test]
+fn geography_switch_moves_every_model_and_the_region() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet", "--region", "eu-west-1"]);
+    assert_eq!(home.settings_json()["env"]["AWS_REGION"], "eu-west-1", "an explicit EU region is kept");
+
+    home.cli_ok(&["use", "--geo", "us"]);
+    let env = home.settings_json()["env"].clone();
+    for key in ["ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL", "ANTHROPIC_SMALL_FAST_MODEL"] {
+        assert!(env[key].as_str().unwrap().starts_with("us."), "{key} moved to us: {env}");
+    }
+    assert_eq!(env["ANTHROPIC_MODEL"], "us.anthropic.claude-sonnet-4-6", "the model stays Sonnet");
+    let region = env["AWS_REGION"].as_str().unwrap();
+    assert!(region.starts_with("us-"), "eu-west-1 cannot call us. profiles, so the region moved: {region}");
+}
+
+#[test]
+fn unknown_choices_exit_2_list_valid_ones_and_write_nothing() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.write_settings(FOREIGN_SETTINGS);
+    for (args, expect) in [
+        (&["use", "--model", "gpt-5"][..], "opus, sonnet, haiku"),
+        (&["use", "--geo", "mars"][..], "us, eu, global"),
+        (&["use", "--profile", "nope"][..], "dev, keys, legacy, prod"),
+        (&["use", "--geo", "eu", "--region", "us-east-1"][..], "eu-central-1"),
+        (&["use", "--region", "not a region"][..], "region code"),
+        (&["use", "--profile", "$(touch pwned)"][..], "only letters"),
+    ] {
+        let out = home.cli(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(stderr(&out).contains(expect), "{args:?} lists the valid choices: {}", stderr(&out));
+        assert_eq!(home.read_settings(), FOREIGN_SETTINGS, "{args:?} wrote nothing");
+    }
+    assert!(!home.path().join("pwned").exists());
+}
+
+#[test]
+fn malformed_settings_are_never_written() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let broken = "{\n  \"env\": {\n    \"AWS_REGION\": \"eu-west-1\"\n  \n  \"hooks\": {}\n}\n";
+    home.write_settings(broken);
+    let out = home.cli(&["use", "--model", "opus"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("settings.json") && err.contains("line 5") && err.contains("column"), "names file, line, column: {err}");
+    assert_eq!(home.read_settings(), broken, "nothing written");
+
+    home.write_settings("{\"env\": \"CLAUDE_CODE_USE_BEDROCK=1\"}");
+    let out = home.cli(&["use", "--model", "opus"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("\"env\""), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_settings_file_and_folder_are_created_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let custom = home.path().join("elsewhere/deep/settings.json");
+    home.cli_ok(&["use", "--settings", custom.to_str().unwrap(), "--model", "haiku", "--geo", "global"]);
+    let mode = std::fs::metadata(&custom).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let v: Value = serde_json::from_slice(&std::fs::read(&custom).unwrap()).unwrap();
+    assert_eq!(v["env"]["ANTHROPIC_MODEL"], "global.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert!(!home.settings().exists(), "--settings leaves the default file alone");
+}
+
+#[test]
+fn profile_change_moves_auth_refresh_along() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.write_settings(r#"{"awsAuthRefresh": "aws sso login --profile dev", "env": {"AWS_PROFILE": "dev"}}"#);
+    home.cli_ok(&["use", "--profile", "prod"]);
+    let v = home.settings_json();
+    assert_eq!(v["awsAuthRefresh"], "aws sso login --profile prod", "a refresh command naming the old profile is a bug");
+    assert_eq!(v["env"]["AWS_PROFILE"], "prod");
+
+    home.cli_ok(&["use", "--profile", "keys"]);
+    assert!(home.settings_json().get("awsAuthRefresh").is_none(), "static keys cannot log in: the SSO refresh goes");
+}
+
+#[test]
+fn provider_round_trip_restores_the_bedrock_choice() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.write_settings(FOREIGN_SETTINGS);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "opus"]);
+    home.cli_ok(&["use", "--provider", "anthropic"]);
+    let v = home.settings_json();
+    assert!(v["env"].get("CLAUDE_CODE_USE_BEDROCK").is_none());
+    assert!(v["env"].get("ANTHROPIC_MODEL").is_none(), "a Bedrock model ID would break the Anthropic API");
+    assert_eq!(v["permissions"]["deny"][0], "Read(./.env)");
+    let status: Value = serde_json::from_str(&home.cli_ok(&["status", "--json"])).unwrap();
+    assert_eq!(status["provider"], "anthropic");
+
+    home.cli_ok(&["use", "--provider", "bedrock"]);
+    let env = home.settings_json()["env"].clone();
+    assert_eq!(env["CLAUDE_CODE_USE_BEDROCK"], "1");
+    assert_eq!(env["ANTHROPIC_MODEL"], "eu.anthropic.claude-opus-4-6-v1", "the EU Opus choice came back");
+    assert_eq!(env["ANTHROPIC_SMALL_FAST_MODEL"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0");
+}
+
+#[test]
+fn token_presets_and_idempotence() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.cli_ok(&["use", "--profile", "dev", "--model", "sonnet", "--max-output-tokens", "16384", "--max-thinking-tokens", "10000"]);
+    let env = home.settings_json()["env"].clone();
+    assert_eq!((env["CLAUDE_CODE_MAX_OUTPUT_TOKENS"].as_str(), env["MAX_THINKING_TOKENS"].as_str()), (Some("16384"), Some("10000")));
+    let before = home.read_settings();
+    let out = home.cli_ok(&["use", "--profile", "dev", "--model", "sonnet"]);
+    assert!(out.contains("nothing changed"), "{out}");
+    assert_eq!(home.read_settings(), before);
+    assert_eq!(home.cli(&["use", "--max-output-tokens", "0"]).status.code(), Some(2));
+}
+
+#[test]
+fn symlinked_settings_stay_a_link() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let real = home.path().join("dotfiles/claude-settings.json");
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    std::fs::write(&real, FOREIGN_SETTINGS).unwrap();
+    std::os::unix::fs::symlink(&real, home.settings()).unwrap();
+    home.cli_ok(&["use", "--model", "haiku"]);
+    assert!(std::fs::symlink_metadata(home.settings()).unwrap().file_type().is_symlink());
+    let v: Value = serde_json::from_slice(&std::fs::read(&real).unwrap()).unwrap();
+    assert_eq!(v["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-haiku-4-5-20251001-v1:0");
+}

@@ -1,0 +1,8 @@
+//! Integration tests: one binary (linking the AWS SDKs once costs minutes
+//! on two cores), a module per feature, shared helpers in `util`.
+
+mod util;
+
+mod compat_aws_clients;
+mod settings_cli;
+mod status_cli;

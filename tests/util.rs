@@ -1,0 +1,216 @@
+//! Shared test helpers: a temporary HOME with the env vars that point every
+//! tool at it, and runners for our CLI, the real AWS CLI and botocore.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A throw-away home folder. Every command run through it sees only this
+/// HOME, its own `CLAUDE_CONFIG_DIR` and `AWS_CONFIG_FILE`, and no AWS
+/// credentials from the environment of the test runner.
+pub struct TestHome {
+    pub dir: tempfile::TempDir,
+}
+
+/// Environment variables a test run must never inherit.
+const SCRUBBED: &[&str] = &[
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL", "AWS_DATA_PATH", "CLAUDE_CONFIG_DIR", "XDG_CONFIG_HOME", "BEDROCK_TRAY_CONFIG_DIR",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE",
+];
+
+impl TestHome {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new().prefix("bt-home-").tempdir().expect("temp home");
+        std::fs::create_dir_all(dir.path().join(".claude")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+        Self { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn settings(&self) -> PathBuf {
+        self.path().join(".claude/settings.json")
+    }
+    pub fn aws_config(&self) -> PathBuf {
+        self.path().join(".aws/config")
+    }
+    pub fn sso_cache(&self) -> PathBuf {
+        self.path().join(".aws/sso/cache")
+    }
+
+    pub fn write_settings(&self, text: &str) {
+        std::fs::write(self.settings(), text).unwrap();
+    }
+    pub fn read_settings(&self) -> String {
+        std::fs::read_to_string(self.settings()).unwrap()
+    }
+    pub fn settings_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.read_settings()).expect("settings.json parses")
+    }
+    pub fn write_aws_config(&self, text: &str) {
+        std::fs::write(self.aws_config(), text).unwrap();
+    }
+
+    /// Applies the isolation to any command.
+    pub fn isolate(&self, cmd: &mut Command) {
+        for k in SCRUBBED {
+            cmd.env_remove(k);
+        }
+        cmd.env("HOME", self.path())
+            .env("CLAUDE_CONFIG_DIR", self.path().join(".claude"))
+            .env("AWS_CONFIG_FILE", self.aws_config())
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials"))
+            .env("BEDROCK_TRAY_CONFIG_DIR", self.path().join(".config/bedrock-tray"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_COLOR", "1");
+    }
+
+    /// Our CLI, isolated.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+        cmd.args(args);
+        self.isolate(&mut cmd);
+        cmd.output().expect("run bedrock-tray")
+    }
+
+    /// Our CLI; panics with its output unless it succeeded.
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(out.status.success(), "bedrock-tray {args:?} failed: {}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// The Debian package's AWS CLI v2, isolated.
+    pub fn aws(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(aws_cli());
+        cmd.args(args);
+        self.isolate(&mut cmd);
+        cmd.output().expect("run /usr/bin/aws")
+    }
+
+    /// A Python snippet run with the test venv's botocore, isolated.
+    pub fn python(&self, code: &str) -> Output {
+        let mut cmd = Command::new(python());
+        cmd.arg("-c").arg(code);
+        self.isolate(&mut cmd);
+        cmd.output().expect("run python")
+    }
+}
+
+/// stdout and stderr together, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The real AWS CLI v2 from Debian's `awscli` package (not a pyenv shim).
+pub fn aws_cli() -> PathBuf {
+    let p = PathBuf::from("/usr/bin/aws");
+    assert!(p.exists(), "/usr/bin/aws missing: run scripts/setup.sh (Debian package awscli)");
+    p
+}
+
+/// The test venv's Python, with botocore, boto3 and moto.
+pub fn python() -> PathBuf {
+    let p = std::env::var_os("BEDROCK_TRAY_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    assert!(p.exists(), "{} missing: run scripts/setup.sh", p.display());
+    p
+}
+
+/// An `[sso-session]` profile `dev` in account 111122223333.
+pub const SSO_CONFIG: &str = "\
+# team config, keep this comment
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+sso_registration_scopes = sso:account:access
+
+[profile dev]
+sso_session = corp
+sso_account_id = 111122223333
+sso_role_name = Developer
+region = eu-central-1
+
+[profile prod]
+sso_session = corp
+sso_account_id = 444455556666
+sso_role_name = Developer
+region = us-east-1
+
+[profile legacy]
+sso_start_url = https://legacy.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 111122223333
+sso_role_name = ReadOnly
+
+[profile keys]
+aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+";
+
+/// A settings file full of keys the app does not own.
+pub const FOREIGN_SETTINGS: &str = r#"{
+  "$schema": "https://json.schemastore.org/claude-code-settings.json",
+  "permissions": {
+    "allow": ["Bash(npm run lint)", "Read(~/.zshrc)"],
+    "deny": ["Read(./.env)"]
+  },
+  "env": {
+    "FOO_TOKEN_LIMIT": "3",
+    "AWS_REGION": "us-east-1",
+    "ANTHROPIC_MODEL": "us.anthropic.claude-sonnet-4-6",
+    "DISABLE_TELEMETRY": 1
+  },
+  "hooks": {
+    "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "echo hi"}]}]
+  },
+  "statusLine": {"type": "command", "command": "~/.claude/statusline.sh", "padding": 0},
+  "includeCoAuthoredBy": false,
+  "cleanupPeriodDays": 30.5,
+  "model": "opus",
+  "nothing": null
+}
+"#;
+
+/// Writes a token cache file the way the AWS CLI does.
+pub fn write_token(home: &TestHome, cache_key: &str, expires_at: &str, refresh: bool) -> PathBuf {
+    use sha1::Digest;
+    let name = format!("{:x}.json", sha1::Sha1::digest(cache_key.as_bytes()));
+    let dir = home.sso_cache();
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut v = serde_json::json!({
+        "startUrl": "https://corp.awsapps.com/start",
+        "region": "eu-west-1",
+        "accessToken": "test-access-token-not-secret",
+        "expiresAt": expires_at,
+    });
+    if refresh {
+        v["clientId"] = "test-client".into();
+        v["clientSecret"] = "test-client-secret".into();
+        v["registrationExpiresAt"] = "2099-01-01T00:00:00Z".into();
+        v["refreshToken"] = "test-refresh-token".into();
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+    path
+}
+
+/// An RFC 3339 time `secs` from now, in the CLI's format.
+pub fn in_seconds(secs: i64) -> String {
+    let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
+    bedrock_tray::sso_cache::format_cli_timestamp(t)
+}
