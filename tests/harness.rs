@@ -1,0 +1,139 @@
+//! Local stand-ins for AWS, started by the tests: moto's server (STS) and
+//! our fake of the services moto lacks (SSO portal, SSO-OIDC, Bedrock
+//! control plane and runtime, in tests/fake_aws/server.py). Commands reach
+//! them through the standard `AWS_ENDPOINT_URL_<SERVICE>` variables.
+
+#![allow(dead_code)]
+
+use crate::util::python;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+fn tests_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
+}
+
+fn wait_for_port(file: &Path, child: &mut Child, what: &str) -> u16 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(file) {
+            if let Ok(port) = text.trim().parse() {
+                return port;
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited early with {status}");
+        }
+        assert!(Instant::now() < deadline, "{what} did not start within 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One moto server for the whole test binary (it takes a second or two to
+/// import). It exits when this process does: it serves until its stdin,
+/// held here, closes.
+pub struct Moto {
+    pub url: String,
+    _stdin: Mutex<ChildStdin>,
+}
+
+pub fn moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let port_file = dir.path().join("port");
+        let mut child = Command::new(python())
+            .arg(tests_dir().join("moto_server.py"))
+            .arg(&port_file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto");
+        let port = wait_for_port(&port_file, &mut child, "moto server");
+        let stdin = child.stdin.take().unwrap();
+        Moto { url: format!("http://127.0.0.1:{port}"), _stdin: Mutex::new(stdin) }
+    })
+}
+
+/// The fake SSO / SSO-OIDC / Bedrock endpoint; one per test, so switches
+/// set by one test cannot leak into another. Killed on drop.
+pub struct FakeAws {
+    pub url: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl FakeAws {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port_file = dir.path().join("port");
+        let mut child = Command::new(python())
+            .arg(tests_dir().join("fake_aws/server.py"))
+            .args(["--port", "0", "--port-file"])
+            .arg(&port_file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start fake AWS");
+        let port = wait_for_port(&port_file, &mut child, "fake AWS server");
+        Self { url: format!("http://127.0.0.1:{port}"), child, _dir: dir }
+    }
+
+    /// POSTs to the fake's admin API (`/_fake/...`) and returns the JSON answer.
+    pub fn admin(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        http_json("POST", &format!("{}/_fake/{path}", self.url), Some(&body))
+    }
+
+    pub fn config(&self, switches: serde_json::Value) -> serde_json::Value {
+        self.admin("config", switches)
+    }
+
+    pub fn state(&self) -> serde_json::Value {
+        http_json("GET", &format!("{}/_fake/state", self.url), None)
+    }
+
+    /// Points a command at the fake (and at moto for STS).
+    pub fn apply(&self, cmd: &mut Command) {
+        for service in ["SSO", "SSO_OIDC", "BEDROCK", "BEDROCK_RUNTIME"] {
+            cmd.env(format!("AWS_ENDPOINT_URL_{service}"), &self.url);
+        }
+        cmd.env("AWS_ENDPOINT_URL_STS", &moto().url);
+    }
+}
+
+impl Drop for FakeAws {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 JSON client over std's TcpStream (enough for the
+/// admin API on loopback; keeps the test tree free of an HTTP crate).
+pub fn http_json(method: &str, url: &str, body: Option<&serde_json::Value>) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = std::net::TcpStream::connect(host).expect("connect to fake");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+        payload.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    assert!(head.starts_with("HTTP/1.1 2") || head.starts_with("HTTP/1.0 2"), "{method} {url}: {head}");
+    if body.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{url}: {e}: {body}"))
+    }
+}
