@@ -14,6 +14,7 @@ pub mod paths;
 pub mod profiles_view;
 pub mod secret;
 pub mod selection;
+pub mod snapshot;
 pub mod sso_cache;
 pub mod status;
 pub mod switch;

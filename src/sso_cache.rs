@@ -172,6 +172,11 @@ pub struct SessionStatus {
     pub reason: Option<String>,
 }
 
+/// Serialises a time as RFC 3339 (for `#[serde(serialize_with)]`).
+pub fn ser_time<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_rfc3339(*t))
+}
+
 fn ser_opt_time<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => s.serialize_str(&format_rfc3339(*t)),

@@ -1,0 +1,35 @@
+//! One immutable picture of everything the views show. The tray menu, the
+//! dashboard and `status` are projections of it; a file change produces a
+//! new one (see the watcher), never an in-place update.
+
+use crate::paths::Paths;
+use crate::profiles_view::{self, ProfileRow};
+use crate::status::Status;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// What the files say at one moment. Never an error: a broken file is
+/// reported in `errors`, so the views can still show the rest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    #[serde(serialize_with = "crate::sso_cache::ser_time")]
+    pub taken_at: OffsetDateTime,
+    /// `None` when `settings.json` cannot be read (see `errors`).
+    pub status: Option<Status>,
+    pub profiles: Vec<ProfileRow>,
+    /// Files that could not be read, each with its fix.
+    pub errors: Vec<String>,
+}
+
+impl Snapshot {
+    /// Reads every file under `paths` as of `now`.
+    pub fn read(paths: &Paths, now: OffsetDateTime) -> Self {
+        let mut errors = Vec::new();
+        let status = Status::read(paths, now).map_err(|e| errors.push(e.to_string())).ok();
+        let profiles = profiles_view::list(paths, now).unwrap_or_else(|e| {
+            errors.push(e.to_string());
+            Vec::new()
+        });
+        Self { taken_at: now, status, profiles, errors }
+    }
+}
