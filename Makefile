@@ -5,7 +5,7 @@ CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 export BEDROCK_TRAY_PYTHON := $(CURDIR)/.venv/bin/python
 
-.PHONY: setup run test build bench fuzz clean
+.PHONY: setup run test build bench fuzz clean stress
 
 setup:
 	@scripts/setup.sh
@@ -25,3 +25,7 @@ bench: setup
 
 clean:
 	$(CARGO) clean
+
+# The full crash-safety run (CI runs a reduced one inside `make test`).
+stress: setup
+	BEDROCK_TRAY_STRESS_ITERATIONS=5000 cargo test -p bedrock-tray --test tests crash_safety -- --nocapture

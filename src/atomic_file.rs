@@ -48,44 +48,123 @@ pub fn resolve_target(path: &Path) -> io::Result<PathBuf> {
 /// # Errors
 /// Any I/O failure, with the path; the original file is then untouched.
 pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<(), WriteError> {
-    let err = |source| WriteError { path: path.to_path_buf(), source };
-    let target = resolve_target(path).map_err(err)?;
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    create_private_dir(&dir).map_err(err)?;
+    PreparedWrite::new(path, contents, new_mode)?.commit()
+}
 
-    let mode = match fs::metadata(&target) {
-        Ok(meta) if meta.is_dir() => {
-            return Err(err(io::Error::new(io::ErrorKind::IsADirectory, "a folder is in the way")))
+/// A replacement written and synced beside its target, not yet renamed
+/// over it. Lets a caller check, at the last moment, that the target did
+/// not change since it was read. Dropping it removes the temporary file.
+pub struct PreparedWrite {
+    path: PathBuf,
+    target: PathBuf,
+    dir: PathBuf,
+    tmp: tempfile::NamedTempFile,
+}
+
+impl PreparedWrite {
+    /// Writes `contents` to a temporary file in the target's folder and
+    /// syncs it.
+    ///
+    /// # Errors
+    /// Any I/O failure, with the path; nothing is changed.
+    pub fn new(path: &Path, contents: &[u8], new_mode: u32) -> Result<Self, WriteError> {
+        let err = |source| WriteError { path: path.to_path_buf(), source };
+        let target = resolve_target(path).map_err(err)?;
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        create_private_dir(&dir).map_err(err)?;
+
+        let mode = match fs::metadata(&target) {
+            Ok(meta) if meta.is_dir() => {
+                return Err(err(io::Error::new(io::ErrorKind::IsADirectory, "a folder is in the way")))
+            }
+            Ok(meta) => permission_bits(&meta),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => new_mode,
+            Err(e) => return Err(err(e)),
+        };
+        // A read-only file is the user's way of saying "do not change this"
+        // (root could write it anyway).
+        if mode & 0o200 == 0 && target.exists() {
+            return Err(err(io::Error::new(io::ErrorKind::PermissionDenied, "the file is read-only")));
         }
-        Ok(meta) => permission_bits(&meta),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => new_mode,
-        Err(e) => return Err(err(e)),
-    };
-    // A read-only file is the user's way of saying "do not change this".
-    if mode & 0o200 == 0 && target.exists() {
-        return Err(err(io::Error::new(io::ErrorKind::PermissionDenied, "the file is read-only")));
+
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(
+                ".{}.",
+                target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+            ))
+            .suffix(".tmp")
+            .permissions(mode_permissions(mode))
+            .tempfile_in(&dir)
+            .map_err(err)?;
+        tmp.write_all(contents).map_err(err)?;
+        tmp.as_file().sync_all().map_err(err)?;
+        Ok(Self { path: path.to_path_buf(), target, dir, tmp })
     }
 
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(
-            ".{}.",
-            target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
-        ))
-        .suffix(".tmp")
-        .permissions(mode_permissions(mode))
-        .tempfile_in(&dir)
-        .map_err(err)?;
-    tmp.write_all(contents).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(&target).map_err(|e| err(e.error))?;
-    // The rename is durable only once the folder entry is on disk.
-    if let Ok(d) = File::open(&dir) {
-        let _ = d.sync_all();
+    /// Renames the temporary file over the target.
+    ///
+    /// # Errors
+    /// The rename failed; the original file is untouched.
+    pub fn commit(self) -> Result<(), WriteError> {
+        let Self { path, target, dir, tmp } = self;
+        tmp.persist(&target).map_err(|e| WriteError { path, source: e.error })?;
+        // The rename is durable only once the folder entry is on disk.
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Swaps the new file in, and keeps it only if the file it displaced is
+    /// the one `expected` describes. Otherwise (someone wrote the target
+    /// since the caller read it) it swaps straight back, so their version
+    /// is visible again within microseconds, and returns their contents to
+    /// merge. Uses Linux's `renameat2(RENAME_EXCHANGE)`; where that is
+    /// unavailable, or the target does not exist yet, it just renames.
+    ///
+    /// # Errors
+    /// The swap or rename failed; the original file is untouched.
+    pub fn exchange_if(self, expected: Option<&[u8]>) -> Result<Exchange, WriteError> {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{renameat_with, RenameFlags, CWD};
+            if self.target.exists() {
+                let swap = || renameat_with(CWD, self.tmp.path(), CWD, &self.target, RenameFlags::EXCHANGE);
+                match swap() {
+                    Ok(()) => {
+                        let displaced = fs::read(self.tmp.path());
+                        if displaced.as_deref().ok() == expected {
+                            // Dropping `tmp` removes the displaced file.
+                            if let Ok(d) = File::open(&self.dir) {
+                                let _ = d.sync_all();
+                            }
+                            return Ok(Exchange::Replaced);
+                        }
+                        swap().map_err(|e| WriteError { path: self.path.clone(), source: e.into() })?;
+                        let displaced = displaced.map_err(|source| WriteError { path: self.path.clone(), source })?;
+                        return Ok(Exchange::Changed(displaced));
+                    }
+                    // Filesystems without RENAME_EXCHANGE: plain rename.
+                    Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {}
+                    Err(e) => return Err(WriteError { path: self.path, source: e.into() }),
+                }
+            }
+        }
+        let _ = expected;
+        self.commit().map(|()| Exchange::Replaced)
+    }
+}
+
+/// The outcome of [`PreparedWrite::exchange_if`].
+#[derive(Debug)]
+pub enum Exchange {
+    /// The new file is in place.
+    Replaced,
+    /// The target had changed; it was left as it was, with these contents.
+    Changed(Vec<u8>),
 }
 
 /// Creates a folder (and parents) readable only by the user, as the AWS CLI

@@ -6,7 +6,7 @@
 //! there now, and only replaces the file if nobody changed it meanwhile
 //! (else it starts over). Keys we do not own keep their value and order.
 
-use crate::atomic_file::{write_atomic, WriteError};
+use crate::atomic_file::{Exchange, PreparedWrite, WriteError};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io;
@@ -254,31 +254,42 @@ pub fn render(root: &Map<String, Value>) -> Vec<u8> {
 }
 
 /// Reads the file, computes a patch from what is there now, applies it and
-/// writes the result atomically. If the file changes between our read and
-/// our rename, starts over, so a concurrent writer's change is merged, not
-/// lost. Nothing is written when the patch changes nothing.
+/// writes the result atomically, so a concurrent writer's change (Claude
+/// Code's `/model`) is merged, not lost: the new file is swapped in only if
+/// the one it displaces is the one we read; if someone wrote in between,
+/// their version stays and we patch it instead.
+///
+/// Nothing is written when the patch changes nothing.
 ///
 /// # Errors
 /// [`SettingsError`] from reading or writing, or the error `plan` returns;
-/// in every case the file on disk is unchanged.
+/// in every case the file on disk holds either its old contents or a
+/// complete new version.
 pub fn update<E: From<SettingsError>>(
     path: &Path,
     mut plan: impl FnMut(&SettingsDoc) -> Result<Patch, E>,
 ) -> Result<Vec<Change>, E> {
+    let mut doc = SettingsDoc::read(path)?;
     for _ in 0..20 {
-        let mut doc = SettingsDoc::read(path)?;
-        let patch = plan(&doc)?;
-        let changes = apply(&mut doc.root, &patch);
-        if changes.is_empty() && doc.original.is_some() {
+        let mut next = doc.clone();
+        let patch = plan(&next)?;
+        let changes = apply(&mut next.root, &patch);
+        if changes.is_empty() && next.original.is_some() {
             return Ok(changes);
         }
-        let bytes = render(&doc.root);
-        // Optimistic concurrency: only replace what we read.
+        let prepared = PreparedWrite::new(path, &render(&next.root), 0o600).map_err(SettingsError::from)?;
+        // Cheap early check after the slow part (fsync).
         if read_bytes(path)? != doc.original {
+            doc = SettingsDoc::read(path)?;
             continue;
         }
-        write_atomic(path, &bytes, 0o600).map_err(SettingsError::from)?;
-        return Ok(changes);
+        match prepared.exchange_if(doc.original.as_deref()).map_err(SettingsError::from)? {
+            Exchange::Replaced => return Ok(changes),
+            Exchange::Changed(theirs) => {
+                let root = parse(path, &theirs)?;
+                doc = SettingsDoc { path: path.to_path_buf(), root, original: Some(theirs) };
+            }
+        }
     }
     Err(SettingsError::Contended { path: path.to_path_buf() }.into())
 }

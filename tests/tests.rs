@@ -5,5 +5,6 @@ mod harness;
 mod util;
 
 mod compat_aws_clients;
+mod crash_safety;
 mod settings_cli;
 mod status_cli;
