@@ -4,6 +4,7 @@ use crate::aws_profiles::{AwsProfiles, ProfilesError};
 use crate::paths::Paths;
 use crate::sso_cache::SessionStatus;
 use serde::Serialize;
+use std::collections::HashMap;
 use time::OffsetDateTime;
 
 /// One row of the profile list.
@@ -23,9 +24,16 @@ pub struct ProfileRow {
 /// # Errors
 /// [`ProfilesError`] when the config exists but cannot be read or parsed.
 pub fn list(paths: &Paths, now: OffsetDateTime) -> Result<Vec<ProfileRow>, ProfilesError> {
-    use crate::aws_profiles::CredentialSource as C;
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
-    Ok(profiles
+    Ok(rows(paths, &profiles, now))
+}
+
+/// The rows for profiles already loaded. Profiles sharing an sso-session
+/// share one token file, which is read once.
+pub fn rows(paths: &Paths, profiles: &AwsProfiles, now: OffsetDateTime) -> Vec<ProfileRow> {
+    use crate::aws_profiles::CredentialSource as C;
+    let mut sessions: HashMap<Option<String>, SessionStatus> = HashMap::new();
+    profiles
         .all()
         .iter()
         .map(|p| {
@@ -43,8 +51,11 @@ pub fn list(paths: &Paths, now: OffsetDateTime) -> Result<Vec<ProfileRow>, Profi
                 sso_session,
                 account_id,
                 role_name,
-                session: SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now),
+                session: sessions
+                    .entry(p.credentials.sso_cache_key().map(str::to_string))
+                    .or_insert_with(|| SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now))
+                    .clone(),
             }
         })
-        .collect())
+        .collect()
 }

@@ -2,6 +2,7 @@
 //! dashboard and `status` are projections of it; a file change produces a
 //! new one (see the watcher), never an in-place update.
 
+use crate::aws_profiles::AwsProfiles;
 use crate::paths::Paths;
 use crate::profiles_view::{self, ProfileRow};
 use crate::status::Status;
@@ -25,11 +26,17 @@ impl Snapshot {
     /// Reads every file under `paths` as of `now`.
     pub fn read(paths: &Paths, now: OffsetDateTime) -> Self {
         let mut errors = Vec::new();
-        let status = Status::read(paths, now).map_err(|e| errors.push(e.to_string())).ok();
-        let profiles = profiles_view::list(paths, now).unwrap_or_else(|e| {
-            errors.push(e.to_string());
-            Vec::new()
-        });
+        let loaded = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
+        let status = Status::from_profiles(paths, loaded.as_ref().map_err(ToString::to_string), now)
+            .map_err(|e| errors.push(e.to_string()))
+            .ok();
+        let profiles = match &loaded {
+            Ok(p) => profiles_view::rows(paths, p, now),
+            Err(e) => {
+                errors.push(e.to_string());
+                Vec::new()
+            }
+        };
         Self { taken_at: now, status, profiles, errors }
     }
 }

@@ -38,17 +38,29 @@ impl Status {
     /// The settings file cannot be read or parsed. A broken AWS config is
     /// reported in `problems` instead, so status still shows the rest.
     pub fn read(paths: &Paths, now: OffsetDateTime) -> Result<Self, crate::claude_settings::SettingsError> {
+        let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
+        Self::from_profiles(paths, profiles.as_ref().map_err(ToString::to_string), now)
+    }
+
+    /// Like [`Status::read`], with the AWS profiles already loaded (or the
+    /// reason they could not be).
+    ///
+    /// # Errors
+    /// The settings file cannot be read or parsed.
+    pub fn from_profiles(
+        paths: &Paths,
+        profiles: Result<&AwsProfiles, String>,
+        now: OffsetDateTime,
+    ) -> Result<Self, crate::claude_settings::SettingsError> {
         let doc = SettingsDoc::read(&paths.claude_settings)?;
         let catalog = Catalog::builtin();
         let sel = Selection::read(&doc, catalog);
         let mut problems = Vec::new();
-        let profiles = match AwsProfiles::load(&paths.aws_config, &paths.aws_credentials) {
-            Ok(p) => p,
-            Err(e) => {
-                problems.push(e.to_string());
-                AwsProfiles::default()
-            }
-        };
+        let empty = AwsProfiles::default();
+        let profiles = profiles.unwrap_or_else(|e| {
+            problems.push(e);
+            &empty
+        });
         let profile = sel.profile.as_deref().and_then(|p| profiles.get(p));
         let session = match profile {
             Some(p) => SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now),

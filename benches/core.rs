@@ -1,0 +1,79 @@
+//! In-process benchmarks of the hot paths: a settings switch (patch +
+//! atomic write), reading a large `~/.aws/config`, and a whole snapshot of
+//! 2,000 profiles with their token files. `make bench` runs them.
+
+use bedrock_tray::aws_profiles::AwsProfiles;
+use bedrock_tray::claude_settings::{self, OwnedKey, SettingsError};
+use bedrock_tray::paths::Paths;
+use bedrock_tray::snapshot::Snapshot;
+use bedrock_tray::sso_cache::token_file_name;
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::ffi::OsString;
+use std::fmt::Write;
+use std::hint::black_box;
+
+const PROFILES: usize = 2_000;
+
+/// A config with `n` SSO profiles over 20 sso-sessions, comments included.
+fn big_config(n: usize) -> String {
+    let mut s = String::from("# generated for the benchmark\n");
+    for i in 0..20 {
+        let _ = write!(s, "[sso-session s{i}]\nsso_start_url = https://d-{i:04}.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n");
+    }
+    for i in 0..n {
+        let _ = write!(s, "# account {i}\n[profile p{i}]\nsso_session = s{}\nsso_account_id = {:012}\nsso_role_name = Developer\nregion = eu-central-1\n\n", i % 20, 100_000_000_000u64 + i as u64);
+    }
+    s
+}
+
+fn home_with_profiles(n: usize) -> (tempfile::TempDir, Paths) {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_path_buf();
+    std::fs::create_dir_all(home.join(".aws/sso/cache")).unwrap();
+    std::fs::write(home.join(".aws/config"), big_config(n)).unwrap();
+    for i in 0..20 {
+        let token = format!("{{\"startUrl\":\"https://d-{i:04}.awsapps.com/start\",\"region\":\"eu-west-1\",\"accessToken\":\"x\",\"expiresAt\":\"2099-01-01T00:00:00Z\",\"refreshToken\":\"r\",\"clientId\":\"c\",\"clientSecret\":\"s\",\"registrationExpiresAt\":\"2099-01-01T00:00:00Z\"}}");
+        std::fs::write(home.join(".aws/sso/cache").join(token_file_name(&format!("s{i}"))), token).unwrap();
+    }
+    std::fs::create_dir_all(home.join(".claude")).unwrap();
+    std::fs::write(
+        home.join(".claude/settings.json"),
+        "{\"permissions\":{\"allow\":[\"Bash(ls)\"]},\"env\":{\"CLAUDE_CODE_USE_BEDROCK\":\"1\",\"AWS_PROFILE\":\"p7\",\"AWS_REGION\":\"eu-central-1\",\"ANTHROPIC_MODEL\":\"eu.anthropic.claude-sonnet-4-6\"}}",
+    )
+    .unwrap();
+    let paths = Paths::from_lookup(|k| (k == "HOME").then(|| OsString::from(&home))).unwrap();
+    (dir, paths)
+}
+
+fn settings_switch(c: &mut Criterion) {
+    let (_dir, paths) = home_with_profiles(10);
+    let mut flip = false;
+    c.bench_function("settings: patch + atomic write", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let model = if flip { "eu.anthropic.claude-opus-4-6-v1" } else { "eu.anthropic.claude-sonnet-4-6" };
+            claude_settings::update::<SettingsError>(&paths.claude_settings, |_| {
+                Ok(vec![(OwnedKey::Model, Some(model.to_string()))])
+            })
+            .unwrap()
+        })
+    });
+}
+
+fn config_parse(c: &mut Criterion) {
+    let (_dir, paths) = home_with_profiles(PROFILES);
+    c.bench_function("aws config: parse 2,000 profiles", |b| {
+        b.iter(|| black_box(AwsProfiles::load(&paths.aws_config, &paths.aws_credentials).unwrap().all().len()))
+    });
+}
+
+fn snapshot(c: &mut Criterion) {
+    let (_dir, paths) = home_with_profiles(PROFILES);
+    let now = time::OffsetDateTime::now_utc();
+    c.bench_function("snapshot: 2,000 profiles + token files", |b| {
+        b.iter(|| black_box(Snapshot::read(&paths, now).profiles.len()))
+    });
+}
+
+criterion_group!(benches, settings_switch, config_parse, snapshot);
+criterion_main!(benches);
