@@ -245,7 +245,13 @@ fn parse_sections(files: &EnvConfigFiles) -> Result<EnvConfigSections, String> {
             message = inner.to_string();
             source = inner.source();
         }
-        message.replace("error parsing <source> ", "").replace("error parsing ", "")
+        // "error parsing  on line 4:\n  Profile definition must end with ']'"
+        // (the in-memory source has no path) -> "line 4: Profile ...".
+        let message = message.replace(":\n", ": ");
+        match message.find("on line ") {
+            Some(i) => message[i + 3..].split_whitespace().collect::<Vec<_>>().join(" "),
+            None => message,
+        }
     })
 }
 

@@ -6,5 +6,6 @@ mod util;
 
 mod compat_aws_clients;
 mod crash_safety;
+mod hostile_input;
 mod settings_cli;
 mod status_cli;
