@@ -23,6 +23,10 @@ test: setup
 bench: setup
 	scripts/bench.sh
 
+# Long fuzzing run of every target (the test command runs 10 s of each).
+fuzz: setup
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} scripts/fuzz.sh
+
 clean:
 	$(CARGO) clean
 

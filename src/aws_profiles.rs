@@ -102,12 +102,26 @@ impl AwsProfiles {
     pub fn load(config: &Path, credentials: &Path) -> Result<Self, ProfilesError> {
         let config_text = read_optional(config)?;
         let credentials_text = read_optional(credentials)?;
+        Self::parse(config_text.as_deref(), credentials_text.as_deref(), config, credentials)
+    }
+
+    /// Parses config and credentials contents (`None`: the file is absent);
+    /// the paths are only named in errors.
+    ///
+    /// # Errors
+    /// [`ProfilesError::Parse`] naming the file and line.
+    pub fn parse(
+        config_text: Option<&str>,
+        credentials_text: Option<&str>,
+        config: &Path,
+        credentials: &Path,
+    ) -> Result<Self, ProfilesError> {
         let mut files = EnvConfigFiles::builder();
-        if let Some(text) = &config_text {
-            files = files.with_contents(EnvConfigFileKind::Config, text.clone());
+        if let Some(text) = config_text {
+            files = files.with_contents(EnvConfigFileKind::Config, text);
         }
-        if let Some(text) = &credentials_text {
-            files = files.with_contents(EnvConfigFileKind::Credentials, text.clone());
+        if let Some(text) = credentials_text {
+            files = files.with_contents(EnvConfigFileKind::Credentials, text);
         }
         if config_text.is_none() && credentials_text.is_none() {
             return Ok(Self { config_path: config.to_path_buf(), ..Self::default() });

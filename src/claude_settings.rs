@@ -327,6 +327,17 @@ mod tests {
     }
 
     #[test]
+    fn foreign_numbers_survive_a_rewrite_exactly() {
+        // Found by fuzzing: without correctly rounded float parsing a
+        // user's -9.7777777777777777770 came back as -9.77777777777778.
+        let text = r#"{"a": -9.7777777777777777770, "b": 1e308, "c": 0.1, "d": 18446744073709551615, "e": -0.0}"#;
+        let root: Map<String, Value> = serde_json::from_str(text).unwrap();
+        let again: Map<String, Value> = serde_json::from_slice(&render(&root)).unwrap();
+        assert_eq!(root, again);
+        assert_eq!(again["a"].as_f64(), Some(-9.777777777777779));
+    }
+
+    #[test]
     fn no_op_patch_reports_nothing() {
         let mut root = obj(json!({"env": {"AWS_REGION": "eu-west-1"}}));
         assert!(apply(&mut root, &vec![(OwnedKey::AwsRegion, Some("eu-west-1".into())), (OwnedKey::Model, None)]).is_empty());

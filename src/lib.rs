@@ -9,6 +9,8 @@ pub mod atomic_file;
 pub mod aws_profiles;
 pub mod catalog;
 pub mod claude_settings;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod names;
 pub mod paths;
 pub mod profiles_view;

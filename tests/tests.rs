@@ -6,6 +6,7 @@ mod util;
 
 mod compat_aws_clients;
 mod crash_safety;
+mod fuzz_corpus;
 mod hostile_input;
 mod settings_cli;
 mod status_cli;

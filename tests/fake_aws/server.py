@@ -1,0 +1,708 @@
+"""A fake of the AWS services moto does not serve, for bedrock-tray's tests.
+
+One HTTP server on 127.0.0.1 speaks the real restJson1 wire protocol of four
+services, told apart by path:
+
+  SSO-OIDC        POST /client/register, /device_authorization, /token
+  SSO portal      GET /federation/credentials, /assignment/accounts,
+                  /assignment/roles; POST /logout
+  Bedrock         GET /inference-profiles
+  Bedrock runtime POST /model/{modelId}/converse
+
+Point the SDKs at it with AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO,
+AWS_ENDPOINT_URL_BEDROCK and AWS_ENDPOINT_URL_BEDROCK_RUNTIME, all set to
+http://127.0.0.1:PORT. Signatures are not checked; the Bedrock region is read
+from the SigV4 credential scope of the Authorization header
+(Credential=AKID/20260101/eu-central-1/bedrock/aws4_request), else
+default_region.
+
+Usage:
+  python3 server.py --port 0 --port-file PATH [--verbose] [--exit-on-stdin-eof]
+With --port 0 a free port is chosen; its number is written to PATH (atomically)
+once the socket listens. --verbose logs one line per request to stderr (never
+tokens or secrets). --exit-on-stdin-eof stops the server when stdin closes.
+
+Errors look like AWS's: status code, an `x-amzn-errortype: Code:<url>`
+header (SDKs take the code from it and cut at ':'), and the body
+{"error": "snake_code", "error_description": msg} for SSO-OIDC, or
+{"message": msg} for the other services. No body carries the code.
+
+Admin API (JSON) under /_fake/:
+  GET  /_fake/state    devices (userCode, status, polls), token counters,
+                       requests {"svc:Op": count}, log [{op, status, region?,
+                       model?}] (last 500), never any token or secret.
+  GET  /_fake/config   the effective switches.
+  POST /_fake/config   merges an object of switches, answers the result.
+                       Unknown names are refused (400). A null value resets
+                       a switch to its default; in the dict-valued switches
+                       (roles, inference_profiles, converse_errors, delay,
+                       fail) the keys are merged, a null value removes a key.
+  POST /_fake/approve  {"user_code": "ABCD-EFGH"} or {} for all pending ones.
+  POST /_fake/deny     same; CreateToken then answers AccessDeniedException.
+  POST /_fake/revoke_refresh_tokens   every refresh token becomes invalid.
+  POST /_fake/expire_access_tokens    every access token expires (SSO: 401).
+  POST /_fake/reset    forget all state and switches.
+  GET  /_fake/device?user_code=X      approves X, as a user would in the
+                       browser (the default verificationUriComplete).
+
+Switches (defaults in DEFAULT_CONFIG below):
+  auto_approve (false), auto_approve_after_polls (0): approve device codes by
+    themselves, after that many pending answers.
+  interval (1), device_expires_in (600), verification_uri (null = this
+    server's /_fake/device).
+  slow_down (false): SlowDownException when CreateToken is polled sooner than
+    `interval` seconds after the previous poll of that device code.
+  token_expires_in (28800), issue_id_token (false), rotate_refresh_tokens
+    (true), refresh_token_invalid (false: when true every refresh grant gets
+    InvalidGrantException), client_secret_expires_in (90 days).
+  accounts [{accountId, accountName, emailAddress}], roles {accountId:
+    [roleName]}, sso_page_size (100), role_credentials_expires_in (3600).
+  default_region ("us-east-1"), inference_profiles {region: [profile]} where a
+    profile is a profile id string or a full InferenceProfileSummary object;
+    regions not listed get the generated defaults (see default_profiles).
+    profiles_page_size (2).
+  converse_check_model (true): Converse accepts only the region's inference
+    profile ids/ARNs; a bare foundation model id it knows gets the on-demand
+    ValidationException, anything else "The provided model identifier is
+    invalid.". converse_errors {modelId: code or preset}: that model always
+    fails. converse_text: the reply text.
+  delay {"svc:Op" | "svc:*" | "*": seconds}: wait before answering.
+  fail {"svc:Op" | "svc:*" | "*": {"code": C, "count": N, "message": M,
+    "status": S}} (or just "C"): the next N requests (default 1, -1 = all)
+    get error C. C is an AWS error code (AuthorizationPendingException,
+    TooManyRequestsException, InternalServerException, ...) or a preset:
+    access_denied, model_access_not_enabled, use_case_form, invalid_model,
+    on_demand_not_supported, throttling, unavailable, internal.
+  svc is one of sso-oidc, sso, bedrock, bedrock-runtime; Op the AWS operation
+  name (CreateToken, GetRoleCredentials, ListInferenceProfiles, Converse...).
+"""
+import argparse
+import base64
+import copy
+import json
+import os
+import re
+import secrets
+import string
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+CLAUDE_MODELS = {
+    "anthropic.claude-opus-4-6-v1": "Claude Opus 4.6",
+    "anthropic.claude-sonnet-4-6": "Claude Sonnet 4.6",
+    "anthropic.claude-haiku-4-5-20251001-v1:0": "Claude Haiku 4.5",
+}
+OTHER_MODEL = ("amazon.nova-lite-v1:0", "Nova Lite")
+AREAS = {  # profile prefix -> (name, regions routed to)
+    "us": ("US", ["us-east-1", "us-east-2", "us-west-2"]),
+    "eu": ("EU", ["eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1"]),
+    "apac": ("APAC", ["ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "ap-south-1"]),
+    "global": ("Global", ["us-east-1", "eu-west-1", "ap-northeast-1"]),
+}
+PROFILE_ACCOUNT = "123456789012"
+PROFILE_TIME = "2025-10-01T00:00:00Z"
+
+DEFAULT_CONFIG = {
+    "auto_approve": False,
+    "auto_approve_after_polls": 0,
+    "interval": 1,
+    "device_expires_in": 600,
+    "verification_uri": None,
+    "slow_down": False,
+    "token_expires_in": 28800,
+    "issue_id_token": False,
+    "rotate_refresh_tokens": True,
+    "refresh_token_invalid": False,
+    "client_secret_expires_in": 90 * 24 * 3600,
+    "accounts": [
+        {"accountId": "111111111111", "accountName": "dev", "emailAddress": "dev@example.com"},
+        {"accountId": "222222222222", "accountName": "prod", "emailAddress": "prod@example.com"},
+        {"accountId": "333333333333", "accountName": "sandbox", "emailAddress": "sandbox@example.com"},
+    ],
+    "roles": {
+        "111111111111": ["AdministratorAccess", "BedrockUser", "ReadOnlyAccess"],
+        "222222222222": ["BedrockUser", "ReadOnlyAccess"],
+        "333333333333": ["AdministratorAccess"],
+    },
+    "sso_page_size": 100,
+    "role_credentials_expires_in": 3600,
+    "default_region": "us-east-1",
+    "inference_profiles": {},
+    "profiles_page_size": 2,
+    "converse_check_model": True,
+    "converse_errors": {},
+    "converse_text": "Hello from the fake Bedrock.",
+    "delay": {},
+    "fail": {},
+}
+DICT_SWITCHES = {k for k, v in DEFAULT_CONFIG.items() if isinstance(v, dict)}
+
+STATUS = {
+    "AccessDeniedException": 403, "AuthorizationPendingException": 400, "ExpiredTokenException": 400,
+    "ForbiddenException": 403, "InternalServerException": 500, "InvalidClientException": 401,
+    "InvalidGrantException": 400, "InvalidRequestException": 400, "InvalidScopeException": 400,
+    "ModelErrorException": 424, "ModelNotReadyException": 429, "ModelTimeoutException": 408,
+    "ResourceNotFoundException": 404, "ServiceQuotaExceededException": 400,
+    "ServiceUnavailableException": 503, "SlowDownException": 400, "ThrottlingException": 429,
+    "TooManyRequestsException": 429, "UnauthorizedClientException": 400,
+    "UnauthorizedException": 401, "UnsupportedGrantTypeException": 400, "ValidationException": 400,
+}
+OIDC_STATUS = {"AccessDeniedException": 400}  # every OIDC error but two is a 400
+PRESETS = {  # name -> (code, message); messages as AWS words them
+    "access_denied": ("AccessDeniedException", "You don't have access to the model with the specified model ID."),
+    "model_access_not_enabled": (
+        "AccessDeniedException",
+        "Model access is denied due to IAM user or service role is not authorized to perform the required "
+        "AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable "
+        "access to this model. Refer to the Amazon Bedrock documentation for further details. Your AWS "
+        "Marketplace subscription for this model cannot be completed at this time. If you recently fixed "
+        "this issue, try again after 15 minutes."),
+    "use_case_form": (
+        "ResourceNotFoundException",
+        "Model use case details have not been submitted for this account. Fill out the Anthropic use case "
+        "details form before using the model. If you have already filled out the form, try again in 15 minutes."),
+    "invalid_model": ("ValidationException", "The provided model identifier is invalid."),
+    "on_demand_not_supported": (
+        "ValidationException",
+        "Invocation of model ID {model} with on-demand throughput isn\u2019t supported. Retry your request "
+        "with the ID or ARN of an inference profile that contains this model."),
+    "throttling": ("ThrottlingException", "Too many requests, please wait before trying again."),
+    "unavailable": ("ServiceUnavailableException", "Bedrock is unable to process your request."),
+    "internal": ("InternalServerException", "An internal server error occurred. Retry your request."),
+}
+MESSAGES = {
+    "AuthorizationPendingException": "Authorization is still pending",
+    "SlowDownException": "Client is polling too fast",
+    "ExpiredTokenException": "Device code has expired",
+    "AccessDeniedException": "Access denied",
+    "InvalidGrantException": "Invalid grant provided",
+    "InvalidClientException": "Invalid client provided",
+    "UnauthorizedException": "Session token not found or invalid",
+    "TooManyRequestsException": "Too many requests",
+    "ForbiddenException": "No access",
+}
+CORAL = {"sso-oidc": "com.amazonaws.switchboard.portal", "sso": "com.amazonaws.switchboard.portal",
+         "bedrock": "com.amazon.bedrock", "bedrock-runtime": "com.amazon.bedrock"}
+BAD_REQUEST = {"sso-oidc": "InvalidRequestException", "sso": "InvalidRequestException",
+               "bedrock": "ValidationException", "bedrock-runtime": "ValidationException"}
+
+
+class ApiError(Exception):
+    def __init__(self, code, message=None, status=None):
+        super().__init__(code)
+        self.code, self.message, self.status = code, message, status
+
+
+def default_profiles(region):
+    """The region's system-defined profiles: its area's and the global ones."""
+    area = {"us": "us", "eu": "eu", "ap": "apac"}.get(region.split("-")[0])
+    out = []
+    for prefix in ([area] if area else []) + ["global"]:
+        for model, name in CLAUDE_MODELS.items():
+            out.append(profile_summary(region, f"{prefix}.{model}", name))
+    if area:
+        out.insert(1, profile_summary(region, f"{area}.{OTHER_MODEL[0]}", OTHER_MODEL[1]))
+    return out
+
+
+def profile_summary(region, profile_id, name=None):
+    prefix, model = profile_id.split(".", 1)
+    area, regions = AREAS.get(prefix, (prefix.upper(), [region]))
+    name = name or model
+    return {
+        "inferenceProfileName": f"{area} {name}",
+        "description": f"Routes requests to {name} in {', '.join(regions)}.",
+        "createdAt": PROFILE_TIME, "updatedAt": PROFILE_TIME,
+        "inferenceProfileArn": f"arn:aws:bedrock:{region}:{PROFILE_ACCOUNT}:inference-profile/{profile_id}",
+        "models": [{"modelArn": f"arn:aws:bedrock:{r}::foundation-model/{model}"} for r in regions],
+        "inferenceProfileId": profile_id, "status": "ACTIVE", "type": "SYSTEM_DEFINED",
+    }
+
+
+def token(prefix, n=32):
+    return prefix + secrets.token_urlsafe(n)
+
+
+def key_id(prefix):
+    return prefix + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+
+
+def page(items, next_token, limit):
+    """Slices a list for restJson pagination; the token is an opaque offset."""
+    start = 0
+    if next_token:
+        try:
+            start = int(base64.urlsafe_b64decode(next_token.encode()).decode().removeprefix("o:"))
+        except ValueError:
+            raise ApiError("bad_request", "Invalid pagination token") from None
+    end = start + limit
+    nxt = base64.urlsafe_b64encode(f"o:{end}".encode()).decode() if end < len(items) else None
+    return items[start:end], nxt
+
+
+def without_none(d):
+    return {k: v for k, v in d.items() if v is not None}
+
+
+class Fake:
+    """All state, behind one lock; handlers run on the server's threads."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.base_url = ""
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.config = copy.deepcopy(DEFAULT_CONFIG)
+            self.clients, self.devices, self.access, self.refresh = {}, {}, {}, {}
+            self.counters, self.requests, self.log = Counter(), Counter(), []
+
+    # ----- admin -----
+    def set_config(self, changes):
+        if not isinstance(changes, dict):
+            raise ValueError("config must be a JSON object")
+        unknown = set(changes) - set(DEFAULT_CONFIG)
+        if unknown:
+            raise ValueError(f"unknown switches: {sorted(unknown)}")
+        with self.lock:
+            for name, value in changes.items():
+                if value is None:
+                    self.config[name] = copy.deepcopy(DEFAULT_CONFIG[name])
+                elif name in DICT_SWITCHES:
+                    if not isinstance(value, dict):
+                        raise ValueError(f"{name} must be an object")
+                    for k, v in value.items():
+                        if v is None:
+                            self.config[name].pop(k, None)
+                        elif name == "fail":
+                            rule = {"code": v} if isinstance(v, str) else v
+                            if not isinstance(rule, dict) or "code" not in rule:
+                                raise ValueError(f"fail[{k!r}] needs a code")
+                            self.config[name][k] = dict(rule)
+                        else:
+                            self.config[name][k] = v
+                else:
+                    self.config[name] = value
+            return copy.deepcopy(self.config)
+
+    def decide(self, user_code, status):
+        with self.lock:
+            done = []
+            for dev in self.devices.values():
+                if dev["status"] == "pending" and user_code in (None, dev["userCode"]):
+                    dev["status"] = status
+                    done.append(dev["userCode"])
+            return done
+
+    def state(self):
+        with self.lock:
+            now = time.time()
+            return {
+                "devices": [{"userCode": d["userCode"], "status": self.device_status(d, now), "polls": d["polls"],
+                             "clientName": self.clients.get(d["clientId"], {}).get("clientName")}
+                            for d in self.devices.values()],
+                "clients_registered": len(self.clients),
+                "tokens": dict(self.counters, access_active=sum(1 for t in self.access.values() if t["exp"] > now),
+                               refresh_active=len(self.refresh)),
+                "requests": dict(self.requests),
+                "log": list(self.log),
+            }
+
+    @staticmethod
+    def device_status(dev, now):
+        return "expired" if dev["status"] == "pending" and now > dev["exp"] else dev["status"]
+
+    # ----- switches applied to every AWS request -----
+    def lookup(self, table, svc, op):
+        for key in (f"{svc}:{op}", f"{svc}:*", "*"):
+            if key in table:
+                return key
+        return None
+
+    def forced_failure(self, svc, op):
+        with self.lock:
+            fails = self.config["fail"]
+            key = self.lookup(fails, svc, op)
+            if key is None:
+                return None
+            rule = fails[key]
+            count = rule.get("count", 1)
+            if count > 0:
+                count -= 1
+                if count == 0:
+                    del fails[key]
+                else:
+                    rule["count"] = count
+            return ApiError(rule["code"], rule.get("message"), rule.get("status"))
+
+    # ----- SSO-OIDC -----
+    def client(self, body):
+        c = self.clients.get(body.get("clientId"))
+        if c is None or c["secret"] != body.get("clientSecret"):
+            raise ApiError("InvalidClientException", "Invalid client provided")
+        return c
+
+    def register_client(self, req):
+        b = req["body"]
+        if not b.get("clientName") or not b.get("clientType"):
+            raise ApiError("InvalidRequestException", "clientName and clientType are required")
+        now = int(time.time())
+        cid, secret = token("", 16), token("", 48)
+        with self.lock:
+            self.clients[cid] = {"secret": secret, "clientName": b["clientName"]}
+        return {"clientId": cid, "clientSecret": secret, "clientIdIssuedAt": now,
+                "clientSecretExpiresAt": now + int(self.config["client_secret_expires_in"])}
+
+    def start_device_authorization(self, req):
+        with self.lock:
+            self.client(req["body"])
+            if not req["body"].get("startUrl"):
+                raise ApiError("InvalidRequestException", "startUrl is required")
+            cfg = self.config
+            letters = "BCDFGHJKLMNPQRSTVWXZ"
+            user_code = "-".join("".join(secrets.choice(letters) for _ in range(4)) for _ in range(2))
+            device_code = token("", 48)
+            self.devices[device_code] = {
+                "userCode": user_code, "clientId": req["body"]["clientId"], "status": "pending", "polls": 0,
+                "last_poll": None, "exp": time.time() + cfg["device_expires_in"]}
+            uri = cfg["verification_uri"] or f"{self.base_url}/_fake/device"
+            return {"deviceCode": device_code, "userCode": user_code, "verificationUri": uri,
+                    "verificationUriComplete": f"{uri}?user_code={user_code}",
+                    "expiresIn": cfg["device_expires_in"], "interval": cfg["interval"]}
+
+    def issue_tokens(self, client_id):
+        cfg, now = self.config, time.time()
+        access, refresh = token("aoa"), token("aor", 64)
+        self.access[access] = {"exp": now + cfg["token_expires_in"]}
+        self.refresh[refresh] = {"clientId": client_id}
+        self.counters["access_issued"] += 1
+        self.counters["refresh_issued"] += 1
+        out = {"accessToken": access, "tokenType": "Bearer", "expiresIn": cfg["token_expires_in"],
+               "refreshToken": refresh}
+        if cfg["issue_id_token"]:
+            part = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")
+            out["idToken"] = f"{part({'alg': 'none'})}.{part({'sub': 'fake-user', 'iat': int(now)})}."
+        return out
+
+    def create_token(self, req):
+        b = req["body"]
+        with self.lock:
+            self.client(b)
+            grant = b.get("grantType")
+            if grant == DEVICE_GRANT:
+                return self.device_grant(b)
+            if grant == "refresh_token":
+                entry = self.refresh.get(b.get("refreshToken"))
+                if self.config["refresh_token_invalid"] or entry is None or entry["clientId"] != b["clientId"]:
+                    raise ApiError("InvalidGrantException", "Invalid refresh token provided")
+                if self.config["rotate_refresh_tokens"]:
+                    del self.refresh[b["refreshToken"]]
+                self.counters["refreshed"] += 1
+                return self.issue_tokens(b["clientId"])
+            raise ApiError("UnsupportedGrantTypeException", f"Unsupported grant type: {grant}")
+
+    def device_grant(self, b):
+        dev, now = self.devices.get(b.get("deviceCode")), time.time()
+        if dev is None or dev["clientId"] != b["clientId"] or dev["status"] == "used":
+            raise ApiError("InvalidGrantException", "Invalid device code provided")
+        if self.device_status(dev, now) == "expired":
+            raise ApiError("ExpiredTokenException", "Device code has expired")
+        if dev["status"] == "denied":
+            raise ApiError("AccessDeniedException", "Access denied")
+        last, dev["last_poll"] = dev["last_poll"], now
+        if dev["status"] == "pending":
+            if self.config["slow_down"] and last is not None and now - last < self.config["interval"]:
+                raise ApiError("SlowDownException", "Client is polling too fast")
+            dev["polls"] += 1
+            if self.config["auto_approve"] and dev["polls"] > self.config["auto_approve_after_polls"]:
+                dev["status"] = "approved"
+            else:
+                raise ApiError("AuthorizationPendingException", "Authorization is still pending")
+        dev["status"] = "used"
+        return self.issue_tokens(b["clientId"])
+
+    # ----- SSO portal -----
+    def bearer(self, req):
+        entry = self.access.get(req["headers"].get("x-amz-sso_bearer_token") or "")
+        if entry is None or entry["exp"] <= time.time():
+            raise ApiError("UnauthorizedException", "Session token not found or invalid")
+
+    def page_size(self, req, cfg_name, cap):
+        try:
+            asked = int(req["query"].get("max_result") or req["query"].get("maxResults") or cap)
+        except ValueError:
+            raise ApiError("bad_request", "maxResults must be an integer") from None
+        if not 1 <= asked <= cap:
+            raise ApiError("bad_request", f"maxResults must be between 1 and {cap}")
+        return min(asked, int(self.config[cfg_name]))
+
+    def get_role_credentials(self, req):
+        with self.lock:
+            self.bearer(req)
+            q = req["query"]
+            if not q.get("role_name") or not q.get("account_id"):
+                raise ApiError("InvalidRequestException", "role_name and account_id are required")
+            if q["role_name"] not in self.config["roles"].get(q["account_id"], []):
+                raise ApiError("ForbiddenException", "No access")
+            exp_ms = int((time.time() + self.config["role_credentials_expires_in"]) * 1000)
+        return {"roleCredentials": {"accessKeyId": key_id("ASIA"), "secretAccessKey": token("", 30)[:40],
+                                    "sessionToken": token("IQoJb3JpZ2luX2Vj", 96), "expiration": exp_ms}}
+
+    def list_accounts(self, req):
+        with self.lock:
+            self.bearer(req)
+            items, nxt = page(self.config["accounts"], req["query"].get("next_token"),
+                              self.page_size(req, "sso_page_size", 100))
+        return without_none({"accountList": items, "nextToken": nxt})
+
+    def list_account_roles(self, req):
+        with self.lock:
+            self.bearer(req)
+            acct = req["query"].get("account_id")
+            if not acct:
+                raise ApiError("InvalidRequestException", "account_id is required")
+            roles = [{"roleName": r, "accountId": acct} for r in self.config["roles"].get(acct, [])]
+            items, nxt = page(roles, req["query"].get("next_token"), self.page_size(req, "sso_page_size", 100))
+        return without_none({"roleList": items, "nextToken": nxt})
+
+    def logout(self, req):
+        with self.lock:
+            self.bearer(req)
+            del self.access[req["headers"]["x-amz-sso_bearer_token"]]
+        return None
+
+    # ----- Bedrock -----
+    def profiles(self, region):
+        configured = self.config["inference_profiles"].get(region)
+        if configured is None:
+            return default_profiles(region)
+        return [profile_summary(region, p) if isinstance(p, str)
+                else {**profile_summary(region, p["inferenceProfileId"]), **p} for p in configured]
+
+    def list_inference_profiles(self, req):
+        with self.lock:
+            items = self.profiles(req["region"])
+            kind = req["query"].get("type")
+            if kind:
+                items = [p for p in items if p["type"] == kind]
+            items, nxt = page(items, req["query"].get("nextToken"),
+                              self.page_size(req, "profiles_page_size", 1000))
+        return without_none({"inferenceProfileSummaries": items, "nextToken": nxt})
+
+    def converse(self, req):
+        model = req["model"]
+        with self.lock:
+            preset = self.config["converse_errors"].get(model)
+            if preset:
+                raise ApiError(preset)
+            if self.config["converse_check_model"]:
+                profiles = self.profiles(req["region"])
+                if not any(model in (p["inferenceProfileId"], p["inferenceProfileArn"]) for p in profiles):
+                    bases = {m["modelArn"].rsplit("/", 1)[1] for p in profiles for m in p["models"]}
+                    base = model.rsplit(":foundation-model/", 1)[-1]
+                    raise ApiError("on_demand_not_supported" if base in bases else "invalid_model")
+            text = self.config["converse_text"]
+        if not req["body"].get("messages"):
+            raise ApiError("ValidationException", "The messages field is required.")
+        max_tokens = (req["body"].get("inferenceConfig") or {}).get("maxTokens", 1)
+        inp, out = 12, max(1, min(int(max_tokens), 5))
+        return {"output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+                "stopReason": "max_tokens", "usage": {"inputTokens": inp, "outputTokens": out,
+                                                      "totalTokens": inp + out},
+                "metrics": {"latencyMs": 42}}
+
+
+ROUTES = [  # method, path pattern, service, operation, handler name
+    ("POST", r"/client/register", "sso-oidc", "RegisterClient", "register_client"),
+    ("POST", r"/device_authorization", "sso-oidc", "StartDeviceAuthorization", "start_device_authorization"),
+    ("POST", r"/token", "sso-oidc", "CreateToken", "create_token"),
+    ("GET", r"/federation/credentials", "sso", "GetRoleCredentials", "get_role_credentials"),
+    ("GET", r"/assignment/accounts", "sso", "ListAccounts", "list_accounts"),
+    ("GET", r"/assignment/roles", "sso", "ListAccountRoles", "list_account_roles"),
+    ("POST", r"/logout", "sso", "Logout", "logout"),
+    ("GET", r"/inference-profiles", "bedrock", "ListInferenceProfiles", "list_inference_profiles"),
+    ("POST", r"/model/(?P<model>[^/]+)/converse", "bedrock-runtime", "Converse", "converse"),
+]
+REGION_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeAWS/1.0"
+    fake: Fake = None
+    verbose = False
+
+    def do_GET(self):
+        self.dispatch()
+
+    def do_POST(self):
+        self.dispatch()
+
+    def log_message(self, fmt, *args):
+        pass  # the default would log query strings; dispatch logs what is safe
+
+    def read_body(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return data
+                data += self.rfile.read(size + 2)[:size]
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def send(self, status, body, headers=None):
+        data = b"" if body is None else json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the client gave up (a timeout test): nothing to answer
+            self.close_connection = True
+
+    def send_api_error(self, svc, err, model):
+        code, message = err.code, err.message
+        if code == "bad_request":
+            code = BAD_REQUEST[svc]
+        if code in PRESETS:
+            code, default = PRESETS[code]
+            message = message or default.format(model=model)
+        message = message or MESSAGES.get(code, code)
+        status = err.status or (OIDC_STATUS if svc == "sso-oidc" else {}).get(code) or STATUS.get(code, 400)
+        if svc == "sso-oidc":
+            snake = re.sub(r"(?<!^)([A-Z])", r"_\1", code.removesuffix("Exception")).lower()
+            body = {"error": "server_error" if snake == "internal_server" else snake, "error_description": message}
+        else:
+            body = {"message": message}
+        self.send(status, body, {"x-amzn-errortype": f"{code}:http://internal.amazon.com/coral/{CORAL[svc]}/"})
+        return status
+
+    def dispatch(self):
+        url = urlsplit(self.path)
+        raw = self.read_body()
+        if url.path.startswith("/_fake/"):
+            return self.admin(url, raw)
+        for method, pattern, svc, op, name in ROUTES:
+            m = re.fullmatch(pattern, url.path)
+            if m and method == self.command:
+                break
+        else:
+            return self.send(404, {"message": "Not Found"}, {"x-amzn-errortype": "UnknownOperationException"})
+        fake = self.fake
+        auth = REGION_RE.search(self.headers.get("Authorization", ""))
+        req = {"query": {k: v[0] for k, v in parse_qs(url.query).items()},
+               "headers": {k.lower(): v for k, v in self.headers.items()},
+               "region": auth.group(1) if auth else fake.config["default_region"],
+               "model": unquote(m.group("model")) if "model" in pattern else None}
+        with fake.lock:
+            delay = fake.config["delay"].get(fake.lookup(fake.config["delay"], svc, op), 0)
+        if delay:
+            time.sleep(float(delay))
+        err = fake.forced_failure(svc, op)
+        try:
+            req["body"] = json.loads(raw) if raw.strip() else {}
+            if not isinstance(req["body"], dict):
+                raise ValueError("body is not an object")
+        except ValueError:
+            err = err or ApiError("bad_request", "Malformed JSON body")
+        try:
+            if err:
+                raise err
+            result = getattr(fake, name)(req)
+            status = 200
+            self.send(200, result)
+        except ApiError as e:
+            status = self.send_api_error(svc, e, req["model"])
+        except Exception as e:  # a bug in the fake: say so, answer like AWS would
+            sys.stderr.write(f"fake_aws: {op} failed: {type(e).__name__}: {e}\n")
+            status = self.send_api_error(svc, ApiError("InternalServerException"), req["model"])
+        entry = {"op": f"{svc}:{op}", "status": status}
+        if svc.startswith("bedrock"):
+            entry["region"] = req["region"]
+        if req["model"]:
+            entry["model"] = req["model"]
+        with fake.lock:
+            fake.requests[entry["op"]] += 1
+            fake.log = (fake.log + [entry])[-500:]
+        if self.verbose:
+            sys.stderr.write(f"fake_aws: {self.command} {url.path} {entry['op']} -> {status}\n")
+
+    def admin(self, url, raw):
+        fake, action = self.fake, url.path.removeprefix("/_fake/")
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+            body = body if isinstance(body, dict) else {}
+            if action == "state" and self.command == "GET":
+                return self.send(200, fake.state())
+            if action == "config":
+                return self.send(200, fake.set_config(body) if self.command == "POST" else fake.config)
+            if action == "device" and self.command == "GET":
+                code = parse_qs(url.query).get("user_code", [None])[0]
+                return self.send(200, {"approved": fake.decide(code, "approved") if code else []})
+            if self.command == "POST" and action in ("approve", "deny"):
+                done = fake.decide(body.get("user_code"), "approved" if action == "approve" else "denied")
+                return self.send(200, {action + ("d" if action == "approve" else "ied"): done})
+            if self.command == "POST" and action == "revoke_refresh_tokens":
+                with fake.lock:
+                    n, fake.refresh = len(fake.refresh), {}
+                return self.send(200, {"revoked": n})
+            if self.command == "POST" and action == "expire_access_tokens":
+                with fake.lock:
+                    for t in fake.access.values():
+                        t["exp"] = 0
+                return self.send(200, {"expired": len(fake.access)})
+            if self.command == "POST" and action == "reset":
+                fake.reset()
+                return self.send(200, {"reset": True})
+            return self.send(404, {"message": f"no admin action {self.command} {action}"})
+        except ValueError as e:
+            return self.send(400, {"message": str(e)})
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--exit-on-stdin-eof", action="store_true")
+    args = ap.parse_args()
+
+    Handler.fake, Handler.verbose = Fake(), args.verbose
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    port = server.server_address[1]
+    Handler.fake.base_url = f"http://127.0.0.1:{port}"
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(str(port))
+        os.replace(tmp, args.port_file)
+    if args.verbose:
+        sys.stderr.write(f"fake_aws: listening on 127.0.0.1:{port}\n")
+    if args.exit_on_stdin_eof:
+        def watch():
+            sys.stdin.read()
+            server.shutdown()
+        threading.Thread(target=watch, daemon=True).start()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
