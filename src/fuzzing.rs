@@ -48,3 +48,12 @@ pub fn aws_config(data: &[u8]) {
     let _ = crate::aws_profiles::AwsProfiles::parse(Some(text), None, config, credentials);
     let _ = crate::aws_profiles::AwsProfiles::parse(None, Some(text), config, credentials);
 }
+
+/// Preset text: a preset or an error naming the file.
+pub fn preset(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let path = std::path::Path::new("team.toml");
+    if let Err(e) = crate::preset::Preset::parse(text, path, crate::catalog::Catalog::builtin()) {
+        assert!(e.to_string().starts_with("preset team.toml"), "errors name the file");
+    }
+}

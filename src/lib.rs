@@ -13,6 +13,7 @@ pub mod claude_settings;
 pub mod fuzzing;
 pub mod names;
 pub mod paths;
+pub mod preset;
 pub mod profiles_view;
 pub mod secret;
 pub mod selection;

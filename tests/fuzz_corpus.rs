@@ -32,3 +32,8 @@ fn token_cache_corpus() {
 fn aws_config_corpus() {
     replay("aws_config", bedrock_tray::fuzzing::aws_config);
 }
+
+#[test]
+fn preset_corpus() {
+    replay("preset", bedrock_tray::fuzzing::preset);
+}

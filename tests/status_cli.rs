@@ -97,3 +97,17 @@ fn models_lists_the_catalog() {
     let human = home.cli_ok(&["models"]);
     assert!(human.contains("Claude Opus 4.6") && human.contains("eu-central-1"), "{human}");
 }
+
+#[test]
+fn check_preset_accepts_the_example_and_names_a_bad_field() {
+    let home = TestHome::new();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/example.toml");
+    let out = home.cli_ok(&["check-preset", example.to_str().unwrap()]);
+    assert!(out.contains("valid preset for Example Corp"), "{out}");
+    let bad = home.path().join("bad.toml");
+    let text = std::fs::read_to_string(&example).unwrap().replace("\"111122223333\"", "\"12\"");
+    std::fs::write(&bad, text).unwrap();
+    let out = home.cli(&["check-preset", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("teams.platform.account_id"), "{}", stderr(&out));
+}

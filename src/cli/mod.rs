@@ -43,6 +43,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check a team preset file (see presets/example.toml).
+    CheckPreset {
+        /// The preset file.
+        file: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -151,6 +156,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
             } else {
                 render::profiles(&list);
             }
+        }
+        Command::CheckPreset { file } => {
+            let preset = bedrock_tray::preset::Preset::load(&file).map_err(Failure::usage)?;
+            println!(
+                "{}: valid preset for {} ({} team{}, {} {} in {})",
+                file.display(),
+                preset.organisation,
+                preset.teams.len(),
+                if preset.teams.len() == 1 { "" } else { "s" },
+                preset.defaults.model,
+                preset.defaults.geography,
+                preset.sso.region
+            );
         }
     }
     Ok(())
