@@ -176,13 +176,16 @@ PRESETS = {  # name -> (code, message); messages as AWS words them
     "unavailable": ("ServiceUnavailableException", "Bedrock is unable to process your request."),
     "internal": ("InternalServerException", "An internal server error occurred. Retry your request."),
 }
-MESSAGES = {
+OIDC_MESSAGES = {
     "AuthorizationPendingException": "Authorization is still pending",
     "SlowDownException": "Client is polling too fast",
     "ExpiredTokenException": "Device code has expired",
     "AccessDeniedException": "Access denied",
     "InvalidGrantException": "Invalid grant provided",
     "InvalidClientException": "Invalid client provided",
+}
+MESSAGES = {  # default messages elsewhere: the first preset of each code, and these
+    **{code: msg for code, msg in reversed(PRESETS.values())},
     "UnauthorizedException": "Session token not found or invalid",
     "TooManyRequestsException": "Too many requests",
     "ForbiddenException": "No access",
@@ -581,7 +584,7 @@ class Handler(BaseHTTPRequestHandler):
         if code in PRESETS:
             code, default = PRESETS[code]
             message = message or default.format(model=model)
-        message = message or MESSAGES.get(code, code)
+        message = message or (OIDC_MESSAGES if svc == "sso-oidc" else MESSAGES).get(code, code)
         status = err.status or (OIDC_STATUS if svc == "sso-oidc" else {}).get(code) or STATUS.get(code, 400)
         if svc == "sso-oidc":
             snake = re.sub(r"(?<!^)([A-Z])", r"_\1", code.removesuffix("Exception")).lower()
