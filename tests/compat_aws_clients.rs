@@ -58,3 +58,13 @@ fn aws_cli_v2_reads_the_token_file_we_locate() {
     let err = stderr(&out);
     assert!(!err.contains("Error loading SSO Token") && err.contains("federation/credentials"), "{}", text(&out));
 }
+
+#[test]
+fn the_fake_endpoint_speaks_what_botocore_expects() {
+    // The fake stands in for AWS in every SSO/Bedrock test; botocore, an
+    // independent client, checks its shapes and error codes.
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fake_aws/check_botocore.py");
+    let out = std::process::Command::new(python()).arg(script).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains(" passed, 0 failed"), "{}", text(&out));
+}
