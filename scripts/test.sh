@@ -10,3 +10,6 @@ export PROPTEST_CASES="${PROPTEST_CASES:-256}"
 
 cargo build --workspace --all-targets
 cargo test --workspace --no-fail-fast
+
+# A short run of every fuzz target (`make fuzz` runs a long one).
+FUZZ_SECONDS="${FUZZ_SECONDS:-10}" scripts/fuzz.sh
