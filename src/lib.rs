@@ -18,6 +18,7 @@ pub mod profiles_view;
 pub mod secret;
 pub mod selection;
 pub mod snapshot;
+pub mod sso_accounts;
 pub mod sso_cache;
 pub mod status;
 pub mod switch;

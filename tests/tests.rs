@@ -9,4 +9,5 @@ mod crash_safety;
 mod fuzz_corpus;
 mod hostile_input;
 mod settings_cli;
+mod sso_accounts;
 mod status_cli;

@@ -2,6 +2,7 @@
 //! prints its result; exit code 2 means the request was wrong, 1 that the
 //! environment was.
 
+mod accounts;
 mod render;
 
 use bedrock_tray::catalog::Catalog;
@@ -43,6 +44,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the AWS accounts and roles your SSO session can reach.
+    Accounts {
+        /// An SSO profile (default: the selected one).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Ask IAM Identity Center again instead of using the hour-old cache.
+        #[arg(long)]
+        refresh: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a team preset file (see presets/example.toml).
     CheckPreset {
         /// The preset file.
@@ -80,15 +92,15 @@ struct UseArgs {
 
 /// A command's failure: the message and the exit code.
 pub struct Failure {
-    message: String,
-    code: u8,
+    pub message: String,
+    pub code: u8,
 }
 
 impl Failure {
-    fn usage(e: impl std::fmt::Display) -> Self {
+    pub fn usage(e: impl std::fmt::Display) -> Self {
         Self { message: e.to_string(), code: 2 }
     }
-    fn env(e: impl std::fmt::Display) -> Self {
+    pub fn env(e: impl std::fmt::Display) -> Self {
         Self { message: e.to_string(), code: 1 }
     }
 }
@@ -157,6 +169,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 render::profiles(&list);
             }
         }
+        Command::Accounts { profile, refresh, json } => accounts::run(&paths, profile, refresh, json, now)?,
         Command::CheckPreset { file } => {
             let preset = bedrock_tray::preset::Preset::load(&file).map_err(Failure::usage)?;
             println!(

@@ -42,6 +42,9 @@ Admin API (JSON) under /_fake/:
   POST /_fake/revoke_refresh_tokens   every refresh token becomes invalid.
   POST /_fake/expire_access_tokens    every access token expires (SSO: 401).
   POST /_fake/reset    forget all state and switches.
+  POST /_fake/issue_token  {"client_id": C}: a fresh access/refresh token
+                       pair, as CreateToken would give after an approval
+                       (for tests that need a signed-in portal, not a login).
   GET  /_fake/device?user_code=X      approves X, as a user would in the
                        browser (the default verificationUriComplete).
 
@@ -668,6 +671,9 @@ class Handler(BaseHTTPRequestHandler):
                     for t in fake.access.values():
                         t["exp"] = 0
                 return self.send(200, {"expired": len(fake.access)})
+            if self.command == "POST" and action == "issue_token":
+                with fake.lock:
+                    return self.send(200, fake.issue_tokens(body.get("client_id") or "test-client"))
             if self.command == "POST" and action == "reset":
                 fake.reset()
                 return self.send(200, {"reset": True})
