@@ -152,3 +152,57 @@ fn a_concurrent_writer_never_loses_its_keys() {
     assert_eq!(v["otherWriterCounter"], rounds - 1, "the other writer's last change survived our writes");
     assert_eq!(v["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-haiku-4-5-20251001-v1:0");
 }
+
+#[test]
+fn read_only_file_or_a_folder_in_its_place_is_refused_untouched() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.write_settings(FOREIGN_SETTINGS);
+    std::fs::set_permissions(home.settings(), std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = home.cli(&["use", "--model", "opus"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("read-only"), "{}", stderr(&out));
+    assert_eq!(home.read_settings(), FOREIGN_SETTINGS);
+
+    std::fs::remove_file(home.settings()).unwrap();
+    std::fs::create_dir(home.settings()).unwrap();
+    let out = home.cli(&["use", "--model", "opus"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("folder"), "{}", stderr(&out));
+    assert!(home.settings().is_dir());
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_the_original_survives() {
+    // A 64 KiB tmpfs holding the settings folder; needs root to mount (CI
+    // and `make test` run as root).
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let dir = home.path().join("small-disk");
+    std::fs::create_dir(&dir).unwrap();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"]).arg(&dir).status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(dir.clone());
+    let settings = dir.join("settings.json");
+    let mut original = FOREIGN_SETTINGS.trim_end().trim_end_matches('}').to_string();
+    original.push_str(&format!(",\n  \"padding\": \"{}\"\n}}\n", "x".repeat(20_000)));
+    std::fs::write(&settings, &original).unwrap();
+    // Fill what is left.
+    let _ = std::fs::write(dir.join("filler"), vec![0u8; 64 * 1024]);
+    let out = home.cli(&["use", "--settings", settings.to_str().unwrap(), "--model", "opus"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(stderr(&out).contains("No space left"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), original, "the original is untouched");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty(), "no temp file left behind: {leftovers:?}");
+}
