@@ -10,6 +10,7 @@ use crate::atomic_file::write_atomic;
 use crate::names::Region;
 use crate::secret::Secret;
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
 use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,15 @@ pub async fn portal_client(sso_region: &Region) -> aws_sdk_sso::Client {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new(sso_region.to_string()))
         .no_credentials()
+        // Without an attempt timeout a connection that accepts and never
+        // answers would hang the command forever.
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(5))
+                .operation_timeout(Duration::from_secs(30))
+                .build(),
+        )
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(6)

@@ -80,3 +80,60 @@ fn expired_session_and_non_sso_profiles_say_what_to_do() {
     let out = accounts_cmd(&home, &fake, &["--profile", "dev", "--refresh"]);
     assert!(stderr(&out).contains("log in"), "{}", stderr(&out));
 }
+
+#[test]
+fn network_faults_are_named_and_never_hang() {
+    use crate::fault_proxy::{Fault, FaultProxy};
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = FakeAws::start();
+    fake.config(json!({"accounts": [{"accountId": "111122223333", "accountName": "dev"}], "roles": {"111122223333": ["Developer"]}}));
+    signed_in(&home, &fake);
+    let proxy = FaultProxy::start(fake.url.trim_start_matches("http://"));
+    let proxy_url = proxy.url.clone();
+    let run = |home: &TestHome| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+        cmd.args(["accounts", "--profile", "dev", "--refresh"]);
+        home.isolate(&mut cmd);
+        fake.apply(&mut cmd);
+        cmd.env("AWS_ENDPOINT_URL_SSO", &proxy_url);
+        let started = std::time::Instant::now();
+        (cmd.output().unwrap(), started.elapsed())
+    };
+
+    let (out, _) = run(&home);
+    assert!(out.status.success(), "through a healthy proxy: {}", text(&out));
+
+    proxy.set(Fault::Reset);
+    let (out, took) = run(&home);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot reach IAM Identity Center"), "{}", stderr(&out));
+    assert!(took < std::time::Duration::from_secs(60), "resets are retried, then reported: {took:?}");
+
+    // A closed port: connection refused.
+    drop(proxy);
+    let (out, _) = run(&home);
+    assert!(stderr(&out).contains("cannot reach"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_black_holed_endpoint_times_out_instead_of_hanging() {
+    use crate::fault_proxy::{Fault, FaultProxy};
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = FakeAws::start();
+    signed_in(&home, &fake);
+    let proxy = FaultProxy::start(fake.url.trim_start_matches("http://"));
+    proxy.set(Fault::BlackHole);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+    cmd.args(["accounts", "--profile", "dev", "--refresh"]);
+    home.isolate(&mut cmd);
+    fake.apply(&mut cmd);
+    cmd.env("AWS_ENDPOINT_URL_SSO", &proxy.url);
+    let started = std::time::Instant::now();
+    let out = cmd.output().unwrap();
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(stderr(&out).contains("cannot reach"), "{}", stderr(&out));
+    assert!(took < std::time::Duration::from_secs(45), "the 30 s operation timeout fired: {took:?}");
+}

@@ -1,6 +1,7 @@
 //! Integration tests: one binary (linking the AWS SDKs once costs minutes
 //! on two cores), a module per feature, shared helpers in `util`.
 
+mod fault_proxy;
 mod harness;
 mod util;
 
