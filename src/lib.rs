@@ -6,12 +6,14 @@
 
 pub mod app_state;
 pub mod atomic_file;
+pub mod aws_config_blocks;
 pub mod aws_profiles;
 pub mod catalog;
 pub mod claude_settings;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod names;
+pub mod onboard;
 pub mod paths;
 pub mod preset;
 pub mod profiles_view;

@@ -3,6 +3,7 @@
 //! environment was.
 
 mod accounts;
+mod onboard;
 mod render;
 
 use bedrock_tray::catalog::Catalog;
@@ -55,6 +56,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Set up this machine from a team preset: AWS config, login, account, settings.
+    Onboard(onboard::OnboardArgs),
     /// Check a team preset file (see presets/example.toml).
     CheckPreset {
         /// The preset file.
@@ -170,6 +173,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Accounts { profile, refresh, json } => accounts::run(&paths, profile, refresh, json, now)?,
+        Command::Onboard(args) => onboard::run(&paths, args, now)?,
         Command::CheckPreset { file } => {
             let preset = bedrock_tray::preset::Preset::load(&file).map_err(Failure::usage)?;
             println!(

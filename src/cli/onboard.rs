@@ -1,0 +1,104 @@
+//! `bedrock-tray onboard`: a new laptop from a team preset in one command.
+
+use super::Failure;
+use bedrock_tray::onboard::{self, OnboardError, OnboardRequest, Progress};
+use bedrock_tray::paths::Paths;
+use bedrock_tray::preset::Preset;
+use bedrock_tray::sso_accounts::AccountRole;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use time::OffsetDateTime;
+
+#[derive(clap::Args)]
+pub struct OnboardArgs {
+    /// The team preset (see presets/example.toml).
+    #[arg(long)]
+    preset: PathBuf,
+    /// A team from the preset: decides the account and role.
+    #[arg(long)]
+    team: Option<String>,
+    /// The AWS profile to write (default: the preset's).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Account to use when the preset's team does not decide.
+    #[arg(long, requires = "role")]
+    account: Option<String>,
+    /// Role to use with --account.
+    #[arg(long, requires = "account")]
+    role: Option<String>,
+    /// Also write one profile per reachable account and role.
+    #[arg(long)]
+    all_roles: bool,
+    /// Ask nothing: fail instead of prompting (for fleet tools).
+    #[arg(long)]
+    yes: bool,
+    /// Replace a conflicting [sso-session] or [profile] block.
+    #[arg(long)]
+    force: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+struct Terminal {
+    interactive: bool,
+}
+
+impl Progress for Terminal {
+    fn step(&mut self, title: &str) {
+        eprintln!("==> {title}");
+    }
+    fn detail(&mut self, line: &str) {
+        eprintln!("    {line}");
+    }
+    fn choose(&mut self, roles: &[AccountRole]) -> Option<usize> {
+        if !self.interactive {
+            return None;
+        }
+        for (i, r) in roles.iter().enumerate() {
+            eprintln!("    {:>3}) {} ({}) as {}", i + 1, r.account_name, r.account_id, r.role_name);
+        }
+        eprint!("    which one? ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).ok()?;
+        line.trim().parse::<usize>().ok().and_then(|n| n.checked_sub(1))
+    }
+}
+
+pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), Failure> {
+    // The whole preset is checked before anything is touched.
+    let preset = Preset::load(&args.preset).map_err(Failure::usage)?;
+    eprintln!("Onboarding {} onto Claude Code on Amazon Bedrock", preset.organisation);
+    let request = OnboardRequest {
+        team: args.team,
+        profile: args.profile,
+        account_id: args.account,
+        role_name: args.role,
+        all_roles: args.all_roles,
+        force: args.force,
+    };
+    let mut progress = Terminal { interactive: !args.yes && std::io::stdin().is_terminal() };
+    let mut login = |_: &Paths, session: &str| -> Result<(), String> {
+        Err(format!("no valid SSO session: run `aws sso login --sso-session {session}`, then onboard again"))
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
+    let summary = runtime
+        .block_on(onboard::run(paths, &preset, &request, &mut progress, &mut login, now))
+        .map_err(|e| match e {
+            OnboardError::UnknownTeam(..) | OnboardError::Name(_) | OnboardError::ChoiceNeeded(_) | OnboardError::NotReachable(..) => Failure::usage(e),
+            _ => Failure::env(e),
+        })?;
+    if args.json {
+        super::render::print_json(&summary);
+        return Ok(());
+    }
+    if !summary.config_changed && summary.settings_changed == 0 {
+        println!("Already onboarded: nothing changed.");
+    } else {
+        println!("Onboarded: profile {} is selected in Claude Code.", summary.profile);
+    }
+    for item in &summary.to_do {
+        println!("  to do: {item}");
+    }
+    Ok(())
+}

@@ -1,0 +1,309 @@
+//! Onboarding a new laptop from a team preset: the AWS config blocks, the
+//! login, the account and role, Claude Code's settings, and a check — each
+//! step atomic, the whole idempotent (a second run changes nothing and
+//! says so).
+
+use crate::app_state::AppState;
+use crate::aws_config_blocks::{self, Block, BlockOutcome};
+use crate::aws_profiles::AwsProfiles;
+use crate::catalog::Catalog;
+use crate::names::ProfileName;
+use crate::paths::Paths;
+use crate::preset::Preset;
+use crate::sso_accounts::{self, AccountRole};
+use crate::sso_cache::{self, SessionState, SessionStatus};
+use crate::switch::{self, UseRequest};
+use time::OffsetDateTime;
+
+/// What the user chose on the command line (or in the wizard).
+#[derive(Debug, Clone, Default)]
+pub struct OnboardRequest {
+    pub team: Option<String>,
+    pub profile: Option<String>,
+    pub account_id: Option<String>,
+    pub role_name: Option<String>,
+    /// Write one profile per reachable account and role.
+    pub all_roles: bool,
+    /// Replace a conflicting config block instead of stopping.
+    pub force: bool,
+}
+
+/// A step's report, as it happens.
+pub trait Progress {
+    fn step(&mut self, title: &str);
+    fn detail(&mut self, line: &str);
+    /// Picks one of `roles` (interactive), or `None` to stop.
+    fn choose(&mut self, roles: &[AccountRole]) -> Option<usize>;
+}
+
+/// Performs the login for a profile whose session is missing or expired.
+pub type LoginStep<'a> = &'a mut dyn FnMut(&Paths, &str) -> Result<(), String>;
+
+/// Why onboarding stopped; files written by completed steps stay.
+#[derive(Debug, thiserror::Error)]
+pub enum OnboardError {
+    #[error("no team {0:?} in the preset; choose one of: {1}")]
+    UnknownTeam(String, String),
+    #[error(transparent)]
+    Name(#[from] crate::names::InvalidName),
+    #[error(transparent)]
+    Config(#[from] aws_config_blocks::BlockError),
+    #[error(transparent)]
+    Profiles(#[from] crate::aws_profiles::ProfilesError),
+    #[error("login failed: {0}")]
+    Login(String),
+    #[error(transparent)]
+    Accounts(#[from] sso_accounts::AccountsError),
+    #[error("the SSO session reaches no account with a role: ask your AWS admin for an assignment")]
+    NoAccounts,
+    #[error("several accounts and roles are reachable; pick one with --account ID --role NAME (or --team):\n{0}")]
+    ChoiceNeeded(String),
+    #[error("account {0} with role {1} is not reachable with this SSO session")]
+    NotReachable(String, String),
+    #[error(transparent)]
+    Use(#[from] switch::UseError),
+    #[error(transparent)]
+    State(#[from] crate::app_state::AppStateError),
+}
+
+/// What onboarding did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct OnboardSummary {
+    pub profile: String,
+    pub profiles_written: Vec<String>,
+    pub config_changed: bool,
+    pub settings_changed: usize,
+    pub to_do: Vec<String>,
+}
+
+fn sso_session_block(preset: &Preset) -> Block {
+    Block {
+        header: format!("sso-session {}", preset.sso.session_name),
+        properties: vec![
+            ("sso_start_url".into(), preset.sso.start_url.clone()),
+            ("sso_region".into(), preset.sso.region.to_string()),
+            ("sso_registration_scopes".into(), preset.sso.registration_scopes.join(",")),
+        ],
+    }
+}
+
+fn profile_block(preset: &Preset, name: &str, account_id: &str, role: &str, region: &str) -> Block {
+    Block {
+        header: format!("profile {name}"),
+        properties: vec![
+            ("sso_session".into(), preset.sso.session_name.to_string()),
+            ("sso_account_id".into(), account_id.into()),
+            ("sso_role_name".into(), role.into()),
+            ("region".into(), region.into()),
+        ],
+    }
+}
+
+/// A profile name for an account and role, as aws-sso-util derives them:
+/// account name and role, lower-case, anything else folded to '-'.
+pub fn derived_profile_name(role: &AccountRole) -> String {
+    let slug = |text: &str| -> String {
+        let mut out = String::new();
+        for c in text.to_lowercase().chars() {
+            let c = if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' };
+            if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+                out.push(c);
+            }
+        }
+        out.trim_end_matches('-').to_string()
+    };
+    let account = match slug(&role.account_name) {
+        s if s.is_empty() => role.account_id.clone(),
+        s => s,
+    };
+    format!("{account}.{}", slug(&role.role_name))
+}
+
+/// Runs the onboarding steps in order.
+///
+/// # Errors
+/// [`OnboardError`] naming the step's problem; earlier steps' files stay
+/// complete, later ones untouched.
+pub async fn run(
+    paths: &Paths,
+    preset: &Preset,
+    request: &OnboardRequest,
+    progress: &mut dyn Progress,
+    login: LoginStep<'_>,
+    now: OffsetDateTime,
+) -> Result<OnboardSummary, OnboardError> {
+    let catalog = Catalog::builtin();
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let mut summary = OnboardSummary::default();
+    let region = preset
+        .region_for(&preset.defaults.geography, catalog)
+        .expect("a validated preset's geography is in the catalog");
+
+    let team = match &request.team {
+        Some(t) => Some(preset.teams.get(t).ok_or_else(|| {
+            OnboardError::UnknownTeam(t.clone(), preset.teams.keys().cloned().collect::<Vec<_>>().join(", "))
+        })?),
+        None => None,
+    };
+    let profile_name = match (&request.profile, team.and_then(|t| t.profile.as_ref())) {
+        (Some(p), _) => ProfileName::new(p.as_str())?,
+        (None, Some(p)) => p.clone(),
+        (None, None) => preset.defaults.profile.clone(),
+    };
+    summary.profile = profile_name.to_string();
+
+    progress.step(&format!("AWS config: [sso-session {}] in {}", preset.sso.session_name, paths.aws_config.display()));
+    let mut blocks = vec![sso_session_block(preset)];
+    if let Some(t) = team {
+        blocks.push(profile_block(preset, profile_name.as_str(), &t.account_id, &t.role_name, region.as_str()));
+    }
+    report_blocks(progress, &mut summary, &blocks, aws_config_blocks::ensure(&paths.aws_config, &blocks, request.force, &stamp)?);
+
+    progress.step("Sign in to IAM Identity Center");
+    let session_profile = crate::aws_profiles::CredentialSource::Sso {
+        sso_session: preset.sso.session_name.to_string(),
+        start_url: preset.sso.start_url.clone(),
+        sso_region: preset.sso.region.to_string(),
+        account_id: None,
+        role_name: None,
+    };
+    let status = SessionStatus::of_profile(&paths.sso_cache_dir, &session_profile, now);
+    if matches!(status.state, SessionState::Valid | SessionState::Expiring) {
+        progress.detail("already signed in");
+    } else {
+        // A profile of the session to log in with: the team's, or a
+        // temporary one is not needed — the login works per sso-session.
+        login(paths, preset.sso.session_name.as_str()).map_err(OnboardError::Login)?;
+        progress.detail("signed in");
+    }
+
+    if team.is_none() {
+        progress.step("Accounts and roles");
+        let token_path = sso_cache::token_path(&paths.sso_cache_dir, &session_profile).expect("sso source");
+        let token = sso_cache::read_token(&token_path).map_err(|e| OnboardError::Login(e.to_string()))?;
+        let roles = match sso_accounts::cached(&paths.app_dir, &preset.sso.start_url, time::Duration::hours(1), now) {
+            Some(r) => r,
+            None => {
+                let r = sso_accounts::list(&sso_accounts::portal_client(&preset.sso.region).await, &token.access_token).await?;
+                sso_accounts::store(&paths.app_dir, &preset.sso.start_url, &r, now);
+                r
+            }
+        };
+        if roles.is_empty() {
+            return Err(OnboardError::NoAccounts);
+        }
+        let mut blocks = Vec::new();
+        if request.all_roles {
+            for r in &roles {
+                blocks.push(profile_block(preset, &derived_profile_name(r), &r.account_id, &r.role_name, region.as_str()));
+            }
+        }
+        let chosen = pick(&roles, request, progress)?;
+        progress.detail(&format!("{} ({}) as {}", chosen.account_name, chosen.account_id, chosen.role_name));
+        blocks.push(profile_block(preset, profile_name.as_str(), &chosen.account_id, &chosen.role_name, region.as_str()));
+        report_blocks(progress, &mut summary, &blocks, aws_config_blocks::ensure(&paths.aws_config, &blocks, request.force, &stamp)?);
+    }
+
+    progress.step(&format!("Claude Code settings: {}", paths.claude_settings.display()));
+    let mut state = AppState::load(&paths.app_state())?;
+    if state.login_method != Some(preset.defaults.login_method) {
+        state.login_method = Some(preset.defaults.login_method);
+        state.save(&paths.app_state())?;
+    }
+    let changes = switch::run(
+        paths,
+        &UseRequest {
+            model: Some(preset.defaults.model.clone()),
+            geography: Some(preset.defaults.geography.clone()),
+            profile: Some(profile_name.to_string()),
+            region: Some(region.to_string()),
+            provider: Some(crate::selection::Provider::Bedrock),
+            max_output_tokens: preset.max_output_tokens,
+            max_thinking_tokens: preset.max_thinking_tokens,
+        },
+    )?;
+    summary.settings_changed = changes.len();
+    if changes.is_empty() {
+        progress.detail("already set");
+    }
+    for c in &changes {
+        progress.detail(&format!("{}: {}", c.key, c.new.as_deref().unwrap_or("(removed)")));
+    }
+
+    progress.step("Check");
+    let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
+    let status = crate::status::Status::from_profiles(paths, Ok(&profiles), now).map_err(switch::UseError::from)?;
+    for p in &status.problems {
+        summary.to_do.push(p.clone());
+    }
+    if status.session.state == SessionState::Missing || status.session.state == SessionState::Expired {
+        summary.to_do.push(format!("log in: bedrock-tray login --profile {profile_name}"));
+    }
+    Ok(summary)
+}
+
+fn report_blocks(progress: &mut dyn Progress, summary: &mut OnboardSummary, blocks: &[Block], outcomes: Vec<BlockOutcome>) {
+    for (block, outcome) in blocks.iter().zip(outcomes) {
+        let what = match outcome {
+            BlockOutcome::Added => "added",
+            BlockOutcome::AlreadyPresent => "already there",
+            BlockOutcome::Replaced => "replaced (old file backed up)",
+        };
+        progress.detail(&format!("[{}] {what}", block.header));
+        if outcome != BlockOutcome::AlreadyPresent {
+            summary.config_changed = true;
+            if let Some(name) = block.header.strip_prefix("profile ") {
+                summary.profiles_written.push(name.to_string());
+            }
+        }
+    }
+}
+
+fn pick<'r>(roles: &'r [AccountRole], request: &OnboardRequest, progress: &mut dyn Progress) -> Result<&'r AccountRole, OnboardError> {
+    if let (Some(account), Some(role)) = (&request.account_id, &request.role_name) {
+        return roles
+            .iter()
+            .find(|r| &r.account_id == account && &r.role_name == role)
+            .ok_or_else(|| OnboardError::NotReachable(account.clone(), role.clone()));
+    }
+    if roles.len() == 1 {
+        return Ok(&roles[0]);
+    }
+    match progress.choose(roles) {
+        Some(i) if i < roles.len() => Ok(&roles[i]),
+        _ => Err(OnboardError::ChoiceNeeded(
+            roles
+                .iter()
+                .map(|r| format!("  --account {} --role {}   ({})", r.account_id, r.role_name, r.account_name))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_names_are_valid_profile_names() {
+        let r = |name: &str, role: &str| AccountRole { account_name: name.into(), account_id: "111122223333".into(), role_name: role.into(), email: None };
+        for (role, want) in [
+            (r("Platform Team (prod)", "AdministratorAccess"), "platform-team-prod.administratoraccess"),
+            (r("dev", "Developer"), "dev.developer"),
+            (r("", "Dev"), "111122223333.dev"),
+        ] {
+            let name = derived_profile_name(&role);
+            assert_eq!(name, want);
+            ProfileName::new(&name).unwrap();
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! `bedrock-tray onboard` from an empty HOME against the fake portal: the
+//! config blocks, the settings, idempotence, conflicts, broken presets, and
+//! the real AWS CLI reading what was written.
+
+use crate::harness::FakeAws;
+use crate::util::*;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const PRESET: &str = r#"
+organisation = "Example Corp"
+allowed_models = ["opus", "sonnet", "haiku"]
+[sso]
+start_url = "https://example-corp.awsapps.com/start"
+region = "eu-west-1"
+session_name = "example-corp"
+[defaults]
+geography = "eu"
+model = "opus"
+profile = "claude-bedrock"
+login_method = "command"
+[regions]
+eu = "eu-central-1"
+[tokens]
+max_output_tokens = 16384
+max_thinking_tokens = 10000
+[teams.platform]
+account_id = "111122223333"
+role_name = "ClaudeCodeBedrock"
+"#;
+
+struct Setup {
+    home: TestHome,
+    fake: FakeAws,
+    preset: PathBuf,
+}
+
+fn setup(preset: &str) -> Setup {
+    let home = TestHome::new();
+    let fake = FakeAws::start();
+    fake.config(json!({
+        "accounts": [
+            {"accountId": "111122223333", "accountName": "Platform", "emailAddress": "p@example.com"},
+            {"accountId": "444455556666", "accountName": "Backend", "emailAddress": "b@example.com"},
+        ],
+        "roles": {"111122223333": ["ClaudeCodeBedrock"], "444455556666": ["ClaudeCodeBedrock", "ReadOnly"]},
+    }));
+    let path = home.path().join("team.toml");
+    std::fs::write(&path, preset).unwrap();
+    Setup { home, fake, preset: path }
+}
+
+/// Signs the sso-session in, as the login step would.
+fn signed_in(s: &Setup) {
+    let issued = s.fake.admin("issue_token", json!({}));
+    let path = write_token(&s.home, "example-corp", &in_seconds(8 * 3600), true);
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    v["accessToken"] = issued["accessToken"].clone();
+    v["startUrl"] = "https://example-corp.awsapps.com/start".into();
+    std::fs::write(&path, v.to_string()).unwrap();
+}
+
+fn onboard(s: &Setup, extra: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+    cmd.args(["onboard", "--preset", s.preset.to_str().unwrap(), "--yes"]).args(extra);
+    s.home.isolate(&mut cmd);
+    s.fake.apply(&mut cmd);
+    cmd.output().unwrap()
+}
+
+const EXISTING_CONFIG: &str = "# my own config: keep me\n[default]\nregion = us-east-1\n\n[profile personal]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n# end\n";
+
+#[test]
+fn onboarding_with_a_team_writes_config_and_settings_and_is_idempotent() {
+    let s = setup(PRESET);
+    s.home.write_aws_config(EXISTING_CONFIG);
+    s.home.write_settings(FOREIGN_SETTINGS);
+    signed_in(&s);
+
+    let out = onboard(&s, &["--team", "platform"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Onboarded: profile claude-bedrock"), "{}", text(&out));
+
+    let config = std::fs::read_to_string(s.home.aws_config()).unwrap();
+    assert!(config.starts_with(EXISTING_CONFIG), "the old config is kept byte for byte:\n{config}");
+    assert!(config.contains("[sso-session example-corp]\nsso_start_url = https://example-corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n"), "{config}");
+    assert!(config.contains("[profile claude-bedrock]\nsso_session = example-corp\nsso_account_id = 111122223333\nsso_role_name = ClaudeCodeBedrock\nregion = eu-central-1\n"), "{config}");
+    let backups: Vec<_> = std::fs::read_dir(s.home.path().join(".aws")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("config.bak-")).collect();
+    assert_eq!(backups.len(), 1, "one timestamped backup");
+
+    let v = s.home.settings_json();
+    assert_eq!(v["env"]["AWS_PROFILE"], "claude-bedrock");
+    assert_eq!(v["env"]["ANTHROPIC_MODEL"], "eu.anthropic.claude-opus-4-6-v1");
+    assert_eq!(v["env"]["AWS_REGION"], "eu-central-1");
+    assert_eq!(v["env"]["CLAUDE_CODE_MAX_OUTPUT_TOKENS"], "16384");
+    assert_eq!(v["awsAuthRefresh"], "aws sso login --profile claude-bedrock", "the preset's login method");
+    assert_eq!(v["permissions"]["deny"][0], "Read(./.env)", "foreign settings kept");
+    let status: Value = serde_json::from_str(&s.home.cli_ok(&["status", "--json"])).unwrap();
+    assert_eq!(status["session"]["state"], "valid");
+
+    // The real AWS CLI reads the profile we wrote (`configure list` would
+    // also fetch credentials, which needs the network).
+    for (key, want) in [("region", "eu-central-1"), ("sso_session", "example-corp"), ("sso_account_id", "111122223333")] {
+        let out = s.home.aws(&["configure", "get", key, "--profile", "claude-bedrock"]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want, "{key}: {}", text(&out));
+    }
+
+    // Same inputs again: nothing changes, and it says so.
+    let config_before = std::fs::read(s.home.aws_config()).unwrap();
+    let settings_before = s.home.read_settings();
+    let out = onboard(&s, &["--team", "platform"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing changed"), "{}", text(&out));
+    assert_eq!(std::fs::read(s.home.aws_config()).unwrap(), config_before);
+    assert_eq!(s.home.read_settings(), settings_before);
+}
+
+#[test]
+fn a_conflicting_block_is_refused_and_force_replaces_it() {
+    let s = setup(PRESET);
+    let mine = "[profile claude-bedrock]\nsso_session = example-corp\nsso_account_id = 999999999999\nsso_role_name = Admin\nregion = eu-central-1\n";
+    s.home.write_aws_config(mine);
+    signed_in(&s);
+    let out = onboard(&s, &["--team", "platform"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(stderr(&out).contains("sso_account_id is 999999999999") && stderr(&out).contains("--force"), "{}", stderr(&out));
+    let config = std::fs::read_to_string(s.home.aws_config()).unwrap();
+    assert!(config.contains("999999999999"), "the user's block is untouched");
+    assert!(!s.home.settings().exists(), "no later step ran");
+
+    let out = onboard(&s, &["--team", "platform", "--force"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(std::fs::read_to_string(s.home.aws_config()).unwrap().contains("sso_account_id = 111122223333"));
+}
+
+#[test]
+fn a_broken_preset_is_refused_before_any_file_is_touched() {
+    let s = setup(&PRESET.replace("account_id = \"111122223333\"", "account_id = \"oops\""));
+    let out = onboard(&s, &["--team", "platform"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("teams.platform.account_id"), "{}", stderr(&out));
+    assert!(!s.home.aws_config().exists() && !s.home.settings().exists(), "nothing written");
+}
+
+#[test]
+fn without_a_team_the_account_is_chosen_from_what_the_session_reaches() {
+    let s = setup(PRESET);
+    signed_in(&s);
+    // Three roles reachable and --yes: it cannot ask, so it lists the choices.
+    let out = onboard(&s, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("--account 444455556666 --role ReadOnly"), "{err}");
+    assert!(!s.home.settings().exists(), "settings untouched until a choice is made");
+
+    let out = onboard(&s, &["--account", "444455556666", "--role", "ClaudeCodeBedrock", "--all-roles"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let config = std::fs::read_to_string(s.home.aws_config()).unwrap();
+    for name in ["backend.claudecodebedrock", "backend.readonly", "platform.claudecodebedrock", "claude-bedrock"] {
+        assert!(config.contains(&format!("[profile {name}]")), "{name}: {config}");
+    }
+    let profiles: Value = serde_json::from_str(&s.home.cli_ok(&["profiles", "--json"])).unwrap();
+    assert_eq!(profiles.as_array().unwrap().len(), 4);
+    assert_eq!(s.home.settings_json()["env"]["AWS_PROFILE"], "claude-bedrock");
+}
+
+#[test]
+fn without_a_session_onboarding_says_how_to_log_in() {
+    let s = setup(PRESET);
+    let out = onboard(&s, &["--team", "platform"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("login"), "{}", stderr(&out));
+    let config = std::fs::read_to_string(s.home.aws_config()).unwrap();
+    assert!(config.contains("[sso-session example-corp]"), "the config step before the login is complete");
+}
