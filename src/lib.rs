@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod claude_settings;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod login;
 pub mod names;
 pub mod onboard;
 pub mod paths;
@@ -22,5 +23,6 @@ pub mod selection;
 pub mod snapshot;
 pub mod sso_accounts;
 pub mod sso_cache;
+pub mod sso_oidc;
 pub mod status;
 pub mod switch;

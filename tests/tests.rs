@@ -9,6 +9,7 @@ mod compat_aws_clients;
 mod crash_safety;
 mod fuzz_corpus;
 mod hostile_input;
+mod login;
 mod onboard;
 mod settings_cli;
 mod sso_accounts;

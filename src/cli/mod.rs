@@ -3,6 +3,7 @@
 //! environment was.
 
 mod accounts;
+mod login;
 mod onboard;
 mod render;
 
@@ -44,6 +45,13 @@ enum Command {
     Profiles {
         #[arg(long)]
         json: bool,
+    },
+    /// Sign in to IAM Identity Center (device code in the browser).
+    Login(login::LoginArgs),
+    /// Refresh the SSO session silently with its refresh token.
+    Refresh {
+        #[arg(long)]
+        profile: Option<String>,
     },
     /// List the AWS accounts and roles your SSO session can reach.
     Accounts {
@@ -172,6 +180,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 render::profiles(&list);
             }
         }
+        Command::Login(args) => login::run_login(&paths, args)?,
+        Command::Refresh { profile } => login::run_refresh(&paths, profile)?,
         Command::Accounts { profile, refresh, json } => accounts::run(&paths, profile, refresh, json, now)?,
         Command::Onboard(args) => onboard::run(&paths, args, now)?,
         Command::CheckPreset { file } => {
