@@ -202,3 +202,23 @@ fn the_auth_refresh_command_runs_with_the_settings_env() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("exit 3") && stderr(&out).contains("failed"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_real_aws_cli_uses_our_login() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    fake.config(json!({"auto_approve": true}));
+    assert!(run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]).status.success());
+    let data = home.path().join("aws-data");
+    aws_cli_endpoint_redirect(&data, &fake.url);
+    let mut c = Command::new(aws_cli());
+    c.args(["sts", "get-caller-identity", "--profile", "dev", "--endpoint-url", &moto().url, "--output", "json"]);
+    home.isolate(&mut c);
+    c.env("AWS_DATA_PATH", &data);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "AWS CLI 2.9 with our token: {}", text(&out));
+    let id: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(id["Account"].as_str().is_some_and(|a| a.len() == 12), "{id}");
+    assert_eq!(fake.state()["requests"]["sso:GetRoleCredentials"], 1, "the CLI fetched role credentials with our token");
+}

@@ -190,4 +190,14 @@ fn from_an_empty_home_onboarding_needs_only_the_browser_approval() {
     assert!(status["problems"].as_array().unwrap().is_empty(), "{status}");
     let err = stderr(&out);
     assert!(err.contains("Sign in") && err.contains("Claude Code settings"), "each step is announced: {err}");
+
+    // The real AWS CLI signs in with the written profile and our token.
+    let data = s.home.path().join("aws-data");
+    aws_cli_endpoint_redirect(&data, &s.fake.url);
+    let mut c = Command::new(aws_cli());
+    c.args(["sts", "get-caller-identity", "--profile", "claude-bedrock", "--endpoint-url", &crate::harness::moto().url]);
+    s.home.isolate(&mut c);
+    c.env("AWS_DATA_PATH", &data);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
 }
