@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod claude_settings;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod logging;
 pub mod login;
 pub mod names;
 pub mod onboard;

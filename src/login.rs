@@ -125,10 +125,18 @@ pub async fn device_login(
     }
     let client = sso_oidc::client(&target.region).await;
     let registration = match sso_oidc::cached_registration(target, &paths.sso_cache_dir, now) {
-        Some(r) => r,
-        None => sso_oidc::register(&client, target, &paths.sso_cache_dir).await?,
+        Some(r) => {
+            tracing::debug!(client_id = %r.client_id, "reusing the cached client registration");
+            r
+        }
+        None => {
+            let r = sso_oidc::register(&client, target, &paths.sso_cache_dir).await?;
+            tracing::info!(client_id = %r.client_id, "registered a new OIDC client");
+            r
+        }
     };
     let authorization = sso_oidc::start_device_authorization(&client, &registration, target, now).await?;
+    tracing::info!(user_code = %authorization.user_code, interval = ?authorization.interval, "waiting for approval in the browser");
     prompt.show(&authorization);
     if open_browser {
         open_in_browser(&authorization.verification_uri_complete);
@@ -137,6 +145,7 @@ pub async fn device_login(
     let previous = read_token(&token_path).ok().map(|t| t.raw);
     let now = OffsetDateTime::now_utc();
     sso_oidc::write_token(&token_path, previous.as_ref(), target, &issued, &registration, now)?;
+    tracing::info!(path = %token_path.display(), expires_in = issued.expires_in, token = ?issued.access_token, "signed in");
     Ok(LoginOutcome::LoggedIn { expires_at: now + time::Duration::seconds(issued.expires_in) })
 }
 
@@ -154,6 +163,7 @@ pub async fn refresh(paths: &Paths, target: &SessionTarget) -> Result<OffsetDate
     let client = sso_oidc::client(&target.region).await;
     let issued = sso_oidc::refresh(&client, &token, now).await?;
     sso_oidc::write_token(&token_path, Some(&token.raw), target, &issued, &registration, now)?;
+    tracing::info!(path = %token_path.display(), expires_in = issued.expires_in, refresh_token = ?issued.refresh_token, "refreshed silently");
     Ok(now + time::Duration::seconds(issued.expires_in))
 }
 

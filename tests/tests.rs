@@ -11,6 +11,7 @@ mod fuzz_corpus;
 mod hostile_input;
 mod login;
 mod onboard;
+mod secrets;
 mod settings_cli;
 mod sso_accounts;
 mod status_cli;
