@@ -27,3 +27,4 @@ pub mod sso_cache;
 pub mod sso_oidc;
 pub mod status;
 pub mod switch;
+pub mod watch;

@@ -4,6 +4,7 @@
 mod fault_proxy;
 mod harness;
 mod util;
+mod watch;
 
 mod compat_aws_clients;
 mod crash_safety;

@@ -6,6 +6,7 @@ mod accounts;
 mod login;
 mod onboard;
 mod render;
+mod watch;
 
 use bedrock_tray::catalog::Catalog;
 use bedrock_tray::paths::Paths;
@@ -45,6 +46,16 @@ enum Command {
     Profiles {
         #[arg(long)]
         json: bool,
+    },
+    /// Watch sessions and settings: one JSON line per change, refreshing
+    /// sessions silently before they expire.
+    Watch {
+        /// Warn this many minutes before expiry (repeatable; default 15 and 5).
+        #[arg(long = "warn", value_name = "MINUTES")]
+        warn_minutes: Vec<u32>,
+        /// Only watch: never refresh a session.
+        #[arg(long)]
+        no_refresh: bool,
     },
     /// Sign in to IAM Identity Center (device code in the browser).
     Login(login::LoginArgs),
@@ -178,6 +189,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 render::profiles(&list);
             }
         }
+        Command::Watch { warn_minutes, no_refresh } => watch::run(&paths, warn_minutes, no_refresh)?,
         Command::Login(args) => login::run_login(&paths, args)?,
         Command::Refresh { profile } => login::run_refresh(&paths, profile)?,
         Command::Accounts { profile, refresh, json } => accounts::run(&paths, profile, refresh, json, now)?,
