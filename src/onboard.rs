@@ -3,7 +3,6 @@
 //! step atomic, the whole idempotent (a second run changes nothing and
 //! says so).
 
-use crate::app_state::AppState;
 use crate::aws_config_blocks::{self, Block, BlockOutcome};
 use crate::aws_profiles::AwsProfiles;
 use crate::catalog::Catalog;
@@ -218,11 +217,6 @@ pub async fn run(
     }
 
     progress.step(&format!("Claude Code settings: {}", paths.claude_settings.display()));
-    let mut state = AppState::load(&paths.app_state())?;
-    if state.login_method != Some(preset.defaults.login_method) {
-        state.login_method = Some(preset.defaults.login_method);
-        state.save(&paths.app_state())?;
-    }
     let changes = switch::run(
         paths,
         &UseRequest {
@@ -233,6 +227,7 @@ pub async fn run(
             provider: Some(crate::selection::Provider::Bedrock),
             max_output_tokens: preset.max_output_tokens,
             max_thinking_tokens: preset.max_thinking_tokens,
+            login_method: Some(preset.defaults.login_method),
         },
     )?;
     summary.settings_changed = changes.len();

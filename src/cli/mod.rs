@@ -107,6 +107,10 @@ struct UseArgs {
     /// Sets MAX_THINKING_TOKENS.
     #[arg(long, value_name = "N")]
     max_thinking_tokens: Option<u32>,
+    /// How logins happen from now on: native (bedrock-tray's device-code
+    /// flow) or command (aws sso login); awsAuthRefresh follows.
+    #[arg(long, value_enum)]
+    login_method: Option<bedrock_tray::app_state::LoginMethod>,
     /// Print the changes as JSON.
     #[arg(long)]
     json: bool,
@@ -156,6 +160,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 provider: args.provider,
                 max_output_tokens: args.max_output_tokens,
                 max_thinking_tokens: args.max_thinking_tokens,
+                login_method: args.login_method,
             };
             let changes = switch::run(&paths, &request)
                 .map_err(|e| if e.is_usage() { Failure::usage(&e) } else { Failure::env(&e) })?;
