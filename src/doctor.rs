@@ -120,8 +120,11 @@ pub fn setup_checks(
             "region",
             format!("{id} from {region}"),
             format!(
-                "{}. profiles cannot be called from {region}: run `bedrock-tray use --geo {}` to pick a {} region",
-                geo.key, geo.key, geo.name
+                "{}. profiles cannot be called from {region}: run `bedrock-tray use --geo {}` to pick a{} {} region",
+                geo.key,
+                geo.key,
+                if geo.name.starts_with(['A', 'E', 'I', 'O', 'U']) { "n" } else { "" },
+                geo.name
             ),
         )),
         (Some(geo), Some(region), _) => checks.push(Check::ok("region", format!("{region} serves {}", geo.name))),

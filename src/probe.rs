@@ -131,6 +131,8 @@ pub enum Outcome {
 pub enum Cause {
     /// The SSO token is expired or absent.
     SsoSessionExpired { profile: String },
+    /// IAM Identity Center does not give this user the profile's role.
+    SsoRoleNotAssigned { profile: String, account: String, role: String },
     /// The profile is not in the AWS config.
     ProfileNotFound { profile: String },
     /// The credential chain produced nothing (message from the SDK).
@@ -173,6 +175,9 @@ impl Cause {
         match self {
             Cause::SsoSessionExpired { profile } => format!(
                 "SSO session of profile {profile} expired or missing: run Log in (`aws sso login --profile {profile}`)"
+            ),
+            Cause::SsoRoleNotAssigned { profile, account, role } => format!(
+                "role {role} in account {account} (profile {profile}) is not assigned to you: pick one from `bedrock-tray accounts` or ask your admin"
             ),
             Cause::ProfileNotFound { profile } => {
                 format!("AWS profile {profile} is not in your AWS config: choose another with `bedrock-tray use --profile NAME`")
@@ -228,6 +233,7 @@ impl Cause {
         matches!(
             self,
             Cause::SsoSessionExpired { .. }
+                | Cause::SsoRoleNotAssigned { .. }
                 | Cause::ProfileNotFound { .. }
                 | Cause::NoCredentials { .. }
                 | Cause::CredentialsRejected { .. }
@@ -391,12 +397,21 @@ struct Ctx<'a> {
 }
 
 async fn sdk_config(paths: &Paths, target: &ProbeTarget) -> SdkConfig {
-    let files = ProfileFiles::builder()
-        .with_file(ProfileFileKind::Config, &paths.aws_config)
-        .with_file(ProfileFileKind::Credentials, &paths.aws_credentials)
-        .build();
-    aws_config::defaults(BehaviorVersion::latest())
-        .profile_files(files)
+    // Explicit files must exist (the SDK refuses a missing one, where its
+    // default lookup skips it): name only those that do.
+    let mut files = ProfileFiles::builder();
+    let mut any = false;
+    for (kind, path) in [(ProfileFileKind::Config, &paths.aws_config), (ProfileFileKind::Credentials, &paths.aws_credentials)] {
+        if path.is_file() {
+            files = files.with_file(kind, path);
+            any = true;
+        }
+    }
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if any {
+        loader = loader.profile_files(files.build());
+    }
+    loader
         .profile_name(&target.profile)
         .region(aws_config::Region::new(target.region.clone()))
         // Retries are ours (see `with_retries`), so they can be counted and reported.
@@ -470,8 +485,9 @@ impl CallError {
         let transport = match err {
             SdkError::TimeoutError(_) => Some(Cause::Timeout { service: service.into(), seconds: 0.0 }),
             SdkError::DispatchFailure(d) if d.is_timeout() => Some(Cause::Timeout { service: service.into(), seconds: 0.0 }),
-            SdkError::DispatchFailure(d) if d.is_io() || d.is_other() => Some(network_cause(service, &chain)),
+            // The credential chain fails inside dispatch too: that is no network problem.
             SdkError::DispatchFailure(_) if chain.contains("credentials") || chain.contains("identity") => None,
+            SdkError::DispatchFailure(d) if d.is_io() || d.is_other() => Some(network_cause(service, &chain)),
             SdkError::DispatchFailure(_) => Some(network_cause(service, &chain)),
             _ => None,
         };
@@ -604,6 +620,15 @@ fn classify(service: &str, ctx: &Ctx<'_>, e: CallError, specific: impl FnOnce(&C
 fn credentials_cause(ctx: &Ctx<'_>, message: &str) -> Cause {
     let profile = ctx.target.profile.clone();
     let Some(source) = ctx.source else { return Cause::ProfileNotFound { profile } };
+    if source.is_sso() && message.contains("ForbiddenException") {
+        let (account, role) = match source {
+            CredentialSource::Sso { account_id, role_name, .. } | CredentialSource::LegacySso { account_id, role_name, .. } => {
+                (account_id.clone().unwrap_or_default(), role_name.clone().unwrap_or_default())
+            }
+            _ => Default::default(),
+        };
+        return Cause::SsoRoleNotAssigned { profile, account, role };
+    }
     if source.is_sso() {
         let session = SessionStatus::of_profile(&ctx.paths.sso_cache_dir, source, ctx.now);
         let lower = message.to_ascii_lowercase();

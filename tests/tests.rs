@@ -10,6 +10,7 @@ mod crash_safety;
 mod fuzz_corpus;
 mod hostile_input;
 mod onboard;
+mod probe;
 mod settings_cli;
 mod sso_accounts;
 mod status_cli;
