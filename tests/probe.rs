@@ -145,6 +145,12 @@ fn sso_profile_resolves_through_the_fake_portal_and_each_sso_failure_names_its_f
     assert_eq!(c["cause"]["kind"], "sso_role_not_assigned", "{r}");
     assert!(c["fix"].as_str().unwrap().contains("role Developer in account 111122223333"), "{c}");
 
+    // A portal that does not answer: the credentials probe times out.
+    fake.config(json!({"roles": {"111122223333": ["Developer"]}, "delay": {"sso:*": 60}}));
+    let (r, _) = probe(&home, &fake, &["--profile", "dev", "--timeout", "1"]);
+    assert_eq!(result(&r, "credentials")["cause"]["kind"], "timeout", "{r}");
+    fake.config(json!({"delay": null}));
+
     // A profile that is not in the config.
     let (r, _) = probe(&home, &fake, &["--profile", "ghost"]);
     assert_eq!(result(&r, "credentials")["cause"]["kind"], "profile_not_found");
@@ -205,6 +211,12 @@ fn each_bedrock_fault_yields_its_own_fix() {
     let r = cause_of("bedrock", &[]);
     assert_eq!((r["cause"]["kind"].as_str(), r["cause"]["status"].as_u64()), (Some("server_error"), Some(500)), "{r}");
 
+    // Keys AWS does not know are rejected credentials, not a permission.
+    set(json!({"fail": {"bedrock:ListInferenceProfiles": {"code": "UnrecognizedClientException", "count": -1, "status": 403,
+        "message": "The security token included in the request is invalid."}}}));
+    let r = cause_of("bedrock", &[]);
+    assert_eq!(r["cause"], json!({"kind": "credentials_rejected", "profile": "statickeys", "code": "UnrecognizedClientException"}));
+
     // A bare foundation model ID cannot be called on demand.
     set(json!({}));
     let settings = home.read_settings().replace("\"eu.anthropic.claude-sonnet-4-6\"", "\"anthropic.claude-sonnet-4-6\"");
@@ -244,6 +256,9 @@ fn dead_and_unresolvable_endpoints_are_network_faults_not_auth() {
     let (r, _) = probe_env(&home, &fake, &["--timeout", "10"], &[("AWS_ENDPOINT_URL_BEDROCK", "http://bedrock.nonexistent.invalid")]);
     let kind = result(&r, "bedrock")["cause"]["kind"].clone();
     assert!(kind == "dns" || kind == "timeout", "an unresolvable host is a DNS (or, behind a slow resolver, time) fault: {r}");
+    if kind == "dns" {
+        assert!(result(&r, "bedrock")["fix"].as_str().unwrap().contains("DNS"), "{r}");
+    }
 }
 
 #[test]
