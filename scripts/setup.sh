@@ -33,7 +33,7 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
   [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 fi
-command -v cargo >/dev/null 2>&1 || { echo "setup: a Rust toolchain (cargo >= 1.85) is required: https://rustup.rs" >&2; exit 1; }
+command -v cargo >/dev/null 2>&1 || { echo "setup: a Rust toolchain (cargo >= 1.89) is required: https://rustup.rs" >&2; exit 1; }
 
 # Python for the test tree: botocore/boto3 (a second, independent client of
 # every file format and fake endpoint) and moto's server (STS).

@@ -14,7 +14,16 @@ use std::path::{Path, PathBuf};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CredentialSource {
     /// IAM Identity Center through an `[sso-session]` block (refreshable).
-    Sso { sso_session: String, start_url: String, sso_region: String, account_id: Option<String>, role_name: Option<String> },
+    Sso {
+        sso_session: String,
+        start_url: String,
+        sso_region: String,
+        account_id: Option<String>,
+        role_name: Option<String>,
+        /// `sso_registration_scopes`, split at commas.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        registration_scopes: Vec<String>,
+    },
     /// IAM Identity Center with `sso_start_url` on the profile (legacy:
     /// cannot refresh, re-login every 8 hours or so).
     LegacySso { start_url: String, sso_region: String, account_id: Option<String>, role_name: Option<String> },
@@ -154,6 +163,10 @@ impl AwsProfiles {
                         sso_region: s.get("sso_region").unwrap_or_default().to_string(),
                         account_id: get("sso_account_id"),
                         role_name: get("sso_role_name"),
+                        registration_scopes: s
+                            .get("sso_registration_scopes")
+                            .map(|v| v.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect())
+                            .unwrap_or_default(),
                     },
                     None => {
                         problems.push(

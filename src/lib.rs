@@ -13,6 +13,8 @@ pub mod claude_settings;
 pub mod doctor;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod logging;
+pub mod login;
 pub mod names;
 pub mod onboard;
 pub mod paths;
@@ -24,5 +26,7 @@ pub mod selection;
 pub mod snapshot;
 pub mod sso_accounts;
 pub mod sso_cache;
+pub mod sso_oidc;
 pub mod status;
 pub mod switch;
+pub mod watch;

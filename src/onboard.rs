@@ -36,8 +36,8 @@ pub trait Progress {
     fn choose(&mut self, roles: &[AccountRole]) -> Option<usize>;
 }
 
-/// Performs the login for a profile whose session is missing or expired.
-pub type LoginStep<'a> = &'a mut dyn FnMut(&Paths, &str) -> Result<(), String>;
+/// Performs the login for the preset's SSO session when it has no valid one.
+pub type LoginStep<'a> = &'a mut dyn FnMut(&Paths, &crate::sso_oidc::SessionTarget) -> Result<(), String>;
 
 /// Why onboarding stopped; files written by completed steps stay.
 #[derive(Debug, thiserror::Error)]
@@ -174,14 +174,19 @@ pub async fn run(
         sso_region: preset.sso.region.to_string(),
         account_id: None,
         role_name: None,
+        registration_scopes: preset.sso.registration_scopes.clone(),
     };
     let status = SessionStatus::of_profile(&paths.sso_cache_dir, &session_profile, now);
     if matches!(status.state, SessionState::Valid | SessionState::Expiring) {
         progress.detail("already signed in");
     } else {
-        // A profile of the session to log in with: the team's, or a
-        // temporary one is not needed — the login works per sso-session.
-        login(paths, preset.sso.session_name.as_str()).map_err(OnboardError::Login)?;
+        let target = crate::sso_oidc::SessionTarget {
+            session_name: Some(preset.sso.session_name.to_string()),
+            start_url: preset.sso.start_url.clone(),
+            region: preset.sso.region.clone(),
+            scopes: Some(preset.sso.registration_scopes.clone()),
+        };
+        login(paths, &target).map_err(OnboardError::Login)?;
         progress.detail("signed in");
     }
 

@@ -272,7 +272,9 @@ fn choose_region(
 ///
 /// A login command (ours or `aws sso login`) follows the new profile, and
 /// goes when the profile cannot log in (static keys). A chosen login method
-/// decides which of the two it is; with none chosen the user's own stays.
+/// decides which of the two it is; with none chosen the user's own stays,
+/// and a new one is ours (`bedrock-tray login`), so Claude Code's own retry
+/// path signs in through the native device-code flow.
 /// A custom command follows the profile if it names one, else stays.
 pub fn auth_refresh_for(profile: &AwsProfile, current: Option<&str>, method: Option<LoginMethod>) -> Option<String> {
     let current = current.filter(|c| !c.trim().is_empty());
@@ -284,8 +286,8 @@ pub fn auth_refresh_for(profile: &AwsProfile, current: Option<&str>, method: Opt
         return None;
     }
     Some(match (method, current) {
-        (Some(LoginMethod::Native), _) => format!("bedrock-tray login --profile {}", profile.name),
-        (Some(LoginMethod::Command), _) | (None, None) => format!("aws sso login --profile {}", profile.name),
+        (Some(LoginMethod::Native), _) | (None, None) => format!("bedrock-tray login --profile {}", profile.name),
+        (Some(LoginMethod::Command), _) => format!("aws sso login --profile {}", profile.name),
         (None, Some(c)) => replace_profile_argument(c, &profile.name),
     })
 }
@@ -348,6 +350,7 @@ mod tests {
                 sso_region: "eu-west-1".into(),
                 account_id: None,
                 role_name: None,
+                registration_scopes: vec![],
             },
         }
     }
@@ -368,7 +371,8 @@ mod tests {
             Some("my-login.sh --profile=new --quiet")
         );
         assert_eq!(auth_refresh_for(&p, Some("custom-refresh"), Some(LoginMethod::Native)).as_deref(), Some("custom-refresh"));
-        assert_eq!(auth_refresh_for(&p, None, None).as_deref(), Some("aws sso login --profile new"));
+        assert_eq!(auth_refresh_for(&p, None, None).as_deref(), Some("bedrock-tray login --profile new"), "native by default");
+        assert_eq!(auth_refresh_for(&p, None, Some(LoginMethod::Command)).as_deref(), Some("aws sso login --profile new"));
         let keys = AwsProfile { credentials: CredentialSource::StaticKeys, ..sso("keys") };
         assert_eq!(auth_refresh_for(&keys, Some("aws sso login --profile old"), None), None);
     }

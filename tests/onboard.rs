@@ -166,11 +166,38 @@ fn without_a_team_the_account_is_chosen_from_what_the_session_reaches() {
 }
 
 #[test]
-fn without_a_session_onboarding_says_how_to_log_in() {
+fn from_an_empty_home_onboarding_needs_only_the_browser_approval() {
     let s = setup(PRESET);
-    let out = onboard(&s, &["--team", "platform"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("login"), "{}", stderr(&out));
-    let config = std::fs::read_to_string(s.home.aws_config()).unwrap();
-    assert!(config.contains("[sso-session example-corp]"), "the config step before the login is complete");
+    let child = {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+        cmd.args(["onboard", "--preset", s.preset.to_str().unwrap(), "--team", "platform", "--yes", "--no-browser"]);
+        s.home.isolate(&mut cmd);
+        s.fake.apply(&mut cmd);
+        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    let started = std::time::Instant::now();
+    while s.fake.state()["devices"].as_array().is_none_or(|d| d.is_empty()) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "no sign-in started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(s.home.aws_config().exists(), "the config step before the login is complete");
+    s.fake.admin("approve", json!({}));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let status: Value = serde_json::from_str(&s.home.cli_ok(&["status", "--json"])).unwrap();
+    assert_eq!(status["session"]["state"], "valid", "{status}");
+    assert_eq!(status["model_id"], "eu.anthropic.claude-opus-4-6-v1");
+    assert!(status["problems"].as_array().unwrap().is_empty(), "{status}");
+    let err = stderr(&out);
+    assert!(err.contains("Sign in") && err.contains("Claude Code settings"), "each step is announced: {err}");
+
+    // The real AWS CLI signs in with the written profile and our token.
+    let data = s.home.path().join("aws-data");
+    aws_cli_endpoint_redirect(&data, &s.fake.url);
+    let mut c = Command::new(aws_cli());
+    c.args(["sts", "get-caller-identity", "--profile", "claude-bedrock", "--endpoint-url", &crate::harness::moto().url]);
+    s.home.isolate(&mut c);
+    c.env("AWS_DATA_PATH", &data);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
 }

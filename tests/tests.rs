@@ -4,13 +4,16 @@
 mod fault_proxy;
 mod harness;
 mod util;
+mod watch;
 
 mod compat_aws_clients;
 mod crash_safety;
 mod fuzz_corpus;
 mod hostile_input;
+mod login;
 mod onboard;
 mod probe;
+mod secrets;
 mod settings_cli;
 mod sso_accounts;
 mod status_cli;

@@ -214,3 +214,24 @@ pub fn in_seconds(secs: i64) -> String {
     let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
     bedrock_tray::sso_cache::format_cli_timestamp(t)
 }
+
+/// An `AWS_DATA_PATH` folder that sends AWS CLI 2.9's SSO portal and
+/// SSO-OIDC calls to `url`: that CLI ignores `AWS_ENDPOINT_URL_*`, but
+/// loads endpoint rule sets from `AWS_DATA_PATH` before its own.
+pub fn aws_cli_endpoint_redirect(dir: &Path, url: &str) {
+    for service in ["sso", "sso-oidc"] {
+        let folder = dir.join(service).join("2019-06-10");
+        std::fs::create_dir_all(&folder).unwrap();
+        let rules = serde_json::json!({
+            "version": "1.0",
+            "parameters": {
+                "Region": {"builtIn": "AWS::Region", "required": false, "documentation": "", "type": "String"},
+                "UseDualStack": {"builtIn": "AWS::UseDualStack", "required": true, "default": false, "documentation": "", "type": "Boolean"},
+                "UseFIPS": {"builtIn": "AWS::UseFIPS", "required": true, "default": false, "documentation": "", "type": "Boolean"},
+                "Endpoint": {"builtIn": "SDK::Endpoint", "required": false, "documentation": "", "type": "String"}
+            },
+            "rules": [{"conditions": [], "endpoint": {"url": url, "properties": {}, "headers": {}}, "type": "endpoint"}]
+        });
+        std::fs::write(folder.join("endpoint-rule-set-1.json"), rules.to_string()).unwrap();
+    }
+}

@@ -3,9 +3,11 @@
 //! environment was.
 
 mod accounts;
+mod login;
 mod onboard;
 mod probe;
 mod render;
+mod watch;
 
 use bedrock_tray::catalog::Catalog;
 use bedrock_tray::paths::Paths;
@@ -48,6 +50,23 @@ enum Command {
     Profiles {
         #[arg(long)]
         json: bool,
+    },
+    /// Watch sessions and settings: one JSON line per change, refreshing
+    /// sessions silently before they expire.
+    Watch {
+        /// Warn this many minutes before expiry (repeatable; default 15 and 5).
+        #[arg(long = "warn", value_name = "MINUTES")]
+        warn_minutes: Vec<u32>,
+        /// Only watch: never refresh a session.
+        #[arg(long)]
+        no_refresh: bool,
+    },
+    /// Sign in to IAM Identity Center (device code in the browser).
+    Login(login::LoginArgs),
+    /// Refresh the SSO session silently with its refresh token.
+    Refresh {
+        #[arg(long)]
+        profile: Option<String>,
     },
     /// List the AWS accounts and roles your SSO session can reach.
     Accounts {
@@ -140,9 +159,7 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("BEDROCK_TRAY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    bedrock_tray::logging::init();
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
@@ -192,6 +209,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 render::profiles(&list);
             }
         }
+        Command::Watch { warn_minutes, no_refresh } => watch::run(&paths, warn_minutes, no_refresh)?,
+        Command::Login(args) => login::run_login(&paths, args)?,
+        Command::Refresh { profile } => login::run_refresh(&paths, profile)?,
         Command::Accounts { profile, refresh, json } => accounts::run(&paths, profile, refresh, json, now)?,
         Command::Onboard(args) => onboard::run(&paths, args, now)?,
         Command::Probe(args) => probe::probe(&paths, args, now)?,

@@ -29,6 +29,9 @@ pub struct OnboardArgs {
     /// Also write one profile per reachable account and role.
     #[arg(long)]
     all_roles: bool,
+    /// Print the sign-in link and code instead of opening the browser.
+    #[arg(long)]
+    no_browser: bool,
     /// Ask nothing: fail instead of prompting (for fleet tools).
     #[arg(long)]
     yes: bool,
@@ -78,8 +81,19 @@ pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), 
         force: args.force,
     };
     let mut progress = Terminal { interactive: !args.yes && std::io::stdin().is_terminal() };
-    let mut login = |_: &Paths, session: &str| -> Result<(), String> {
-        Err(format!("no valid SSO session: run `aws sso login --sso-session {session}`, then onboard again"))
+    let no_browser = args.no_browser;
+    let mut login = |paths: &Paths, target: &bedrock_tray::sso_oidc::SessionTarget| -> Result<(), String> {
+        // Runs inside the onboarding runtime's block_on: a nested runtime
+        // on another thread keeps the flow simple.
+        let (paths, target) = (paths.clone(), target.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            rt.block_on(bedrock_tray::login::device_login(&paths, &target, &mut super::login::TerminalPrompt, !no_browser))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .join()
+        .map_err(|_| "the login thread panicked".to_string())?
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
     let summary = runtime

@@ -1,0 +1,98 @@
+//! `bedrock-tray login` and `bedrock-tray refresh`.
+
+use super::Failure;
+use bedrock_tray::app_state::{AppState, LoginMethod};
+use bedrock_tray::aws_profiles::{AwsProfile, AwsProfiles};
+use bedrock_tray::claude_settings::{OwnedKey, SettingsDoc};
+use bedrock_tray::login::{self, LoginError, LoginOutcome, LoginPrompt};
+use bedrock_tray::names::ProfileName;
+use bedrock_tray::paths::Paths;
+use bedrock_tray::sso_cache::format_rfc3339;
+use bedrock_tray::sso_oidc::DeviceAuthorization;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct LoginArgs {
+    /// The SSO profile (default: the one selected in Claude Code's settings).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Print the link and code instead of opening the browser.
+    #[arg(long)]
+    no_browser: bool,
+    /// native: our device-code login; command: the settings' awsAuthRefresh.
+    #[arg(long, value_enum)]
+    method: Option<LoginMethod>,
+}
+
+pub struct TerminalPrompt;
+
+impl LoginPrompt for TerminalPrompt {
+    fn show(&mut self, a: &DeviceAuthorization) {
+        eprintln!("To sign in, open this page and confirm the code {}:", a.user_code);
+        eprintln!("  {}", a.verification_uri_complete);
+        eprintln!("(or open {} and type the code)", a.verification_uri);
+    }
+}
+
+/// The profile named, or the one selected in the settings.
+pub fn profile(paths: &Paths, name: Option<String>) -> Result<AwsProfile, Failure> {
+    let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials).map_err(Failure::env)?;
+    let name = match name {
+        Some(n) => n,
+        None => SettingsDoc::read(&paths.claude_settings)
+            .map_err(Failure::env)?
+            .get(OwnedKey::AwsProfile)
+            .ok_or_else(|| Failure::usage("no profile selected: pass --profile NAME"))?,
+    };
+    let name = ProfileName::new(name).map_err(Failure::usage)?;
+    profiles.require(&name).cloned().map_err(Failure::usage)
+}
+
+fn failure(e: LoginError) -> Failure {
+    match e {
+        LoginError::NotSso(_) => Failure::usage(e),
+        _ => Failure::env(e),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)
+}
+
+pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
+    let profile = profile(paths, args.profile)?;
+    let target = login::target_of(&profile).map_err(failure)?;
+    let state = AppState::load(&paths.app_state()).map_err(Failure::env)?;
+    let method = args.method.or(state.login_method).unwrap_or_default();
+    let outcome = match method {
+        LoginMethod::Native => runtime()?
+            .block_on(login::device_login(paths, &target, &mut TerminalPrompt, !args.no_browser))
+            .map_err(failure)?,
+        LoginMethod::Command => {
+            let doc = SettingsDoc::read(&paths.claude_settings).map_err(Failure::env)?;
+            let command = doc
+                .get(OwnedKey::AuthRefresh)
+                .ok_or_else(|| Failure::usage("the settings have no awsAuthRefresh command: use --method native"))?;
+            let env: Vec<(String, String)> = doc
+                .env()
+                .map(|e| e.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+                .unwrap_or_default();
+            runtime()?
+                .block_on(login::run_refresh_command(paths, &target, &command, &env, Duration::from_secs(180)))
+                .map_err(failure)?
+        }
+    };
+    match outcome {
+        LoginOutcome::LoggedIn { expires_at } => println!("signed in as profile {}; the session lasts until {}", profile.name, format_rfc3339(expires_at)),
+        LoginOutcome::Joined { expires_at } => println!("another login just signed this session in; it lasts until {}", format_rfc3339(expires_at)),
+    }
+    Ok(())
+}
+
+pub fn run_refresh(paths: &Paths, profile_name: Option<String>) -> Result<(), Failure> {
+    let profile = profile(paths, profile_name)?;
+    let target = login::target_of(&profile).map_err(failure)?;
+    let expires_at = runtime()?.block_on(login::refresh(paths, &target)).map_err(failure)?;
+    println!("refreshed; the session lasts until {}", format_rfc3339(expires_at));
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! `bedrock-tray watch`: one JSON line per state change or session event,
+//! until interrupted. What the tray shows, for scripts and terminals.
+
+use super::Failure;
+use bedrock_tray::paths::Paths;
+use bedrock_tray::snapshot::Snapshot;
+use bedrock_tray::watch::{fingerprint, SystemClock, WatchOptions, Watcher};
+use serde_json::json;
+use std::sync::Arc;
+
+fn line(snapshot: &Snapshot) -> String {
+    json!({
+        "type": "snapshot",
+        "taken_at": bedrock_tray::sso_cache::format_rfc3339(snapshot.taken_at),
+        "status": snapshot.status,
+        "profiles": snapshot.profiles,
+        "errors": snapshot.errors,
+    })
+    .to_string()
+}
+
+pub fn run(paths: &Paths, warn_minutes: Vec<u32>, no_refresh: bool) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
+    runtime.block_on(async {
+        let options = WatchOptions {
+            warn_minutes: if warn_minutes.is_empty() { WatchOptions::default().warn_minutes } else { warn_minutes },
+            auto_refresh: !no_refresh,
+        };
+        let watcher = Watcher::spawn(paths.clone(), Arc::new(SystemClock), options).map_err(Failure::env)?;
+        let mut snapshots = watcher.subscribe();
+        let mut events = watcher.events();
+        let mut last = String::new();
+        loop {
+            {
+                let snapshot = snapshots.borrow_and_update().clone();
+                let print = fingerprint(&snapshot);
+                if print != last {
+                    println!("{}", line(&snapshot));
+                    last = print;
+                }
+            }
+            tokio::select! {
+                changed = snapshots.changed() => if changed.is_err() { return Ok(()) },
+                event = events.recv() => match event {
+                    Ok(e) => println!("{}", json!({"type": "event", "event": e})),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return Ok(()),
+                },
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+            }
+        }
+    })
+}

@@ -1,0 +1,224 @@
+//! `bedrock-tray login` and `refresh` against the fake IAM Identity Center:
+//! the files they write are the ones botocore then uses.
+
+use crate::harness::{moto, FakeAws};
+use crate::util::*;
+use serde_json::{json, Value};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn cmd(home: &TestHome, fake: &FakeAws, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+    c.args(args);
+    home.isolate(&mut c);
+    fake.apply(&mut c);
+    c
+}
+
+fn run(home: &TestHome, fake: &FakeAws, args: &[&str]) -> Output {
+    cmd(home, fake, args).output().unwrap()
+}
+
+fn fake_with_roles() -> FakeAws {
+    let fake = FakeAws::start();
+    fake.config(json!({
+        "accounts": [{"accountId": "111122223333", "accountName": "dev"}],
+        "roles": {"111122223333": ["Developer"]},
+    }));
+    fake
+}
+
+/// botocore resolves the profile's credentials through the SSO portal (the
+/// token we wrote) and calls STS on moto.
+fn botocore_identity(home: &TestHome, fake: &FakeAws, profile: &str) -> Output {
+    let mut c = Command::new(python());
+    c.arg("-c").arg(format!(
+        "import boto3; print(boto3.Session(profile_name='{profile}').client('sts', region_name='us-east-1').get_caller_identity()['Account'])"
+    ));
+    home.isolate(&mut c);
+    fake.apply(&mut c);
+    c.env("AWS_ENDPOINT_URL_STS", &moto().url);
+    c.output().unwrap()
+}
+
+#[test]
+fn device_login_writes_the_token_botocore_uses() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+
+    let child = cmd(&home, &fake, &["login", "--profile", "dev", "--no-browser"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the pending authorization, then approve it as the user would.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let state = fake.state();
+        if state["devices"].as_array().is_some_and(|d| !d.is_empty()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no device authorization started: {state}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp")).exists(), "nothing written before approval");
+    fake.admin("approve", json!({}));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    let code = fake.state()["devices"][0]["userCode"].as_str().unwrap().to_string();
+    assert!(err.contains(&code) && err.contains("http"), "the code and link reach the user: {err}");
+
+    let path = home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp"));
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    let token: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for key in ["startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret", "registrationExpiresAt", "refreshToken"] {
+        assert!(token.get(key).is_some(), "{key} in the token file");
+    }
+    let expires = token["expiresAt"].as_str().unwrap();
+    assert!(expires.ends_with('Z') && expires.len() == 20, "the CLI's timestamp format: {expires}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(token["accessToken"].as_str().unwrap()), "never printed");
+
+    let out = botocore_identity(&home, &fake, "dev");
+    assert!(out.status.success(), "botocore uses our login: {}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 12, "an account id");
+    let status: Value = serde_json::from_str(&home.cli_ok(&["profiles", "--json"])).unwrap();
+    assert_eq!(status[0]["session"]["state"], "valid");
+}
+
+#[test]
+fn second_login_reuses_the_registration_and_slow_down_is_honoured() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    fake.config(json!({"auto_approve": true, "auto_approve_after_polls": 2, "slow_down": true, "interval": 1}));
+    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]);
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::remove_file(home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp"))).unwrap();
+    let out = run(&home, &fake, &["login", "--profile", "prod", "--no-browser"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let state = fake.state();
+    assert_eq!(state["requests"]["sso-oidc:RegisterClient"], 1, "the cached registration is reused: {state}");
+    assert_eq!(state["requests"]["sso-oidc:StartDeviceAuthorization"], 2);
+    assert!(state["requests"].get("sso-oidc:SlowDown").is_none());
+}
+
+#[test]
+fn parallel_logins_make_one_sign_in() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    fake.config(json!({"auto_approve": true, "auto_approve_after_polls": 1}));
+    let children: Vec<_> = (0..4)
+        .map(|_| cmd(&home, &fake, &["login", "--profile", "dev", "--no-browser"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
+        .collect();
+    let outs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    for out in &outs {
+        assert!(out.status.success(), "{}", text(out));
+    }
+    assert_eq!(fake.state()["requests"]["sso-oidc:StartDeviceAuthorization"], 1, "one browser approval for four callers");
+    let joined = outs.iter().filter(|o| String::from_utf8_lossy(&o.stdout).contains("another login")).count();
+    assert_eq!(joined, 3);
+}
+
+#[test]
+fn denied_or_expired_authorizations_say_so_and_write_nothing() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    fake.config(json!({"fail": {"sso-oidc:CreateToken": {"code": "AccessDeniedException", "count": -1}}}));
+    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("denied"), "{}", stderr(&out));
+    assert!(!home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp")).exists());
+
+    fake.config(json!({"fail": null, "device_expires_in": 1}));
+    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]);
+    assert!(stderr(&out).contains("expired before it was approved"), "{}", stderr(&out));
+
+    let out = run(&home, &fake, &["login", "--profile", "keys"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn refresh_renews_silently_and_botocore_uses_the_new_token() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    fake.config(json!({"auto_approve": true, "token_expires_in": 600}));
+    assert!(run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]).status.success());
+    let path = home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp"));
+    // Claude Code and the CLI add keys of their own; a refresh keeps them.
+    let mut token: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    token["someFutureKey"] = "kept".into();
+    std::fs::write(&path, token.to_string()).unwrap();
+    let old_access = token["accessToken"].as_str().unwrap().to_string();
+
+    fake.config(json!({"token_expires_in": 28800}));
+    let out = run(&home, &fake, &["refresh", "--profile", "dev"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let new: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_ne!(new["accessToken"], old_access.as_str());
+    assert_eq!(new["someFutureKey"], "kept");
+    let s: Value = serde_json::from_str(&home.cli_ok(&["profiles", "--json"])).unwrap();
+    assert!(s[0]["session"]["seconds_left"].as_i64().unwrap() > 7 * 3600, "{s}");
+    fake.admin("expire_access_tokens", json!({}));
+    // The old token is dead at the portal; botocore works only with the new one.
+    fake.config(json!({"token_expires_in": 28800}));
+    assert!(run(&home, &fake, &["refresh", "--profile", "dev"]).status.success());
+    assert!(botocore_identity(&home, &fake, "dev").status.success());
+
+    fake.admin("revoke_refresh_tokens", json!({}));
+    let out = run(&home, &fake, &["refresh", "--profile", "dev"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("log in again"), "invalid_grant means a login: {}", stderr(&out));
+}
+
+#[test]
+fn the_auth_refresh_command_runs_with_the_settings_env() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    // A stand-in for `aws sso login`: writes a valid token where the CLI
+    // would, using a variable that only the settings' env provides.
+    let token_path = home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp"));
+    std::fs::create_dir_all(home.sso_cache()).unwrap();
+    let script = format!(
+        "echo \"logging in for $AWS_PROFILE\"; printf '{{\"accessToken\":\"x\",\"expiresAt\":\"%s\"}}' \"$FAKE_EXPIRY\" > '{}'",
+        token_path.display()
+    );
+    let settings = json!({"awsAuthRefresh": script, "env": {"AWS_PROFILE": "dev", "FAKE_EXPIRY": in_seconds(3600)}});
+    home.write_settings(&settings.to_string());
+    let out = run(&home, &fake, &["login", "--method", "command"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("logging in for dev"), "output streams to the user: {}", text(&out));
+
+    let settings = json!({"awsAuthRefresh": "exit 3", "env": {"AWS_PROFILE": "dev"}});
+    home.write_settings(&settings.to_string());
+    std::fs::remove_file(&token_path).unwrap();
+    let out = run(&home, &fake, &["login", "--method", "command"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("exit 3") && stderr(&out).contains("failed"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_real_aws_cli_uses_our_login() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    fake.config(json!({"auto_approve": true}));
+    assert!(run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]).status.success());
+    let data = home.path().join("aws-data");
+    aws_cli_endpoint_redirect(&data, &fake.url);
+    let mut c = Command::new(aws_cli());
+    c.args(["sts", "get-caller-identity", "--profile", "dev", "--endpoint-url", &moto().url, "--output", "json"]);
+    home.isolate(&mut c);
+    c.env("AWS_DATA_PATH", &data);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "AWS CLI 2.9 with our token: {}", text(&out));
+    let id: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(id["Account"].as_str().is_some_and(|a| a.len() == 12), "{id}");
+    assert_eq!(fake.state()["requests"]["sso:GetRoleCredentials"], 1, "the CLI fetched role credentials with our token");
+}
