@@ -153,8 +153,9 @@ pub enum Cause {
     NeedsInferenceProfile { model_id: String },
     /// Throttled on every attempt.
     Throttled { service: String, attempts: u32 },
-    /// No answer within the probe's time limit.
-    Timeout { service: String, seconds: f64 },
+    /// No answer within the probe's time limit (`seconds`), or within the
+    /// SDK's connect/read timeouts (`None`).
+    Timeout { service: String, seconds: Option<f64> },
     /// DNS lookup failed.
     Dns { service: String, message: String },
     /// Connection refused, reset, TLS ...
@@ -211,7 +212,8 @@ impl Cause {
                 "{service} kept throttling after {attempts} attempts: wait a minute and retry, or ask for a higher quota"
             ),
             Cause::Timeout { service, seconds } => format!(
-                "no answer from {service} within {seconds:.1} s: check your network, VPN or proxy"
+                "no answer from {service}{}: check your network, VPN or proxy",
+                seconds.map(|s| format!(" within {s:.1} s")).unwrap_or_else(|| " in time".into())
             ),
             Cause::Dns { service, message } => {
                 format!("cannot resolve the {service} endpoint ({message}): check DNS, VPN or the endpoint URL")
@@ -444,7 +446,7 @@ async fn timed<T>(
     let latency_ms = start.elapsed().as_millis() as u64;
     let (answer, retries) = match answer {
         Ok(a) => a,
-        Err(_) => (Err(Cause::Timeout { service: service.into(), seconds: limit.as_secs_f64() }), 0),
+        Err(_) => (Err(Cause::Timeout { service: service.into(), seconds: Some(limit.as_secs_f64()) }), 0),
     };
     match answer {
         Ok((data, summary)) => {
@@ -483,8 +485,8 @@ impl CallError {
         use aws_sdk_sts::error::SdkError;
         let chain = error_chain(err);
         let transport = match err {
-            SdkError::TimeoutError(_) => Some(Cause::Timeout { service: service.into(), seconds: 0.0 }),
-            SdkError::DispatchFailure(d) if d.is_timeout() => Some(Cause::Timeout { service: service.into(), seconds: 0.0 }),
+            SdkError::TimeoutError(_) => Some(Cause::Timeout { service: service.into(), seconds: None }),
+            SdkError::DispatchFailure(d) if d.is_timeout() => Some(Cause::Timeout { service: service.into(), seconds: None }),
             // The credential chain fails inside dispatch too: that is no network problem.
             SdkError::DispatchFailure(_) if chain.contains("credentials") || chain.contains("identity") => None,
             SdkError::DispatchFailure(d) if d.is_io() || d.is_other() => Some(network_cause(service, &chain)),
@@ -562,7 +564,9 @@ where
         match call().await {
             Ok(v) => return (Ok(v), retries, None),
             Err(e) if (e.throttled() || e.server_side()) && retries + 1 < attempts => {
-                let jitter = 0.5 + (Instant::now().elapsed().subsec_nanos() % 1000) as f64 / 2000.0;
+                // Jitter in [0.5, 1): parallel callers do not retry in step.
+                let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+                let jitter = 0.5 + f64::from(nanos % 1000) / 2000.0;
                 let wait = options.backoff.mul_f64(2f64.powi(retries as i32) * jitter);
                 tracing::debug!(service, retries, ?wait, "retrying after {:?}", e.code);
                 tokio::time::sleep(wait).await;
@@ -590,10 +594,7 @@ where
 /// service's own codes first.
 fn classify(service: &str, ctx: &Ctx<'_>, e: CallError, specific: impl FnOnce(&CallError) -> Option<Cause>) -> Cause {
     if let Some(t) = e.transport {
-        return match t {
-            Cause::Timeout { service, .. } => Cause::Timeout { service, seconds: 0.0 },
-            other => other,
-        };
+        return t;
     }
     if e.code.is_none() && e.status.is_none() {
         // No answer from AWS at all: the credential chain failed first.

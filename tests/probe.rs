@@ -340,6 +340,11 @@ fn doctor_passes_a_healthy_setup() {
 
 #[test]
 fn iam_policy_prints_the_guide_policy_and_status_probe_adds_identity() {
+    let bare = TestHome::new();
+    let out = bare.cli(&["probe"]);
+    assert_eq!(out.status.code(), Some(2), "nothing to probe is a bad request: {}", text(&out));
+    assert!(stderr(&out).contains("bedrock-tray use --profile"), "{}", text(&out));
+
     let home = home_with_keys();
     let policy: Value = serde_json::from_str(&home.cli_ok(&["iam-policy"])).expect("pasteable JSON");
     let stmt = &policy["Statement"];
