@@ -10,6 +10,7 @@ pub mod aws_config_blocks;
 pub mod aws_profiles;
 pub mod catalog;
 pub mod claude_settings;
+pub mod doctor;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod logging;
@@ -18,6 +19,7 @@ pub mod names;
 pub mod onboard;
 pub mod paths;
 pub mod preset;
+pub mod probe;
 pub mod profiles_view;
 pub mod secret;
 pub mod selection;
