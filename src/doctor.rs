@@ -202,7 +202,7 @@ pub fn setup_checks(
     // Session state.
     if let Some(p) = &profile {
         let s = SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now);
-        let login = format!("run Log in (`aws sso login --profile {}`)", p.name);
+        let login = format!("run Log in (`bedrock-tray login --profile {}`)", p.name);
         checks.push(match s.state {
             SessionState::NotSso => Check::skip("session", "not an SSO profile"),
             SessionState::Expired => Check::fail("session", "SSO session expired", login),

@@ -175,7 +175,7 @@ impl Cause {
     pub fn fix(&self) -> String {
         match self {
             Cause::SsoSessionExpired { profile } => format!(
-                "SSO session of profile {profile} expired or missing: run Log in (`aws sso login --profile {profile}`)"
+                "SSO session of profile {profile} expired or missing: run Log in (`bedrock-tray login --profile {profile}`)"
             ),
             Cause::SsoRoleNotAssigned { profile, account, role } => format!(
                 "role {role} in account {account} (profile {profile}) is not assigned to you: pick one from `bedrock-tray accounts` or ask your admin"

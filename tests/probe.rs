@@ -128,7 +128,7 @@ fn sso_profile_resolves_through_the_fake_portal_and_each_sso_failure_names_its_f
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let creds = result(&r, "credentials");
     assert_eq!(creds["cause"]["kind"], "sso_session_expired");
-    assert_eq!(creds["fix"], "SSO session of profile dev expired or missing: run Log in (`aws sso login --profile dev`)");
+    assert_eq!(creds["fix"], "SSO session of profile dev expired or missing: run Log in (`bedrock-tray login --profile dev`)");
     assert_eq!(result(&r, "identity")["cause"]["kind"], "needs_credentials");
 
     // A token the portal no longer accepts (revoked server-side).
@@ -304,7 +304,7 @@ fn doctor_names_every_problem_of_a_broken_setup() {
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("eu. profiles cannot be called from us-east-1"), "region outside the geography: {s}");
     assert!(s.contains("logs in profile prod, not dev") && s.contains("bedrock-tray use --profile dev"), "awsAuthRefresh: {s}");
-    assert!(s.contains("SSO session expired") && s.contains("aws sso login --profile dev"), "session: {s}");
+    assert!(s.contains("SSO session expired") && s.contains("bedrock-tray login --profile dev"), "session: {s}");
     assert!(s.contains("[FAIL] small model"), "the small model is in another geography: {s}");
     assert!(s.contains("[ok  ] aws cli          aws-cli/2"), "the Debian AWS CLI is found: {s}");
 
