@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod fuzzing;
 pub mod logging;
 pub mod login;
+pub mod menu_model;
 pub mod names;
 pub mod onboard;
 pub mod paths;
