@@ -1,3 +1,12 @@
 fn main() {
-    tauri_build::build();
+    // Listing the commands makes Tauri generate `allow-<command>`
+    // permissions; the dashboard's capability grants exactly those.
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
+        "get_snapshot",
+        "get_catalog",
+        "select",
+        "login",
+        "check_connection",
+    ])))
+    .expect("tauri build script");
 }

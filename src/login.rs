@@ -107,7 +107,7 @@ fn usable(status: &SessionStatus) -> Option<OffsetDateTime> {
 pub async fn device_login(
     paths: &Paths,
     target: &SessionTarget,
-    prompt: &mut dyn LoginPrompt,
+    prompt: &mut (dyn LoginPrompt + Send),
     open_browser: bool,
 ) -> Result<LoginOutcome, LoginError> {
     let token_path = target.token_path(&paths.sso_cache_dir);

@@ -1,6 +1,19 @@
-// Skeleton: the tray comes with its own issue.
+//! bedrock-tray-app: the tray. A thin adapter from the core crate to a tray
+//! icon, a menu, notifications and an on-demand dashboard window.
+
+// A GUI app on Windows has no console.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod app;
+mod commands;
+mod shared;
+mod tray;
+
 fn main() {
-    tauri::Builder::default()
-        .run(tauri::generate_context!())
-        .expect("error while running bedrock-tray-app");
+    bedrock_tray::logging::init();
+    let open_dashboard = std::env::args().any(|a| a == "--open-dashboard");
+    if let Err(e) = app::run(open_dashboard) {
+        eprintln!("bedrock-tray-app: {e}");
+        std::process::exit(1);
+    }
 }

@@ -1,0 +1,145 @@
+//! Wiring: plugins, the shared state, the watcher feeding the tray and the
+//! dashboard, and the dashboard window created on demand.
+
+use crate::shared::AppShared;
+use crate::{commands, tray};
+use bedrock_tray::paths::Paths;
+use bedrock_tray::snapshot::Snapshot;
+use bedrock_tray::watch::{SessionEvent, SystemClock, WatchOptions, Watcher};
+use std::sync::{Arc, Mutex};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime, WebviewUrl, WebviewWindowBuilder};
+
+pub const DASHBOARD: &str = "dashboard";
+
+/// The app's builder, generic over the runtime so tests can pass
+/// `tauri::test::mock_builder()`.
+pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, paths: Paths) -> tauri::Builder<R> {
+    let (poke, pokes) = tokio::sync::mpsc::unbounded_channel();
+    let first = Arc::new(Snapshot::read(&paths, time::OffsetDateTime::now_utc()));
+    builder
+        .manage(AppShared { paths, latest: Mutex::new(first), probe: Mutex::new(None), poke })
+        .manage(Mutex::new(Some(pokes)))
+        .invoke_handler(tauri::generate_handler![
+            commands::get_snapshot,
+            commands::get_catalog,
+            commands::select,
+            commands::login,
+            commands::check_connection
+        ])
+}
+
+/// Opens the dashboard, or brings it forward. Closing it destroys it: a
+/// hidden window would keep its WebKit processes (hundreds of MB) alive.
+pub fn open_dashboard<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window(DASHBOARD) {
+        let _ = window.show();
+        let _ = window.set_focus();
+        return;
+    }
+    let built = WebviewWindowBuilder::new(app, DASHBOARD, WebviewUrl::App("index.html".into()))
+        .title("bedrock-tray")
+        .inner_size(560.0, 760.0)
+        .min_inner_size(420.0, 480.0)
+        .build();
+    if let Err(e) = built {
+        tracing::error!("cannot open the dashboard: {e}");
+    }
+}
+
+/// Feeds every new snapshot to the tray and the dashboard, and turns
+/// session events into notifications (and, when nothing else can help, a
+/// login the user only has to approve).
+fn start_watching<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let shared = app.state::<AppShared>();
+        let options = bedrock_tray::app_state::AppState::load(&shared.paths.app_state())
+            .ok()
+            .and_then(|s| s.warn_minutes)
+            .filter(|w| !w.is_empty())
+            .map(|warn_minutes| WatchOptions { warn_minutes, auto_refresh: true })
+            .unwrap_or_default();
+        let watcher = match Watcher::spawn(shared.paths.clone(), Arc::new(SystemClock), options) {
+            Ok(w) => w,
+            Err(e) => return tray::notify(&app, "bedrock-tray cannot watch your files", &e.to_string()),
+        };
+        let mut pokes = app
+            .state::<Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<()>>>>()
+            .lock()
+            .expect("pokes lock")
+            .take()
+            .expect("the watcher starts once");
+        let mut snapshots = watcher.subscribe();
+        let mut events = watcher.events();
+        loop {
+            let view = shared.view(&snapshots.borrow_and_update());
+            tray::update(&app, &view);
+            let _ = app.emit("snapshot", &*view);
+            tokio::select! {
+                changed = snapshots.changed() => if changed.is_err() { return },
+                Some(()) = pokes.recv() => {
+                    watcher.poke();
+                    // The re-read arrives as a change; a probe result alone
+                    // must still reach the views.
+                    continue;
+                }
+                event = events.recv() => match event {
+                    Ok(e) => on_session_event(&app, e),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return,
+                },
+            }
+        }
+    });
+}
+
+fn on_session_event<R: Runtime>(app: &AppHandle<R>, event: SessionEvent) {
+    match event {
+        SessionEvent::ExpiresSoon { profiles, minutes, refreshable, .. } => {
+            let what = if refreshable { "it will be refreshed automatically" } else { "use Log in now from the tray menu" };
+            tray::notify(app, &format!("AWS session ends in under {minutes} min"), &format!("Profiles {}: {what}.", profiles.join(", ")));
+        }
+        SessionEvent::Expired { profiles, .. } => {
+            tray::notify(app, "AWS session expired", &format!("Profiles {}: opening the sign-in page so you only have to approve.", profiles.join(", ")));
+            tray::start_login(app);
+        }
+        SessionEvent::Refreshed { .. } => {}
+        SessionEvent::RefreshFailed { reason, .. } => tray::notify(app, "Silent refresh failed, retrying", &reason),
+        SessionEvent::LoginNeeded { reason, .. } => tray::notify(app, "AWS login needed", &format!("{reason}. Use Log in now from the tray menu.")),
+    }
+}
+
+/// Builds and runs the app until Quit.
+///
+/// # Errors
+/// Tauri could not start (no display at all, broken WebKit install).
+pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let paths = Paths::from_env()?;
+    let builder = tauri::Builder::default()
+        // A second launch opens the first one's dashboard.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| open_dashboard(app)))
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let first = handle.state::<AppShared>().latest();
+            if let Err(e) = tray::create(&handle, &first) {
+                // No tray host: keep running; the dashboard is one launch away.
+                tracing::warn!("no tray icon ({e}); launch bedrock-tray-app again to open the dashboard");
+            }
+            start_watching(&handle);
+            if open_at_start {
+                open_dashboard(&handle);
+            }
+            Ok(())
+        });
+    build_app(builder, paths)
+        .build(tauri::generate_context!())?
+        .run(|_app, event| {
+            // A tray app lives on with no window; only Quit ends it.
+            if let RunEvent::ExitRequested { api, code: None, .. } = event {
+                api.prevent_exit();
+            }
+        });
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! What the app's parts share: where the files are, the latest snapshot
+//! with the latest probe report, and a way to make the watcher look again.
+
+use bedrock_tray::paths::Paths;
+use bedrock_tray::probe::ProbeReport;
+use bedrock_tray::snapshot::Snapshot;
+use std::sync::{Arc, Mutex};
+
+/// Managed once with `app.manage`; commands reach it as [`Shared`].
+pub struct AppShared {
+    pub paths: Paths,
+    /// The latest snapshot as the views see it (the watcher's, with the
+    /// last probe report carried over).
+    pub latest: Mutex<Arc<Snapshot>>,
+    pub probe: Mutex<Option<ProbeReport>>,
+    /// Asks the watcher to re-read now (after one of our own writes).
+    pub poke: tokio::sync::mpsc::UnboundedSender<()>,
+}
+
+pub type Shared<'a> = tauri::State<'a, AppShared>;
+
+impl AppShared {
+    /// The snapshot to show: the watcher's latest plus the probe report.
+    pub fn view(&self, snapshot: &Snapshot) -> Arc<Snapshot> {
+        let probe = self.probe.lock().expect("probe lock").clone();
+        let view = Arc::new(snapshot.clone().with_probe(probe));
+        *self.latest.lock().expect("latest lock") = view.clone();
+        view
+    }
+
+    pub fn latest(&self) -> Arc<Snapshot> {
+        self.latest.lock().expect("latest lock").clone()
+    }
+}

@@ -1,0 +1,138 @@
+// The dashboard: renders the snapshot the backend pushes on every change
+// (event "snapshot"); never polls. Every control calls the same core
+// operation as the tray menu and the CLI.
+"use strict";
+
+const { invoke } = window.__TAURI__.core;
+const { listen } = window.__TAURI__.event;
+const $ = (id) => document.getElementById(id);
+
+let snapshot = null;
+let catalog = null; // models and geographies, from the selects' first fill
+
+function text(id, value) {
+  $(id).textContent = value ?? "–";
+}
+
+function fillSelect(select, options, current) {
+  const keep = document.activeElement === select;
+  select.replaceChildren(
+    ...options.map(([value, label, enabled = true]) => {
+      const o = document.createElement("option");
+      o.value = value;
+      o.textContent = label;
+      o.disabled = !enabled;
+      o.selected = value === current;
+      return o;
+    }),
+  );
+  if (keep) select.focus();
+}
+
+function countdown() {
+  const s = snapshot?.status?.session;
+  if (!s || !s.expires_at) {
+    text("countdown", s?.reason ?? "");
+    return;
+  }
+  const left = Math.max(0, Math.round((Date.parse(s.expires_at) - Date.now()) / 1000));
+  const h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), sec = left % 60;
+  text("countdown", left === 0 ? "expired" : h > 0 ? `${h} h ${m} min left` : `${m} min ${sec} s left`);
+}
+
+function badge(state) {
+  const el = $("session-state");
+  el.textContent = state.replace("_", " ");
+  el.className = "badge " + ({ valid: "ok", expiring: "warn", expired: "err", missing: "err" }[state] ?? "");
+}
+
+function render(snap) {
+  snapshot = snap;
+  const st = snap.status;
+  if (!st) {
+    text("summary", snap.errors.join("; ") || "settings unreadable");
+    return;
+  }
+  const bedrock = st.provider === "bedrock";
+  text("summary", bedrock
+    ? `${st.model_name ?? st.model_id ?? "no model"} · ${(st.geography ?? "?").toUpperCase()} · ${st.profile ?? "no profile"}`
+    : "Anthropic API (Bedrock off)");
+  $("provider").value = st.provider;
+  fillSelect($("profile"), snap.profiles.map((p) => [p.name, `${p.name} (${p.credentials})`]), st.profile);
+  if (catalog) {
+    fillSelect($("model"), catalog.models.map((m) => [m.key, m.name, !st.geography || m.geographies.includes(st.geography)]), st.model);
+    fillSelect($("geography"), catalog.geographies.map((g) => [g.key, g.name]), st.geography);
+  }
+  text("region", st.region);
+  text("model-id", st.model_id);
+  text("small-model-id", st.small_model_id);
+  text("settings-path", st.settings_path);
+  badge(st.session.state);
+  countdown();
+
+  const probe = snap.probe;
+  text("account", probe?.identity?.account);
+  text("arn", probe?.identity?.arn);
+  if (probe) {
+    $("probes").replaceChildren(
+      ...probe.results.map((r) => {
+        const tr = document.createElement("tr");
+        const name = document.createElement("td");
+        name.textContent = r.name;
+        const result = document.createElement("td");
+        const mark = document.createElement("span");
+        mark.className = r.outcome === "ok" ? "ok" : r.outcome === "failed" ? "err" : "warn";
+        mark.textContent = r.outcome === "ok" ? "✓ " + r.summary : r.outcome;
+        result.append(mark);
+        if (r.fix) {
+          const fix = document.createElement("div");
+          fix.className = "fix";
+          fix.textContent = r.fix;
+          result.append(fix);
+        }
+        const ms = document.createElement("td");
+        ms.textContent = r.latency_ms;
+        tr.append(name, result, ms);
+        return tr;
+      }),
+    );
+  }
+  const problems = [...st.problems, ...snap.errors];
+  $("problems-box").hidden = problems.length === 0;
+  $("problems").replaceChildren(...problems.map((p) => Object.assign(document.createElement("li"), { textContent: p })));
+}
+
+async function select(change) {
+  $("select-error").hidden = true;
+  try {
+    await invoke("select", change);
+  } catch (e) {
+    $("select-error").textContent = e.message ?? String(e);
+    $("select-error").hidden = false;
+  }
+}
+
+async function main() {
+  catalog = await invoke("get_catalog");
+  $("provider").addEventListener("change", (e) => select({ provider: e.target.value }));
+  $("profile").addEventListener("change", (e) => select({ profile: e.target.value }));
+  $("model").addEventListener("change", (e) => select({ model: e.target.value }));
+  $("geography").addEventListener("change", (e) => select({ geography: e.target.value }));
+  $("login").addEventListener("click", () => invoke("login"));
+  $("check").addEventListener("click", () => invoke("check_connection"));
+  await listen("snapshot", (e) => render(e.payload));
+  await listen("login", (e) => {
+    const p = e.payload;
+    $("login-box").hidden = !p.user_code;
+    if (p.user_code) {
+      text("user-code", p.user_code);
+      $("login-link").href = p.url;
+    }
+  });
+  render(await invoke("get_snapshot"));
+  // The countdown ticks locally between snapshots; the state itself only
+  // changes through events.
+  setInterval(countdown, 1000);
+}
+
+main();
