@@ -15,4 +15,5 @@ mod onboard;
 mod secrets;
 mod settings_cli;
 mod sso_accounts;
+mod sessions;
 mod status_cli;

@@ -23,7 +23,15 @@ pub fn run(paths: &Paths, warn_minutes: Vec<u32>, no_refresh: bool) -> Result<()
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
     runtime.block_on(async {
         let options = WatchOptions {
-            warn_minutes: if warn_minutes.is_empty() { WatchOptions::default().warn_minutes } else { warn_minutes },
+            warn_minutes: if warn_minutes.is_empty() {
+                // `bedrock-tray config warn-minutes`, else the default.
+                bedrock_tray::app_state::AppState::load(&paths.app_state())
+                    .ok()
+                    .and_then(|s| s.warn_minutes)
+                    .unwrap_or_else(|| WatchOptions::default().warn_minutes)
+            } else {
+                warn_minutes
+            },
             auto_refresh: !no_refresh,
         };
         let watcher = Watcher::spawn(paths.clone(), Arc::new(SystemClock), options).map_err(Failure::env)?;
