@@ -28,8 +28,8 @@ pub enum LoginError {
     Lock { path: PathBuf, source: std::io::Error },
     #[error("the login command `{command}` failed ({status}); its output is above")]
     CommandFailed { command: String, status: String },
-    #[error("the login command `{command}` did not finish within {minutes} minutes")]
-    CommandTimedOut { command: String, minutes: u64 },
+    #[error("the login command `{command}` did not finish within {seconds} seconds")]
+    CommandTimedOut { command: String, seconds: u64 },
     #[error("the login command `{command}` finished but {} holds no valid token", path.display())]
     CommandNoToken { command: String, path: PathBuf },
     #[error("the login command `{command}` finished without writing a new token to {}: check that it logs in to this profile's SSO session", path.display())]
@@ -219,7 +219,7 @@ pub async fn run_refresh_command(
         Ok(status) => status.map_err(LoginError::Spawn)?,
         Err(_) => {
             let _ = child.kill().await;
-            return Err(LoginError::CommandTimedOut { command: command.to_string(), minutes: timeout.as_secs() / 60 });
+            return Err(LoginError::CommandTimedOut { command: command.to_string(), seconds: timeout.as_secs_f64().ceil() as u64 });
         }
     };
     if !status.success() {

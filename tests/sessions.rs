@@ -96,3 +96,61 @@ fn watch_warns_at_the_thresholds_from_config() {
     let event = found.expect("an expires_soon event within 10 s");
     assert_eq!(event["event"]["minutes"], 30, "20 minutes left is inside the configured 30-minute warning: {event}");
 }
+
+#[test]
+fn ctrl_c_during_a_login_leaves_no_token_and_no_temp_file() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = FakeAws::start();
+    // Never approved: the login polls until interrupted.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+    cmd.args(["login", "--profile", "dev", "--no-browser"]).stdout(Stdio::null()).stderr(Stdio::piped());
+    home.isolate(&mut cmd);
+    fake.apply(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr_lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let prompt = stderr_lines.by_ref().map_while(Result::ok).find(|l| l.contains("confirm the code"));
+    assert!(prompt.is_some(), "the login reached the approval step");
+    std::thread::sleep(Duration::from_millis(1500)); // at least one CreateToken poll
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(!exit.success(), "an interrupted login is not a success");
+    let left: Vec<String> = std::fs::read_dir(home.sso_cache())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let token = bedrock_tray::sso_cache::token_file_name("corp");
+    assert!(!left.contains(&token), "no token file after Ctrl-C: {left:?}");
+    assert!(left.iter().all(|n| n.ends_with(".json") && !n.starts_with('.')), "no temp file left behind: {left:?}");
+    assert!(left.len() <= 1, "at most the client registration, which botocore also caches: {left:?}");
+}
+
+#[test]
+fn a_login_command_that_hangs_is_stopped_at_the_timeout() {
+    let home = TestHome::new();
+    let paths = bedrock_tray::paths::Paths::from_lookup(|k| match k {
+        "HOME" => Some(home.path().into()),
+        "BEDROCK_TRAY_CONFIG_DIR" => Some(home.path().join(".config/bedrock-tray").into()),
+        _ => None,
+    })
+    .unwrap();
+    let target = bedrock_tray::sso_oidc::SessionTarget {
+        session_name: Some("corp".into()),
+        start_url: "https://corp.awsapps.com/start".into(),
+        region: bedrock_tray::names::Region::new("eu-west-1").unwrap(),
+        scopes: None,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let started = Instant::now();
+    let result = runtime.block_on(bedrock_tray::login::run_refresh_command(
+        &paths,
+        &target,
+        "sleep 30",
+        &[],
+        Duration::from_millis(500),
+    ));
+    let err = result.expect_err("a hanging login command fails");
+    assert!(err.to_string().contains("did not finish within"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10), "stopped at the timeout, not when the command ended: {:?}", started.elapsed());
+}
