@@ -154,3 +154,36 @@ fn a_login_command_that_hangs_is_stopped_at_the_timeout() {
     assert!(err.to_string().contains("did not finish within"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10), "stopped at the timeout, not when the command ended: {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn settings_in_a_folder_created_after_the_watcher_started_are_watched() {
+    use bedrock_tray::watch::{SystemClock, WatchOptions, Watcher};
+    let home = TestHome::new();
+    std::fs::remove_dir(home.path().join(".claude")).unwrap();
+    let paths = bedrock_tray::paths::Paths::from_lookup(|k| match k {
+        "HOME" => Some(home.path().into()),
+        "CLAUDE_CONFIG_DIR" => Some(home.path().join(".claude").into()),
+        "AWS_CONFIG_FILE" => Some(home.aws_config().into()),
+        "BEDROCK_TRAY_CONFIG_DIR" => Some(home.path().join(".config/bedrock-tray").into()),
+        _ => None,
+    })
+    .unwrap();
+    let watcher = Watcher::spawn(paths, std::sync::Arc::new(SystemClock), WatchOptions { auto_refresh: false, ..Default::default() }).unwrap();
+    let mut snapshots = watcher.subscribe();
+    let region = |s: &bedrock_tray::snapshot::Snapshot| s.status.as_ref().and_then(|st| st.region.clone());
+
+    // A fresh laptop: the first write creates ~/.claude.
+    std::fs::create_dir(home.path().join(".claude")).unwrap();
+    home.write_settings(r#"{"env": {"AWS_REGION": "eu-west-1"}}"#);
+    tokio::time::timeout(Duration::from_secs(5), snapshots.wait_for(|s| region(s).as_deref() == Some("eu-west-1")))
+        .await
+        .expect("the new settings file shows within 5 s")
+        .unwrap();
+    // Later edits inside the new folder are seen too.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    home.write_settings(r#"{"env": {"AWS_REGION": "eu-central-1"}}"#);
+    tokio::time::timeout(Duration::from_secs(5), snapshots.wait_for(|s| region(s).as_deref() == Some("eu-central-1")))
+        .await
+        .expect("an edit inside the folder created later shows within 5 s")
+        .unwrap();
+}
