@@ -187,3 +187,34 @@ async fn settings_in_a_folder_created_after_the_watcher_started_are_watched() {
         .expect("an edit inside the folder created later shows within 5 s")
         .unwrap();
 }
+
+#[test]
+fn the_aws_cli_reuses_the_client_registration_our_login_cached() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = FakeAws::start();
+    fake.config(json!({"auto_approve": true}));
+    let mut ours = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+    ours.args(["login", "--profile", "dev", "--no-browser"]);
+    home.isolate(&mut ours);
+    fake.apply(&mut ours);
+    let out = ours.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(fake.state()["requests"]["sso-oidc:RegisterClient"], 1);
+
+    // AWS CLI 2.9's own `aws sso login`, its SSO-OIDC calls sent to the fake.
+    let data = home.path().join("aws-data");
+    aws_cli_endpoint_redirect(&data, &fake.url);
+    let mut cli = Command::new(aws_cli());
+    cli.args(["sso", "login", "--profile", "dev", "--no-browser"]).stdin(Stdio::null());
+    home.isolate(&mut cli);
+    cli.env("AWS_DATA_PATH", &data);
+    let out = cli.output().unwrap();
+    assert!(out.status.success(), "aws sso login against the fake: {}", text(&out));
+    let state = fake.state();
+    assert_eq!(
+        state["requests"]["sso-oidc:RegisterClient"], 1,
+        "the CLI found our registration under botocore's cache key and did not register again: {state}"
+    );
+    assert_eq!(state["requests"]["sso-oidc:StartDeviceAuthorization"], 2, "and it did sign in: {state}");
+}
