@@ -144,6 +144,10 @@ pub enum WatchError {
 pub struct Watcher {
     snapshots: watch::Receiver<Arc<Snapshot>>,
     events: broadcast::Sender<SessionEvent>,
+    /// Subscribed before the task starts, so the first `events()` caller
+    /// also gets the events of the first reading (a session already in its
+    /// last minutes), whatever the runtime's scheduling.
+    first_events: std::sync::Mutex<Option<broadcast::Receiver<SessionEvent>>>,
     poke: mpsc::UnboundedSender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -174,7 +178,7 @@ impl Watcher {
         watches.sync(&paths)?;
         let first = Arc::new(Snapshot::read(&paths, clock.now()));
         let (snap_tx, snap_rx) = watch::channel(first);
-        let (event_tx, _) = broadcast::channel(64);
+        let (event_tx, first_events) = broadcast::channel(64);
         let (poke_tx, poke_rx) = mpsc::unbounded_channel();
         let state = Loop {
             paths,
@@ -188,7 +192,7 @@ impl Watcher {
             watches,
         };
         let task = tokio::spawn(state.run(file_rx, poke_rx));
-        Ok(Self { snapshots: snap_rx, events: event_tx, poke: poke_tx, task })
+        Ok(Self { snapshots: snap_rx, events: event_tx, first_events: std::sync::Mutex::new(Some(first_events)), poke: poke_tx, task })
     }
 
     /// The latest snapshot, and every new one.
@@ -196,9 +200,11 @@ impl Watcher {
         self.snapshots.clone()
     }
 
-    /// Session transitions and refresh outcomes from now on.
+    /// Session transitions and refresh outcomes from now on; the first
+    /// call also receives those of the watcher's first reading.
     pub fn events(&self) -> broadcast::Receiver<SessionEvent> {
-        self.events.subscribe()
+        let first = self.first_events.lock().ok().and_then(|mut f| f.take());
+        first.unwrap_or_else(|| self.events.subscribe())
     }
 
     /// Re-reads the files and the clock now (after an action of ours, or a

@@ -218,3 +218,28 @@ fn the_aws_cli_reuses_the_client_registration_our_login_cached() {
     );
     assert_eq!(state["requests"]["sso-oidc:StartDeviceAuthorization"], 2, "and it did sign in: {state}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_already_in_its_last_minutes_is_announced_even_to_a_late_subscriber() {
+    use bedrock_tray::watch::{SessionEvent, SystemClock, WatchOptions, Watcher};
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    write_token(&home, "corp", &in_seconds(4 * 60), false);
+    let paths = bedrock_tray::paths::Paths::from_lookup(|k| match k {
+        "HOME" => Some(home.path().into()),
+        "CLAUDE_CONFIG_DIR" => Some(home.path().join(".claude").into()),
+        "AWS_CONFIG_FILE" => Some(home.aws_config().into()),
+        "BEDROCK_TRAY_CONFIG_DIR" => Some(home.path().join(".config/bedrock-tray").into()),
+        _ => None,
+    })
+    .unwrap();
+    let watcher = Watcher::spawn(paths, std::sync::Arc::new(SystemClock), WatchOptions { auto_refresh: false, ..Default::default() }).unwrap();
+    // The tray subscribes a moment after start; the first reading is done by then.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut events = watcher.events();
+    let event = tokio::time::timeout(Duration::from_secs(2), events.recv()).await.expect("an event").unwrap();
+    assert!(
+        matches!(event, SessionEvent::ExpiresSoon { minutes: 5, refreshable: false, .. }),
+        "4 minutes left at start must reach the tray as a 5-minute warning: {event:?}"
+    );
+}
