@@ -10,14 +10,17 @@ pub mod aws_config_blocks;
 pub mod aws_profiles;
 pub mod catalog;
 pub mod claude_settings;
+pub mod doctor;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod logging;
 pub mod login;
+pub mod menu_model;
 pub mod names;
 pub mod onboard;
 pub mod paths;
 pub mod preset;
+pub mod probe;
 pub mod profiles_view;
 pub mod secret;
 pub mod selection;

@@ -41,6 +41,9 @@ pub fn filter(setting: Option<&str>) -> EnvFilter {
     for target in CAPPED {
         filter = filter.add_directive(format!("{target}=warn").parse().expect("a valid directive"));
     }
+    // aws-config warns on every credential provider that fails; the probes
+    // report those failures themselves, with the fix.
+    filter = filter.add_directive("aws_config=error".parse().expect("a valid directive"));
     filter
 }
 

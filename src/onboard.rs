@@ -3,7 +3,6 @@
 //! step atomic, the whole idempotent (a second run changes nothing and
 //! says so).
 
-use crate::app_state::AppState;
 use crate::aws_config_blocks::{self, Block, BlockOutcome};
 use crate::aws_profiles::AwsProfiles;
 use crate::catalog::Catalog;
@@ -73,6 +72,8 @@ pub struct OnboardSummary {
     pub profiles_written: Vec<String>,
     pub config_changed: bool,
     pub settings_changed: usize,
+    /// Whether credentials, identity and Bedrock checked out.
+    pub probes_passed: bool,
     pub to_do: Vec<String>,
 }
 
@@ -160,6 +161,19 @@ pub async fn run(
     };
     summary.profile = profile_name.to_string();
 
+    progress.step("Prerequisites");
+    match crate::doctor::tool_version("claude") {
+        Some(v) => progress.detail(&format!("Claude Code: {v}")),
+        None => {
+            progress.detail("Claude Code: not found");
+            summary.to_do.push("install Claude Code: npm install -g @anthropic-ai/claude-code".into());
+        }
+    }
+    match crate::doctor::tool_version("aws") {
+        Some(v) => progress.detail(&format!("AWS CLI: {v} (optional)")),
+        None => progress.detail("AWS CLI: not found (optional: bedrock-tray signs in by itself)"),
+    }
+
     progress.step(&format!("AWS config: [sso-session {}] in {}", preset.sso.session_name, paths.aws_config.display()));
     let mut blocks = vec![sso_session_block(preset)];
     if let Some(t) = team {
@@ -218,11 +232,6 @@ pub async fn run(
     }
 
     progress.step(&format!("Claude Code settings: {}", paths.claude_settings.display()));
-    let mut state = AppState::load(&paths.app_state())?;
-    if state.login_method != Some(preset.defaults.login_method) {
-        state.login_method = Some(preset.defaults.login_method);
-        state.save(&paths.app_state())?;
-    }
     let changes = switch::run(
         paths,
         &UseRequest {
@@ -233,6 +242,7 @@ pub async fn run(
             provider: Some(crate::selection::Provider::Bedrock),
             max_output_tokens: preset.max_output_tokens,
             max_thinking_tokens: preset.max_thinking_tokens,
+            login_method: Some(preset.defaults.login_method),
         },
     )?;
     summary.settings_changed = changes.len();
@@ -251,6 +261,24 @@ pub async fn run(
     }
     if status.session.state == SessionState::Missing || status.session.state == SessionState::Expired {
         summary.to_do.push(format!("log in: bedrock-tray login --profile {profile_name}"));
+    }
+    match crate::probe::ProbeTarget::from_settings(paths, None) {
+        Ok(target) => {
+            let report = crate::probe::run(paths, &target, &crate::probe::ProbeOptions::default(), now).await;
+            for r in &report.results {
+                let mark = match r.outcome {
+                    crate::probe::Outcome::Ok => "ok",
+                    crate::probe::Outcome::Failed => "FAILED",
+                    crate::probe::Outcome::Skipped => "skipped",
+                };
+                progress.detail(&format!("{:<12} {mark:<7} {} ({} ms)", r.name.label(), r.summary, r.latency_ms));
+                if let Some(fix) = &r.fix {
+                    summary.to_do.push(fix.clone());
+                }
+            }
+            summary.probes_passed = report.all_ok();
+        }
+        Err(e) => summary.to_do.push(e),
     }
     Ok(summary)
 }

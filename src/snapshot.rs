@@ -20,6 +20,10 @@ pub struct Snapshot {
     pub profiles: Vec<ProfileRow>,
     /// Files that could not be read, each with its fix.
     pub errors: Vec<String>,
+    /// The latest probe results, when probes have run (the files alone
+    /// cannot say; a holder carries them over with [`Snapshot::with_probe`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<crate::probe::ProbeReport>,
 }
 
 impl Snapshot {
@@ -37,6 +41,11 @@ impl Snapshot {
                 Vec::new()
             }
         };
-        Self { taken_at: now, status, profiles, errors }
+        Self { taken_at: now, status, profiles, errors, probe: None }
+    }
+
+    /// This snapshot with the latest probe results.
+    pub fn with_probe(self, probe: Option<crate::probe::ProbeReport>) -> Self {
+        Self { probe, ..self }
     }
 }

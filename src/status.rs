@@ -78,8 +78,8 @@ impl Status {
             if let (Some(geo), Some(region)) = (sel.geography, sel.region.as_deref()) {
                 if !geo.serves(region) {
                     problems.push(format!(
-                        "{} profiles cannot be called from {region}: run `bedrock-tray use --geo {}` to pick a {} region",
-                        geo.key, geo.key, geo.name
+                        "{}. profiles cannot be called from {region}: run `bedrock-tray use --geo {}` to move to a region that can call them",
+                        geo.key, geo.key
                     ));
                 }
             }

@@ -24,6 +24,8 @@ pub struct UseRequest {
     pub provider: Option<Provider>,
     pub max_output_tokens: Option<u32>,
     pub max_thinking_tokens: Option<u32>,
+    /// Remember how logins happen (and rewrite `awsAuthRefresh` to match).
+    pub login_method: Option<LoginMethod>,
 }
 
 /// Why a switch was refused. Nothing is written in any case.
@@ -322,6 +324,12 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
     let state_path = paths.app_state();
     let mut state = AppState::load(&state_path)?;
+    if let Some(method) = request.login_method {
+        if state.login_method != Some(method) {
+            state.login_method = Some(method);
+            state.save(&state_path)?;
+        }
+    }
     let mut remember = None;
     let changes = claude_settings::update(&paths.claude_settings, |doc| {
         let p = plan(doc, request, catalog, &profiles, &state)?;

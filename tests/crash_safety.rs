@@ -206,3 +206,115 @@ fn a_full_disk_is_a_clear_error_and_the_original_survives() {
     let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
     assert!(leftovers.is_empty(), "no temp file left behind: {leftovers:?}");
 }
+
+/// Runs `args` `rounds` times, killing each run at a random moment, while
+/// `check` reads the file from another thread; `check` must hold for every
+/// read. Returns how many runs were killed.
+fn kill_while_reading(
+    home: &TestHome,
+    fake: &crate::harness::FakeAws,
+    args: &[&[&str]],
+    rounds: usize,
+    file: std::path::PathBuf,
+    check: fn(&[u8]) -> Result<(), String>,
+) -> usize {
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let stop = stop.clone();
+        std::thread::spawn(move || -> Result<usize, String> {
+            let mut reads = 0;
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(bytes) = std::fs::read(&file) {
+                    check(&bytes)?;
+                    reads += 1;
+                }
+            }
+            Ok(reads)
+        })
+    };
+    let mut killed = 0;
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in 0..rounds {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+        cmd.args(args[i % args.len()]).stdout(Stdio::null()).stderr(Stdio::null());
+        home.isolate(&mut cmd);
+        fake.apply(&mut cmd);
+        let mut child = cmd.spawn().unwrap();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_micros(seed % 15_000));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        child.wait().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    let reads = reader.join().unwrap().unwrap();
+    assert!(reads > 50, "the reader raced the writers ({reads} reads)");
+    killed
+}
+
+#[test]
+fn token_refreshes_killed_midway_never_leave_a_broken_token_file() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = crate::harness::FakeAws::start();
+    fake.config(serde_json::json!({"auto_approve": true}));
+    home.cli_ok(&["use", "--profile", "dev"]);
+    let mut login = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+    login.args(["login", "--profile", "dev", "--no-browser"]);
+    home.isolate(&mut login);
+    fake.apply(&mut login);
+    assert!(login.output().unwrap().status.success());
+    let file = home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp"));
+    let killed = kill_while_reading(&home, &fake, &[&["refresh", "--profile", "dev"]], iterations(60), file.clone(), |bytes| {
+        let t = bedrock_tray::sso_cache::parse_token(bytes)?;
+        if t.refresh_token.is_none() || t.client_secret.is_none() {
+            return Err("a token file lost its refresh token or registration".into());
+        }
+        Ok(())
+    });
+    assert!(killed > 0);
+    // Whatever was killed, the session still refreshes.
+    let mut refresh = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+    refresh.args(["refresh", "--profile", "dev"]);
+    home.isolate(&mut refresh);
+    fake.apply(&mut refresh);
+    let out = refresh.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn config_edits_killed_midway_keep_the_users_config_whole() {
+    let home = TestHome::new();
+    let fake = crate::harness::FakeAws::start();
+    let original = "# mine\n[default]\nregion = us-east-1\n\n[profile personal]\nregion = eu-west-1\n";
+    home.write_aws_config(original);
+    let preset = home.path().join("team.toml");
+    std::fs::write(
+        &preset,
+        "organisation = \"x\"\n[sso]\nstart_url = \"https://x.awsapps.com/start\"\nregion = \"eu-west-1\"\nsession_name = \"x\"\n[defaults]\ngeography = \"eu\"\n[teams.a]\naccount_id = \"111122223333\"\nrole_name = \"A\"\n[teams.b]\naccount_id = \"444455556666\"\nrole_name = \"B\"\n",
+    )
+    .unwrap();
+    // Signed in, so each run goes straight to its edits.
+    write_token(&home, "x", &in_seconds(3600), false);
+    let p = preset.to_str().unwrap().to_string();
+    let a: Vec<&str> = vec!["onboard", "--preset", &p, "--team", "a", "--yes", "--force"];
+    let b: Vec<&str> = vec!["onboard", "--preset", &p, "--team", "b", "--yes", "--force"];
+    let killed = kill_while_reading(&home, &fake, &[&a, &b], iterations(60), home.aws_config(), |bytes| {
+        let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+        if !text.starts_with("# mine\n[default]\nregion = us-east-1\n\n[profile personal]\nregion = eu-west-1\n") {
+            return Err(format!("the user's part changed:\n{text}"));
+        }
+        bedrock_tray::aws_profiles::AwsProfiles::parse(Some(text), None, std::path::Path::new("config"), std::path::Path::new("credentials"))
+            .map_err(|e| e.to_string())?;
+        let blocks = text.matches("[profile claude-bedrock]").count();
+        if blocks > 1 {
+            return Err(format!("the profile block was duplicated:\n{text}"));
+        }
+        Ok(())
+    });
+    assert!(killed > 0);
+}

@@ -190,6 +190,7 @@ fn from_an_empty_home_onboarding_needs_only_the_browser_approval() {
     assert!(status["problems"].as_array().unwrap().is_empty(), "{status}");
     let err = stderr(&out);
     assert!(err.contains("Sign in") && err.contains("Claude Code settings"), "each step is announced: {err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Verified: credentials, identity and Bedrock access work"), "the probes pass: {}", text(&out));
 
     // The real AWS CLI signs in with the written profile and our token.
     let data = s.home.path().join("aws-data");

@@ -142,6 +142,11 @@ fn profile_change_moves_auth_refresh_along() {
     assert_eq!(v["awsAuthRefresh"], "aws sso login --profile prod", "a refresh command naming the old profile is a bug");
     assert_eq!(v["env"]["AWS_PROFILE"], "prod");
 
+    home.cli_ok(&["use", "--login-method", "native"]);
+    assert_eq!(home.settings_json()["awsAuthRefresh"], "bedrock-tray login --profile prod", "the chosen method rewrites the command");
+    home.cli_ok(&["use", "--login-method", "command"]);
+    assert_eq!(home.settings_json()["awsAuthRefresh"], "aws sso login --profile prod");
+
     home.cli_ok(&["use", "--profile", "keys"]);
     assert!(home.settings_json().get("awsAuthRefresh").is_none(), "static keys cannot log in: the SSO refresh goes");
 }

@@ -12,6 +12,7 @@ mod fuzz_corpus;
 mod hostile_input;
 mod login;
 mod onboard;
+mod probe;
 mod secrets;
 mod settings_cli;
 mod sso_accounts;

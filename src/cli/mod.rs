@@ -6,6 +6,7 @@ mod accounts;
 mod config;
 mod login;
 mod onboard;
+mod probe;
 mod render;
 mod watch;
 
@@ -37,6 +38,9 @@ enum Command {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+        /// Also run the credentials, identity and Bedrock probes.
+        #[arg(long)]
+        probe: bool,
     },
     /// List the models and geographies of the catalog.
     Models {
@@ -81,6 +85,21 @@ enum Command {
     },
     /// Set up this machine from a team preset: AWS config, login, account, settings.
     Onboard(onboard::OnboardArgs),
+    /// Check credentials, identity, Bedrock and (--invoke) the model; exit 0 only if all pass.
+    Probe(probe::ProbeArgs),
+    /// Check the whole setup end to end, each failure with its fix.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+        /// Also call the model once (costs a fraction of a cent).
+        #[arg(long)]
+        invoke: bool,
+        /// Time limit of each probe, in seconds.
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<f64>,
+    },
+    /// Print the IAM policy Claude Code needs on Bedrock, for an admin to attach.
+    IamPolicy,
     /// Check a team preset file (see presets/example.toml).
     CheckPreset {
         /// The preset file.
@@ -111,6 +130,10 @@ struct UseArgs {
     /// Sets MAX_THINKING_TOKENS.
     #[arg(long, value_name = "N")]
     max_thinking_tokens: Option<u32>,
+    /// How logins happen from now on: native (bedrock-tray's device-code
+    /// flow) or command (aws sso login); awsAuthRefresh follows.
+    #[arg(long, value_enum)]
+    login_method: Option<bedrock_tray::app_state::LoginMethod>,
     /// Print the changes as JSON.
     #[arg(long)]
     json: bool,
@@ -160,6 +183,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 provider: args.provider,
                 max_output_tokens: args.max_output_tokens,
                 max_thinking_tokens: args.max_thinking_tokens,
+                login_method: args.login_method,
             };
             let changes = switch::run(&paths, &request)
                 .map_err(|e| if e.is_usage() { Failure::usage(&e) } else { Failure::env(&e) })?;
@@ -169,7 +193,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 render::changes(&paths.claude_settings, &changes);
             }
         }
-        Command::Status { json } => {
+        Command::Status { json, probe: true } => probe::status_with_probe(&paths, json, now)?,
+        Command::Status { json, probe: false } => {
             let status = Status::read(&paths, now).map_err(Failure::env)?;
             if json {
                 render::print_json(&status);
@@ -199,6 +224,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Refresh { profile } => login::run_refresh(&paths, profile)?,
         Command::Accounts { profile, refresh, json } => accounts::run(&paths, profile, refresh, json, now)?,
         Command::Onboard(args) => onboard::run(&paths, args, now)?,
+        Command::Probe(args) => probe::probe(&paths, args, now)?,
+        Command::Doctor { json, invoke, timeout } => probe::doctor(&paths, json, invoke, timeout, now)?,
+        Command::IamPolicy => probe::iam_policy(),
         Command::CheckPreset { file } => {
             let preset = bedrock_tray::preset::Preset::load(&file).map_err(Failure::usage)?;
             println!(

@@ -111,6 +111,9 @@ pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), 
     } else {
         println!("Onboarded: profile {} is selected in Claude Code.", summary.profile);
     }
+    if summary.probes_passed {
+        println!("Verified: credentials, identity and Bedrock access work.");
+    }
     for item in &summary.to_do {
         println!("  to do: {item}");
     }

@@ -22,15 +22,12 @@ fn line(snapshot: &Snapshot) -> String {
 pub fn run(paths: &Paths, warn_minutes: Vec<u32>, no_refresh: bool) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
     runtime.block_on(async {
+        let saved = bedrock_tray::app_state::AppState::load(&paths.app_state()).map_err(Failure::env)?.warn_minutes;
         let options = WatchOptions {
-            warn_minutes: if warn_minutes.is_empty() {
-                // `bedrock-tray config warn-minutes`, else the default.
-                bedrock_tray::app_state::AppState::load(&paths.app_state())
-                    .ok()
-                    .and_then(|s| s.warn_minutes)
-                    .unwrap_or_else(|| WatchOptions::default().warn_minutes)
-            } else {
-                warn_minutes
+            warn_minutes: match (warn_minutes.is_empty(), saved) {
+                (false, _) => warn_minutes,
+                (true, Some(saved)) if !saved.is_empty() => saved,
+                _ => WatchOptions::default().warn_minutes,
             },
             auto_refresh: !no_refresh,
         };

@@ -1,0 +1,280 @@
+//! `bedrock-tray doctor`: the whole setup checked end to end, in order,
+//! one [`Check`] per link with its fix. The probes come last (see
+//! [`crate::probe`]).
+
+use crate::aws_profiles::{AwsProfiles, CredentialSource};
+use crate::catalog::Catalog;
+use crate::claude_settings::SettingsDoc;
+use crate::paths::Paths;
+use crate::probe::{Outcome, ProbeReport, ProbeTarget};
+use crate::selection::{Provider, Selection};
+use crate::sso_cache::{SessionState, SessionStatus};
+use serde::Serialize;
+use std::process::Command;
+use time::OffsetDateTime;
+
+/// How a check went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mark {
+    Ok,
+    Warn,
+    Fail,
+    Skip,
+}
+
+/// One line of the doctor's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub mark: Mark,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn ok(name: &str, detail: impl Into<String>) -> Self {
+        Self { name: name.into(), mark: Mark::Ok, detail: detail.into(), fix: None }
+    }
+    fn fail(name: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self { name: name.into(), mark: Mark::Fail, detail: detail.into(), fix: Some(fix.into()) }
+    }
+    fn warn(name: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self { name: name.into(), mark: Mark::Warn, detail: detail.into(), fix: Some(fix.into()) }
+    }
+    fn skip(name: &str, detail: impl Into<String>) -> Self {
+        Self { name: name.into(), mark: Mark::Skip, detail: detail.into(), fix: None }
+    }
+}
+
+/// Everything the doctor found.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorReport {
+    pub checks: Vec<Check>,
+    pub probe: Option<ProbeReport>,
+}
+
+impl DoctorReport {
+    pub fn healthy(&self) -> bool {
+        self.checks.iter().all(|c| c.mark != Mark::Fail)
+    }
+}
+
+/// The first line of `program --version`, or `None` when it cannot run.
+pub fn tool_version(program: &str) -> Option<String> {
+    let out = Command::new(program).arg("--version").output().ok()?;
+    let text = if out.stdout.is_empty() { out.stderr } else { out.stdout };
+    let line = String::from_utf8_lossy(&text).lines().next()?.trim().to_string();
+    out.status.success().then_some(line)
+}
+
+/// The checks before the probes, and the probe target they found (if the
+/// setup names one). `aws` and `claude` are the `--version` lines of the
+/// tools (`None`: not found).
+pub fn setup_checks(
+    paths: &Paths,
+    aws: Option<&str>,
+    claude: Option<&str>,
+    profile_override: Option<&str>,
+    now: OffsetDateTime,
+) -> (Vec<Check>, Option<ProbeTarget>) {
+    let mut checks = Vec::new();
+    checks.push(match aws {
+        Some(v) if v.starts_with("aws-cli/1.") => {
+            Check::warn("aws cli", v, "AWS CLI v1 cannot use [sso-session]: install AWS CLI v2")
+        }
+        Some(v) => Check::ok("aws cli", v),
+        None => Check::fail("aws cli", "not found", "install AWS CLI v2 (https://docs.aws.amazon.com/cli/)"),
+    });
+    checks.push(match claude {
+        Some(v) => Check::ok("claude code", v),
+        None => Check::fail("claude code", "not found", "install Claude Code: npm install -g @anthropic-ai/claude-code"),
+    });
+
+    let doc = match SettingsDoc::read(&paths.claude_settings) {
+        Ok(doc) => {
+            checks.push(Check::ok("settings", paths.claude_settings.display().to_string()));
+            doc
+        }
+        Err(e) => {
+            checks.push(Check::fail("settings", paths.claude_settings.display().to_string(), e.to_string()));
+            return (checks, None);
+        }
+    };
+    let catalog = Catalog::builtin();
+    let sel = Selection::read(&doc, catalog);
+    if sel.provider != Provider::Bedrock {
+        checks.push(Check::fail(
+            "provider",
+            "Claude Code uses the Anthropic API",
+            "run `bedrock-tray use --provider bedrock` to use Amazon Bedrock",
+        ));
+    } else {
+        checks.push(Check::ok("provider", "Amazon Bedrock"));
+    }
+
+    // Region inside the geography.
+    match (sel.geography, sel.region.as_deref(), sel.model_id.as_deref()) {
+        (_, None, _) => checks.push(Check::fail("region", "AWS_REGION unset", "run `bedrock-tray use --region REGION`")),
+        (Some(geo), Some(region), Some(id)) if !geo.serves(region) => checks.push(Check::fail(
+            "region",
+            format!("{id} from {region}"),
+            format!(
+                "{}. profiles cannot be called from {region}: run `bedrock-tray use --geo {}` to pick a{} {} region",
+                geo.key,
+                geo.key,
+                if geo.name.starts_with(['A', 'E', 'I', 'O', 'U']) { "n" } else { "" },
+                geo.name
+            ),
+        )),
+        (Some(geo), Some(region), _) => checks.push(Check::ok("region", format!("{region} serves {}", geo.name))),
+        (None, Some(region), None) => {
+            checks.push(Check::fail("model", "no model selected", "run `bedrock-tray use --model sonnet`"));
+            checks.push(Check::ok("region", region));
+        }
+        (None, Some(region), Some(id)) => checks.push(Check::warn(
+            "region",
+            format!("{id} in {region}"),
+            "the catalog does not know this model's geography: check it is callable from the region",
+        )),
+    }
+
+    // Small model in the same geography.
+    if let (Some(main), Some(small)) = (sel.geography, sel.small_model_id.as_deref()) {
+        match catalog.geography_of_id(small) {
+            Some(g) if g.key != main.key => checks.push(Check::fail(
+                "small model",
+                format!("{small} is {} while the main model is {}", g.name, main.name),
+                format!("run `bedrock-tray use --geo {}` to move both models to one geography", main.key),
+            )),
+            _ => checks.push(Check::ok("small model", small)),
+        }
+    }
+
+    // Profile exists.
+    let profile_name = profile_override.map(str::to_string).or(sel.profile.clone());
+    let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
+    let profile = match (&profile_name, &profiles) {
+        (None, _) => {
+            checks.push(Check::fail("profile", "AWS_PROFILE unset", "run `bedrock-tray use --profile NAME`"));
+            None
+        }
+        (Some(_), Err(e)) => {
+            checks.push(Check::fail("profile", paths.aws_config.display().to_string(), e.to_string()));
+            None
+        }
+        (Some(name), Ok(p)) => match p.get(name) {
+            Some(profile) => {
+                checks.push(Check::ok("profile", format!("{name} ({})", profile.credentials.label())));
+                Some(profile.clone())
+            }
+            None => {
+                checks.push(Check::fail(
+                    "profile",
+                    format!("{name} not in {}", paths.aws_config.display()),
+                    "choose another with `bedrock-tray use --profile NAME`",
+                ));
+                None
+            }
+        },
+    };
+
+    // awsAuthRefresh names the selected profile.
+    if let Some(name) = &profile_name {
+        match sel.auth_refresh.as_deref() {
+            Some(cmd) => match profile_argument(cmd) {
+                Some(named) if named != *name => checks.push(Check::fail(
+                    "awsAuthRefresh",
+                    format!("`{cmd}` logs in profile {named}, not {name}"),
+                    format!("run `bedrock-tray use --profile {name}` to rewrite it"),
+                )),
+                _ => checks.push(Check::ok("awsAuthRefresh", cmd)),
+            },
+            None if profile.as_ref().is_some_and(|p| p.credentials.is_sso()) => checks.push(Check::warn(
+                "awsAuthRefresh",
+                "unset: Claude Code cannot log in by itself",
+                format!("run `bedrock-tray use --profile {name}` to set it"),
+            )),
+            None => {}
+        }
+    }
+
+    // Session state.
+    if let Some(p) = &profile {
+        let s = SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now);
+        let login = format!("run Log in (`bedrock-tray login --profile {}`)", p.name);
+        checks.push(match s.state {
+            SessionState::NotSso => Check::skip("session", "not an SSO profile"),
+            SessionState::Expired => Check::fail("session", "SSO session expired", login),
+            SessionState::Missing => {
+                Check::fail("session", s.reason.unwrap_or_else(|| "no SSO token".into()), login)
+            }
+            SessionState::Expiring => Check::warn(
+                "session",
+                format!("expires in {} min", s.seconds_left.unwrap_or(0) / 60),
+                if s.refreshable { "it will be refreshed".to_string() } else { login },
+            ),
+            SessionState::Valid => Check::ok("session", format!("valid, {} min left", s.seconds_left.unwrap_or(0) / 60)),
+        });
+        if matches!(p.credentials, CredentialSource::LegacySso { .. }) {
+            checks.push(Check::warn(
+                "sso form",
+                "legacy sso_start_url profile: re-login every 8 hours",
+                "move it to an [sso-session] block with sso_registration_scopes = sso:account:access",
+            ));
+        }
+    }
+
+    let region = sel.region.clone().or_else(|| {
+        let p = profiles.as_ref().ok()?;
+        p.region_of(profile_name.as_deref()?).map(|r| r.to_string())
+    });
+    let target = match (profile_name, region) {
+        (Some(profile), Some(region)) => Some(ProbeTarget { profile, region, model_id: sel.model_id }),
+        _ => None,
+    };
+    (checks, target)
+}
+
+/// The probe results as doctor lines.
+pub fn probe_checks(report: &ProbeReport) -> Vec<Check> {
+    report
+        .results
+        .iter()
+        .map(|r| Check {
+            name: format!("probe {}", r.name.label()),
+            mark: match r.outcome {
+                Outcome::Ok => Mark::Ok,
+                Outcome::Failed => Mark::Fail,
+                Outcome::Skipped if r.cause.is_some() => Mark::Fail,
+                Outcome::Skipped => Mark::Skip,
+            },
+            detail: format!("{} ({} ms)", if r.summary.is_empty() { "failed" } else { &r.summary }, r.latency_ms),
+            fix: r.fix.clone(),
+        })
+        .collect()
+}
+
+/// The value of `--profile` in a command line.
+fn profile_argument(cmd: &str) -> Option<String> {
+    let mut words = cmd.split_whitespace();
+    while let Some(w) = words.next() {
+        if w == "--profile" {
+            return words.next().map(str::to_string);
+        }
+        if let Some(v) = w.strip_prefix("--profile=") {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn profile_argument_reads_both_forms() {
+        assert_eq!(super::profile_argument("aws sso login --profile dev").as_deref(), Some("dev"));
+        assert_eq!(super::profile_argument("aws sso login --profile=prod").as_deref(), Some("prod"));
+        assert_eq!(super::profile_argument("aws sso login"), None);
+    }
+}

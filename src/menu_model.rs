@@ -1,0 +1,416 @@
+//! The tray menu as data: a pure function from a [`Snapshot`] to the items
+//! the tray shows. The Tauri shell only renders it and routes clicks back
+//! as [`MenuAction`]s, so every state is testable without a display.
+//!
+//! Under Linux appindicator a click on the icon produces no event and
+//! tooltips are not shown, so the status line and every action live in
+//! the menu itself.
+
+use crate::catalog::Catalog;
+use crate::selection::Provider;
+use crate::snapshot::Snapshot;
+use crate::sso_cache::SessionState;
+use serde::Serialize;
+
+/// What a click asks for. Menu item ids are these, rendered as strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum MenuAction {
+    Model(String),
+    Geography(String),
+    Profile(String),
+    Provider(Provider),
+    LogIn,
+    CheckConnection,
+    OpenDashboard,
+    ToggleAutostart,
+    Quit,
+}
+
+impl MenuAction {
+    /// The item id.
+    pub fn id(&self) -> String {
+        match self {
+            MenuAction::Model(k) => format!("model:{k}"),
+            MenuAction::Geography(k) => format!("geo:{k}"),
+            MenuAction::Profile(k) => format!("profile:{k}"),
+            MenuAction::Provider(Provider::Bedrock) => "provider:bedrock".into(),
+            MenuAction::Provider(Provider::Anthropic) => "provider:anthropic".into(),
+            MenuAction::LogIn => "login".into(),
+            MenuAction::CheckConnection => "probe".into(),
+            MenuAction::OpenDashboard => "dashboard".into(),
+            MenuAction::ToggleAutostart => "autostart".into(),
+            MenuAction::Quit => "quit".into(),
+        }
+    }
+
+    /// Parses an item id back; unknown ids are ignored by the caller.
+    pub fn parse(id: &str) -> Option<Self> {
+        let (kind, arg) = id.split_once(':').unwrap_or((id, ""));
+        Some(match (kind, arg) {
+            ("model", k) if !k.is_empty() => MenuAction::Model(k.into()),
+            ("geo", k) if !k.is_empty() => MenuAction::Geography(k.into()),
+            ("profile", k) if !k.is_empty() => MenuAction::Profile(k.into()),
+            ("provider", "bedrock") => MenuAction::Provider(Provider::Bedrock),
+            ("provider", "anthropic") => MenuAction::Provider(Provider::Anthropic),
+            ("login", "") => MenuAction::LogIn,
+            ("probe", "") => MenuAction::CheckConnection,
+            ("dashboard", "") => MenuAction::OpenDashboard,
+            ("autostart", "") => MenuAction::ToggleAutostart,
+            ("quit", "") => MenuAction::Quit,
+            _ => return None,
+        })
+    }
+}
+
+/// One menu entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MenuItem {
+    /// A line of text that cannot be clicked.
+    Label { text: String },
+    Action { id: String, text: String, enabled: bool },
+    Check { id: String, text: String, checked: bool, enabled: bool },
+    Submenu { text: String, items: Vec<MenuItem> },
+    Separator,
+}
+
+/// The icon's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrayState {
+    /// Signed in and nothing failing.
+    Ok,
+    /// A session expiring soon, or a probe failing.
+    Warning,
+    /// Expired, no credentials, or a broken file.
+    Error,
+    /// Not using Bedrock.
+    Idle,
+}
+
+/// The whole tray: icon state, tooltip and menu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrayModel {
+    pub state: TrayState,
+    pub tooltip: String,
+    pub items: Vec<MenuItem>,
+}
+
+fn minutes_left(seconds: Option<i64>) -> String {
+    match seconds {
+        Some(s) if s >= 3600 => format!("{} h {} min left", s / 3600, (s % 3600) / 60),
+        Some(s) if s >= 60 => format!("{} min left", s / 60),
+        Some(s) => format!("{s} s left"),
+        None => String::new(),
+    }
+}
+
+/// Builds the tray for a snapshot. `autostart` is whether the app starts
+/// at login (the OS knows, not the snapshot).
+pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayModel {
+    let mut items = Vec::new();
+    let (state, summary) = summarise(snapshot, catalog);
+    items.push(MenuItem::Label { text: summary.clone() });
+    if let Some(status) = &snapshot.status {
+        for problem in status.problems.iter().take(3) {
+            items.push(MenuItem::Label { text: format!("⚠ {problem}") });
+        }
+    }
+    for e in snapshot.errors.iter().take(2) {
+        items.push(MenuItem::Label { text: format!("⚠ {e}") });
+    }
+    items.push(MenuItem::Separator);
+
+    let status = snapshot.status.as_ref();
+    let bedrock = status.is_some_and(|s| s.provider == Provider::Bedrock);
+    let current_model = status.and_then(|s| s.model.clone());
+    let current_geo = status.and_then(|s| s.geography.clone());
+    let active = snapshot.probe.as_ref().and_then(|p| p.bedrock.as_ref());
+
+    // Models: those of the current geography, disabled where the region's
+    // ListInferenceProfiles says they are not offered.
+    let geo_key = current_geo.clone().unwrap_or_else(|| "us".into());
+    let model_items = catalog
+        .models
+        .iter()
+        .map(|m| {
+            let id = m.profile_id(&geo_key);
+            let offered_here = id.is_some();
+            let active_in_region = match (active, id) {
+                (Some(a), Some(id)) => a.active.iter().any(|p| p.id == id),
+                _ => true,
+            };
+            let mut text = m.name.clone();
+            if !offered_here {
+                text.push_str(&format!(" (no {} profile)", geo_key));
+            } else if !active_in_region {
+                text.push_str(" (not offered in this region)");
+            }
+            MenuItem::Check {
+                id: MenuAction::Model(m.key.clone()).id(),
+                text,
+                checked: bedrock && current_model.as_deref() == Some(m.key.as_str()),
+                enabled: offered_here && active_in_region,
+            }
+        })
+        .collect();
+    items.push(MenuItem::Submenu { text: "Model".into(), items: model_items });
+
+    let model = current_model.as_deref().and_then(|k| catalog.model(k).ok()).map(|(m, _)| m);
+    let geo_items = catalog
+        .geographies
+        .iter()
+        .map(|g| {
+            let has_model = model.is_none_or(|m| m.profiles.contains_key(&g.key));
+            let mut text = g.name.clone();
+            if !has_model {
+                text.push_str(&format!(" (no {})", model.map(|m| m.name.as_str()).unwrap_or("model")));
+            }
+            MenuItem::Check {
+                id: MenuAction::Geography(g.key.clone()).id(),
+                text,
+                checked: bedrock && current_geo.as_deref() == Some(g.key.as_str()),
+                enabled: has_model,
+            }
+        })
+        .collect();
+    items.push(MenuItem::Submenu { text: "Geography".into(), items: geo_items });
+
+    let current_profile = status.and_then(|s| s.profile.clone());
+    let mut profile_items: Vec<MenuItem> = snapshot
+        .profiles
+        .iter()
+        .map(|p| {
+            let note = match p.session.state {
+                SessionState::Valid | SessionState::Expiring => format!(" · {}", minutes_left(p.session.seconds_left)),
+                SessionState::Expired => " · expired".into(),
+                SessionState::Missing => " · signed out".into(),
+                SessionState::NotSso => String::new(),
+            };
+            MenuItem::Check {
+                id: MenuAction::Profile(p.name.clone()).id(),
+                text: format!("{}{note}", p.name),
+                checked: current_profile.as_deref() == Some(p.name.as_str()),
+                enabled: crate::names::ProfileName::new(&p.name).is_ok(),
+            }
+        })
+        .collect();
+    if profile_items.is_empty() {
+        profile_items.push(MenuItem::Label { text: "No AWS profiles: run bedrock-tray onboard".into() });
+    }
+    items.push(MenuItem::Submenu { text: "AWS profile".into(), items: profile_items });
+
+    items.push(MenuItem::Submenu {
+        text: "Provider".into(),
+        items: vec![
+            MenuItem::Check { id: MenuAction::Provider(Provider::Bedrock).id(), text: "Amazon Bedrock".into(), checked: bedrock, enabled: true },
+            MenuItem::Check { id: MenuAction::Provider(Provider::Anthropic).id(), text: "Anthropic API".into(), checked: !bedrock, enabled: true },
+        ],
+    });
+    items.push(MenuItem::Separator);
+    let can_log_in = status.is_some_and(|s| s.session.state != SessionState::NotSso && s.profile.is_some());
+    items.push(MenuItem::Action { id: MenuAction::LogIn.id(), text: "Log in now".into(), enabled: can_log_in });
+    items.push(MenuItem::Action { id: MenuAction::CheckConnection.id(), text: "Check connection".into(), enabled: bedrock });
+    items.push(MenuItem::Action { id: MenuAction::OpenDashboard.id(), text: "Open dashboard".into(), enabled: true });
+    items.push(MenuItem::Separator);
+    items.push(MenuItem::Check { id: MenuAction::ToggleAutostart.id(), text: "Start at login".into(), checked: autostart, enabled: true });
+    items.push(MenuItem::Action { id: MenuAction::Quit.id(), text: "Quit".into(), enabled: true });
+    TrayModel { state, tooltip: summary, items }
+}
+
+/// The icon state and the one-line summary, e.g.
+/// "Sonnet 4.6 · EU · dev · 42 min left".
+fn summarise(snapshot: &Snapshot, catalog: &Catalog) -> (TrayState, String) {
+    let Some(status) = &snapshot.status else {
+        return (TrayState::Error, snapshot.errors.first().cloned().unwrap_or_else(|| "settings unreadable".into()));
+    };
+    if status.provider == Provider::Anthropic {
+        return (TrayState::Idle, "Anthropic API (Bedrock off)".into());
+    }
+    let model = status
+        .model_name
+        .clone()
+        .map(|n| n.trim_start_matches("Claude ").to_string())
+        .or_else(|| status.model_id.clone())
+        .unwrap_or_else(|| "no model".into());
+    let geo = status
+        .geography
+        .as_deref()
+        .and_then(|g| catalog.geography(g).ok())
+        .map(|g| g.name.clone())
+        .unwrap_or_else(|| "?".into());
+    let profile = status.profile.clone().unwrap_or_else(|| "no profile".into());
+    let session = &status.session;
+    let (state, when) = match session.state {
+        SessionState::Valid => (TrayState::Ok, minutes_left(session.seconds_left)),
+        SessionState::Expiring if session.refreshable => (TrayState::Ok, minutes_left(session.seconds_left)),
+        SessionState::Expiring => (TrayState::Warning, minutes_left(session.seconds_left)),
+        SessionState::Expired => (TrayState::Error, "expired".into()),
+        SessionState::Missing => (TrayState::Error, "signed out".into()),
+        SessionState::NotSso => (TrayState::Ok, String::new()),
+    };
+    let probe_failing = snapshot.probe.as_ref().is_some_and(|p| !p.all_ok());
+    let state = match state {
+        TrayState::Ok if probe_failing || !status.problems.is_empty() => TrayState::Warning,
+        s => s,
+    };
+    let mut parts = vec![model, geo, profile];
+    if !when.is_empty() {
+        parts.push(when);
+    }
+    (state, parts.join(" · "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Paths;
+    use std::ffi::OsString;
+
+    /// A snapshot read from a temporary HOME holding `settings`, an SSO
+    /// profile `dev` and a token expiring in `token_secs` (None: no token).
+    fn snapshot(settings: &str, token_secs: Option<i64>, refreshable: bool) -> (tempfile::TempDir, Snapshot) {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_path_buf();
+        std::fs::create_dir_all(home.join(".aws/sso/cache")).unwrap();
+        std::fs::create_dir_all(home.join(".claude")).unwrap();
+        std::fs::write(
+            home.join(".aws/config"),
+            "[sso-session corp]\nsso_start_url = https://c.awsapps.com/start\nsso_region = eu-west-1\n[profile dev]\nsso_session = corp\nregion = eu-central-1\n",
+        )
+        .unwrap();
+        std::fs::write(home.join(".claude/settings.json"), settings).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        if let Some(secs) = token_secs {
+            let mut v = serde_json::json!({"accessToken": "t", "expiresAt": crate::sso_cache::format_cli_timestamp(now + time::Duration::seconds(secs))});
+            if refreshable {
+                v["refreshToken"] = "r".into();
+                v["clientId"] = "c".into();
+                v["clientSecret"] = "s".into();
+            }
+            std::fs::write(home.join(".aws/sso/cache").join(crate::sso_cache::token_file_name("corp")), v.to_string()).unwrap();
+        }
+        let paths = Paths::from_lookup(|k| (k == "HOME").then(|| OsString::from(&home))).unwrap();
+        let snap = Snapshot::read(&paths, now);
+        (dir, snap)
+    }
+
+    const EU_SONNET: &str = r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "dev", "AWS_REGION": "eu-central-1", "ANTHROPIC_MODEL": "eu.anthropic.claude-sonnet-4-6"}}"#;
+
+    fn find<'a>(items: &'a [MenuItem], text: &str) -> &'a MenuItem {
+        items.iter().find(|i| matches!(i, MenuItem::Submenu { text: t, .. } if t == text)).unwrap()
+    }
+
+    fn checked(items: &[MenuItem]) -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                MenuItem::Check { id, checked: true, .. } => Some(id.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn healthy_session_summary_and_check_marks() {
+        let (_d, s) = snapshot(EU_SONNET, Some(42 * 60 + 30), false);
+        let t = tray(&s, Catalog::builtin(), false);
+        assert_eq!(t.state, TrayState::Ok);
+        assert_eq!(t.tooltip, "Sonnet 4.6 · EU · dev · 42 min left");
+        assert_eq!(t.items[0], MenuItem::Label { text: t.tooltip.clone() });
+        let MenuItem::Submenu { items, .. } = find(&t.items, "Model") else { unreachable!() };
+        assert_eq!(checked(items), ["model:sonnet"]);
+        let MenuItem::Submenu { items, .. } = find(&t.items, "Geography") else { unreachable!() };
+        assert_eq!(checked(items), ["geo:eu"]);
+        let MenuItem::Submenu { items, .. } = find(&t.items, "AWS profile") else { unreachable!() };
+        assert_eq!(checked(items), ["profile:dev"]);
+    }
+
+    #[test]
+    fn expiring_without_refresh_warns_and_expired_or_missing_is_an_error() {
+        let (_d, s) = snapshot(EU_SONNET, Some(3 * 60), false);
+        assert_eq!(tray(&s, Catalog::builtin(), false).state, TrayState::Warning);
+        let (_d, s) = snapshot(EU_SONNET, Some(3 * 60), true);
+        assert_eq!(tray(&s, Catalog::builtin(), false).state, TrayState::Ok, "a refreshable session renews itself");
+        let (_d, s) = snapshot(EU_SONNET, Some(-60), false);
+        let t = tray(&s, Catalog::builtin(), false);
+        assert_eq!((t.state, t.tooltip.ends_with("expired")), (TrayState::Error, true));
+        let (_d, s) = snapshot(EU_SONNET, None, false);
+        assert_eq!(tray(&s, Catalog::builtin(), false).state, TrayState::Error);
+    }
+
+    #[test]
+    fn no_profiles_and_anthropic_provider() {
+        let (d, _) = snapshot("{}", None, false);
+        std::fs::remove_file(d.path().join(".aws/config")).unwrap();
+        let paths = Paths::from_lookup(|k| (k == "HOME").then(|| OsString::from(d.path()))).unwrap();
+        let s = Snapshot::read(&paths, time::OffsetDateTime::now_utc());
+        let t = tray(&s, Catalog::builtin(), true);
+        assert_eq!(t.state, TrayState::Idle);
+        let MenuItem::Submenu { items, .. } = find(&t.items, "AWS profile") else { unreachable!() };
+        assert!(matches!(&items[0], MenuItem::Label { text } if text.contains("onboard")));
+        assert!(t.items.iter().any(|i| matches!(i, MenuItem::Check { id, checked: true, .. } if id == "autostart")));
+    }
+
+    #[test]
+    fn a_geography_without_the_model_is_disabled_with_the_reason() {
+        let (_d, s) = snapshot(EU_SONNET.replace("sonnet-4-6", "haiku-4-5-20251001-v1:0").as_str(), Some(3600), false);
+        let t = tray(&s, Catalog::builtin(), false);
+        let MenuItem::Submenu { items, .. } = find(&t.items, "Geography") else { unreachable!() };
+        let jp = items.iter().find(|i| matches!(i, MenuItem::Check { id, .. } if id == "geo:jp")).unwrap();
+        assert!(matches!(jp, MenuItem::Check { enabled: false, text, .. } if text.contains("no Claude Haiku 4.5")), "{jp:?}");
+    }
+
+    #[test]
+    fn a_failing_probe_warns_and_inactive_models_are_disabled() {
+        let (_d, mut s) = snapshot(EU_SONNET, Some(3600), false);
+        use crate::probe::{ActiveProfile, BedrockProfiles, Outcome, ProbeName, ProbeReport, ProbeResult};
+        s.probe = Some(ProbeReport {
+            profile: "dev".into(),
+            region: "eu-central-1".into(),
+            model_id: None,
+            started_at: time::OffsetDateTime::now_utc(),
+            wall_ms: 1,
+            results: vec![ProbeResult {
+                name: ProbeName::Identity,
+                outcome: Outcome::Failed,
+                latency_ms: 1,
+                summary: String::new(),
+                cause: None,
+                fix: Some("fix it".into()),
+                retries: 0,
+            }],
+            credentials: None,
+            identity: None,
+            bedrock: Some(BedrockProfiles {
+                active: vec![ActiveProfile { model: "sonnet".into(), geography: "eu".into(), id: "eu.anthropic.claude-sonnet-4-6".into() }],
+                extra: vec![],
+                pages: 1,
+            }),
+        });
+        let t = tray(&s, Catalog::builtin(), false);
+        assert_eq!(t.state, TrayState::Warning);
+        let MenuItem::Submenu { items, .. } = find(&t.items, "Model") else { unreachable!() };
+        let opus = items.iter().find(|i| matches!(i, MenuItem::Check { id, .. } if id == "model:opus")).unwrap();
+        assert!(matches!(opus, MenuItem::Check { enabled: false, text, .. } if text.contains("not offered in this region")), "{opus:?}");
+    }
+
+    #[test]
+    fn ids_round_trip() {
+        for a in [
+            MenuAction::Model("opus".into()),
+            MenuAction::Geography("eu".into()),
+            MenuAction::Profile("dev".into()),
+            MenuAction::Provider(Provider::Anthropic),
+            MenuAction::LogIn,
+            MenuAction::CheckConnection,
+            MenuAction::OpenDashboard,
+            MenuAction::ToggleAutostart,
+            MenuAction::Quit,
+        ] {
+            assert_eq!(MenuAction::parse(&a.id()), Some(a));
+        }
+        assert_eq!(MenuAction::parse("model:"), None);
+        assert_eq!(MenuAction::parse("rm -rf"), None);
+    }
+}
