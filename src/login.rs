@@ -28,10 +28,12 @@ pub enum LoginError {
     Lock { path: PathBuf, source: std::io::Error },
     #[error("the login command `{command}` failed ({status}); its output is above")]
     CommandFailed { command: String, status: String },
-    #[error("the login command `{command}` did not finish within {minutes} minutes")]
-    CommandTimedOut { command: String, minutes: u64 },
+    #[error("the login command `{command}` did not finish within {seconds} seconds")]
+    CommandTimedOut { command: String, seconds: u64 },
     #[error("the login command `{command}` finished but {} holds no valid token", path.display())]
     CommandNoToken { command: String, path: PathBuf },
+    #[error("the login command `{command}` finished without writing a new token to {}: check that it logs in to this profile's SSO session", path.display())]
+    CommandNoChange { command: String, path: PathBuf },
     #[error("cannot run the login command: {0}")]
     Spawn(std::io::Error),
 }
@@ -167,9 +169,24 @@ pub async fn refresh(paths: &Paths, target: &SessionTarget) -> Result<OffsetDate
     Ok(now + time::Duration::seconds(issued.expires_in))
 }
 
+/// The token file's identity: its access token and modification time. A
+/// login command succeeded when this changed and the token is valid.
+fn token_fingerprint(path: &Path) -> Option<(crate::secret::Secret, Option<std::time::SystemTime>)> {
+    let token = read_token(path).ok()?;
+    Some((token.access_token, std::fs::metadata(path).and_then(|m| m.modified()).ok()))
+}
+
+/// Whether an `awsAuthRefresh` command is our own native login (running
+/// it as a command would only wait for ourselves).
+pub fn is_native_login_command(command: &str) -> bool {
+    let first = command.split_whitespace().take(2).collect::<Vec<_>>();
+    first.len() == 2 && first[1] == "login" && Path::new(first[0]).file_name().is_some_and(|n| n == "bedrock-tray")
+}
+
 /// Runs the settings' `awsAuthRefresh` command the way Claude Code does:
-/// through the shell, with the settings' `env`, output shown to the user;
-/// success is a valid token in the session's file afterwards.
+/// through the shell, with the settings' `env`, output streamed to the
+/// user (it inherits our stdout and stderr, so the link and code reach
+/// them); success is a token file that changed and holds a valid token.
 ///
 /// # Errors
 /// [`LoginError`] naming the command and what went wrong.
@@ -183,6 +200,7 @@ pub async fn run_refresh_command(
     let token_path = target.token_path(&paths.sso_cache_dir);
     let before = read_token(&token_path).ok().map(|t| t.access_token);
     let _lock = lock_session(paths, target).await?;
+    let unchanged = token_fingerprint(&token_path);
     if let Ok(token) = read_token(&token_path) {
         let status = SessionStatus::of_token(&token, token_path.clone(), OffsetDateTime::now_utc());
         if let (Some(expires_at), true) = (usable(&status), before.as_ref() != Some(&token.access_token)) {
@@ -201,11 +219,14 @@ pub async fn run_refresh_command(
         Ok(status) => status.map_err(LoginError::Spawn)?,
         Err(_) => {
             let _ = child.kill().await;
-            return Err(LoginError::CommandTimedOut { command: command.to_string(), minutes: timeout.as_secs() / 60 });
+            return Err(LoginError::CommandTimedOut { command: command.to_string(), seconds: timeout.as_secs_f64().ceil() as u64 });
         }
     };
     if !status.success() {
         return Err(LoginError::CommandFailed { command: command.to_string(), status: status.to_string() });
+    }
+    if token_fingerprint(&token_path) == unchanged && unchanged.is_some() {
+        return Err(LoginError::CommandNoChange { command: command.to_string(), path: token_path });
     }
     let token = read_token(&token_path).ok();
     let status = token.map(|t| SessionStatus::of_token(&t, token_path.clone(), OffsetDateTime::now_utc()));
@@ -239,4 +260,18 @@ pub fn open_in_browser(url: &str) {
 /// The token file of a profile, for callers that only have the profile.
 pub fn token_path_of(cache_dir: &Path, profile: &AwsProfile) -> Option<PathBuf> {
     sso_cache::token_path(cache_dir, &profile.credentials)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_own_login_is_recognised_in_auth_refresh() {
+        assert!(is_native_login_command("bedrock-tray login --profile dev"));
+        assert!(is_native_login_command("/usr/local/bin/bedrock-tray  login"));
+        assert!(!is_native_login_command("aws sso login --profile dev"));
+        assert!(!is_native_login_command("bedrock-tray-login"));
+        assert!(!is_native_login_command("bedrock-tray"));
+    }
 }

@@ -144,9 +144,12 @@ pub enum WatchError {
 pub struct Watcher {
     snapshots: watch::Receiver<Arc<Snapshot>>,
     events: broadcast::Sender<SessionEvent>,
+    /// Subscribed before the task starts, so the first `events()` caller
+    /// also gets the events of the first reading (a session already in its
+    /// last minutes), whatever the runtime's scheduling.
+    first_events: std::sync::Mutex<Option<broadcast::Receiver<SessionEvent>>>,
     poke: mpsc::UnboundedSender<()>,
     task: tokio::task::JoinHandle<()>,
-    _files: notify::RecommendedWatcher,
 }
 
 impl Drop for Watcher {
@@ -165,20 +168,17 @@ impl Watcher {
         crate::atomic_file::create_private_dir(&paths.sso_cache_dir)
             .map_err(|source| WatchError::Create { path: paths.sso_cache_dir.clone(), source })?;
         let (file_tx, file_rx) = mpsc::unbounded_channel();
-        let mut files = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let files = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             if event.is_ok_and(|e| !e.kind.is_access()) {
                 let _ = file_tx.send(());
             }
         })
         .map_err(|e| WatchError::Watch { path: paths.sso_cache_dir.clone(), message: e.to_string() })?;
-        for dir in watched_dirs(&paths) {
-            files
-                .watch(&dir, RecursiveMode::NonRecursive)
-                .map_err(|e| WatchError::Watch { path: dir.clone(), message: e.to_string() })?;
-        }
+        let mut watches = FolderWatches { files, watched: Vec::new() };
+        watches.sync(&paths)?;
         let first = Arc::new(Snapshot::read(&paths, clock.now()));
         let (snap_tx, snap_rx) = watch::channel(first);
-        let (event_tx, _) = broadcast::channel(64);
+        let (event_tx, first_events) = broadcast::channel(64);
         let (poke_tx, poke_rx) = mpsc::unbounded_channel();
         let state = Loop {
             paths,
@@ -189,9 +189,10 @@ impl Watcher {
             phases: HashMap::new(),
             retry_at: HashMap::new(),
             refreshing: HashMap::new(),
+            watches,
         };
         let task = tokio::spawn(state.run(file_rx, poke_rx));
-        Ok(Self { snapshots: snap_rx, events: event_tx, poke: poke_tx, task, _files: files })
+        Ok(Self { snapshots: snap_rx, events: event_tx, first_events: std::sync::Mutex::new(Some(first_events)), poke: poke_tx, task })
     }
 
     /// The latest snapshot, and every new one.
@@ -199,9 +200,11 @@ impl Watcher {
         self.snapshots.clone()
     }
 
-    /// Session transitions and refresh outcomes from now on.
+    /// Session transitions and refresh outcomes from now on; the first
+    /// call also receives those of the watcher's first reading.
     pub fn events(&self) -> broadcast::Receiver<SessionEvent> {
-        self.events.subscribe()
+        let first = self.first_events.lock().ok().and_then(|mut f| f.take());
+        first.unwrap_or_else(|| self.events.subscribe())
     }
 
     /// Re-reads the files and the clock now (after an action of ours, or a
@@ -238,6 +241,32 @@ fn watched_dirs(paths: &Paths) -> Vec<PathBuf> {
     dirs
 }
 
+/// The OS watches and the folders they are on.
+struct FolderWatches {
+    files: notify::RecommendedWatcher,
+    watched: Vec<PathBuf>,
+}
+
+impl FolderWatches {
+    /// Watches the folders that matter now and drops watches on parents
+    /// that stood in for a folder which exists by now (a fresh laptop has
+    /// no `~/.claude` until the first `use`; its settings must still be
+    /// watched once it appears).
+    fn sync(&mut self, paths: &Paths) -> Result<(), WatchError> {
+        let wanted = watched_dirs(paths);
+        for dir in wanted.iter().filter(|d| !self.watched.contains(d)) {
+            self.files
+                .watch(dir, RecursiveMode::NonRecursive)
+                .map_err(|e| WatchError::Watch { path: dir.clone(), message: e.to_string() })?;
+        }
+        for dir in self.watched.iter().filter(|d| !wanted.contains(d)) {
+            let _ = self.files.unwatch(dir);
+        }
+        self.watched = wanted;
+        Ok(())
+    }
+}
+
 struct Loop {
     paths: Paths,
     clock: Arc<dyn Clock>,
@@ -248,6 +277,7 @@ struct Loop {
     /// Failed refreshes wait until this moment before the next try.
     retry_at: HashMap<PathBuf, (OffsetDateTime, u32)>,
     refreshing: HashMap<PathBuf, tokio::task::JoinHandle<()>>,
+    watches: FolderWatches,
 }
 
 impl Loop {
@@ -271,6 +301,9 @@ impl Loop {
                     // Debounce: let the writer finish, then take everything queued.
                     tokio::time::sleep(DEBOUNCE).await;
                     while files.try_recv().is_ok() {}
+                    if let Err(e) = self.watches.sync(&self.paths) {
+                        tracing::warn!("{e}");
+                    }
                     self.evaluate(&done_tx, true);
                 }
                 Some(()) = pokes.recv() => {

@@ -16,4 +16,5 @@ mod probe;
 mod secrets;
 mod settings_cli;
 mod sso_accounts;
+mod sessions;
 mod status_cli;

@@ -73,6 +73,11 @@ pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
             let command = doc
                 .get(OwnedKey::AuthRefresh)
                 .ok_or_else(|| Failure::usage("the settings have no awsAuthRefresh command: use --method native"))?;
+            if login::is_native_login_command(&command) {
+                // awsAuthRefresh is this very login: run it natively rather
+                // than have a child wait for our own lock.
+                return run_login(paths, LoginArgs { profile: Some(profile.name.clone()), no_browser: args.no_browser, method: Some(LoginMethod::Native) });
+            }
             let env: Vec<(String, String)> = doc
                 .env()
                 .map(|e| e.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())

@@ -3,6 +3,7 @@
 //! environment was.
 
 mod accounts;
+mod config;
 mod login;
 mod onboard;
 mod probe;
@@ -61,6 +62,9 @@ enum Command {
         #[arg(long)]
         no_refresh: bool,
     },
+    /// The app's own choices: login method, warning thresholds.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
     /// Sign in to IAM Identity Center (device code in the browser).
     Login(login::LoginArgs),
     /// Refresh the SSO session silently with its refresh token.
@@ -216,6 +220,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Watch { warn_minutes, no_refresh } => watch::run(&paths, warn_minutes, no_refresh)?,
         Command::Login(args) => login::run_login(&paths, args)?,
+        Command::Config(c) => config::run(&paths, c)?,
         Command::Refresh { profile } => login::run_refresh(&paths, profile)?,
         Command::Accounts { profile, refresh, json } => accounts::run(&paths, profile, refresh, json, now)?,
         Command::Onboard(args) => onboard::run(&paths, args, now)?,
