@@ -49,4 +49,16 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$STAMP"
 fi
 
+# Cargo-installed tools: tauri-driver for the end-to-end tests of the tray
+# app; cargo-fuzz for the fuzz targets (a short run is part of the tests).
+cargo_tool() {
+  local bin=$1 crate=$2 version=$3
+  if ! "$HOME/.cargo/bin/$bin" --version >/dev/null 2>&1 && ! command -v "$bin" >/dev/null 2>&1; then
+    say "cargo: installing $crate $version"
+    cargo install --locked --quiet "$crate" --version "$version"
+  fi
+}
+cargo_tool tauri-driver tauri-driver 2.1.0
+cargo_tool cargo-fuzz cargo-fuzz 0.13.2
+
 say "setup: ready"

@@ -16,5 +16,6 @@ mod probe;
 mod secrets;
 mod settings_cli;
 mod sso_accounts;
+mod tray_e2e;
 mod sessions;
 mod status_cli;

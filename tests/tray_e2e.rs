@@ -1,0 +1,189 @@
+//! End to end, in the real app and a real WebKit: Xvfb, tauri-driver and
+//! WebKitWebDriver drive the debug build of the tray app with a temporary
+//! HOME. Screenshots of each step are saved (the path is printed).
+
+use crate::harness::http_json;
+use crate::util::*;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn target_dir() -> PathBuf {
+    // tests-<hash> lives in target/debug/deps.
+    std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn tauri_driver() -> PathBuf {
+    let home_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::home_dir().unwrap().join(".cargo"))
+        .join("bin/tauri-driver");
+    assert!(home_bin.exists(), "{} missing: run scripts/setup.sh", home_bin.display());
+    home_bin
+}
+
+/// Starts Xvfb on a display it picks itself and returns `:N`.
+fn xvfb() -> (Killed, String) {
+    let mut child = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb (scripts/setup.sh installs xvfb)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    (Killed(child), format!(":{}", line.trim()))
+}
+
+struct Session {
+    url: String,
+    shots: PathBuf,
+    step: usize,
+}
+
+impl Session {
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        http_json(method, &format!("{}{path}", self.url), body.as_ref())["value"].clone()
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
+        v.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element").to_string()
+    }
+
+    fn text(&self, css: &str) -> String {
+        let id = self.find(css);
+        self.cmd("GET", &format!("/element/{id}/text"), None).as_str().unwrap_or_default().to_string()
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    /// Waits until `css`'s text satisfies `want`.
+    fn wait_text(&self, css: &str, within: Duration, want: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let t = self.text(css);
+            if want(&t) {
+                return t;
+            }
+            assert!(Instant::now() < deadline, "{css} still shows {t:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn screenshot(&mut self, name: &str) {
+        let b64 = self.cmd("GET", "/screenshot", None);
+        self.step += 1;
+        let path = self.shots.join(format!("{:02}-{name}.png", self.step));
+        std::fs::write(&path, base64_decode(b64.as_str().unwrap())).unwrap();
+    }
+}
+
+/// Standard base64 (the WebDriver screenshot encoding), without a crate.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => 0,
+    };
+    let bytes: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let n = chunk.iter().take_while(|c| **c != b'=').count();
+        let v: Vec<u32> = chunk.iter().map(|c| u32::from(value(*c))).collect();
+        let word = v.iter().chain(std::iter::repeat(&0)).take(4).fold(0u32, |acc, x| (acc << 6) | x);
+        let three = [(word >> 16) as u8, (word >> 8) as u8, word as u8];
+        out.extend_from_slice(&three[..n.saturating_sub(1)]);
+    }
+    out
+}
+
+#[test]
+fn the_dashboard_shows_switches_and_follows_the_files() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.write_settings(FOREIGN_SETTINGS);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
+    write_token(&home, "corp", &in_seconds(3 * 60 + 30), false);
+    let app = target_dir().join("bedrock-tray-app");
+    assert!(app.exists(), "{} missing: scripts/test.sh builds the workspace first", app.display());
+
+    let (_x, display) = xvfb();
+    let (port, native) = (free_port(), free_port());
+    let mut driver = Command::new(tauri_driver());
+    driver
+        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .env("DISPLAY", &display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    home.isolate(&mut driver);
+    let _driver = Killed(driver.spawn().unwrap());
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let created = http_json(
+        "POST",
+        &format!("{base}/session"),
+        Some(&json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": app, "args": ["--open-dashboard"]}}}})),
+    );
+    let id = created["value"]["sessionId"].as_str().expect("a WebDriver session").to_string();
+    let shots = target_dir().join("e2e-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    eprintln!("screenshots: {}", shots.display());
+    let mut s = Session { url: format!("{base}/session/{id}"), shots, step: 0 };
+
+    // The selection and the session's warning state.
+    s.wait_text("#summary", Duration::from_secs(20), |t| t.contains("Sonnet 4.6") && t.contains("EU") && t.contains("dev"));
+    assert_eq!(s.text("#model-id"), "eu.anthropic.claude-sonnet-4-6");
+    assert_eq!(s.text("#session-state"), "expiring", "3 minutes left");
+    let countdown = s.wait_text("#countdown", Duration::from_secs(3), |t| t.contains("min"));
+    assert!(countdown.starts_with("3 min") || countdown.starts_with("2 min"), "{countdown}");
+    s.screenshot("selection-and-warning");
+
+    // Opus + US from the UI: settings.json changes, owned keys only.
+    s.click("#model option[value=opus]");
+    s.wait_text("#model-id", Duration::from_secs(5), |t| t == "eu.anthropic.claude-opus-4-6-v1");
+    s.click("#geography option[value=us]");
+    s.wait_text("#model-id", Duration::from_secs(5), |t| t == "us.anthropic.claude-opus-4-6-v1");
+    let v = home.settings_json();
+    assert_eq!(v["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-opus-4-6-v1");
+    assert_eq!(v["env"]["ANTHROPIC_SMALL_FAST_MODEL"], "us.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert_eq!(v["permissions"]["deny"][0], "Read(./.env)", "foreign keys kept");
+    assert_eq!(v["hooks"]["PreToolUse"][0]["matcher"], "Bash");
+    s.screenshot("opus-us-chosen");
+
+    // A hand edit of settings.json shows within a second.
+    let mut v = home.settings_json();
+    v["env"]["ANTHROPIC_MODEL"] = "us.anthropic.claude-haiku-4-5-20251001-v1:0".into();
+    let t = Instant::now();
+    home.write_settings(&serde_json::to_string_pretty(&v).unwrap());
+    s.wait_text("#model-id", Duration::from_secs(3), |t| t == "us.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert!(t.elapsed() < Duration::from_secs(1), "shown after {:?}", t.elapsed());
+    s.screenshot("hand-edit");
+
+    let _ = http_json("DELETE", &format!("{base}/session/{id}"), None);
+}
