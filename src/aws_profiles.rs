@@ -266,12 +266,7 @@ fn parse_sections(files: &EnvConfigFiles) -> Result<EnvConfigSections, String> {
     let fut = aws_config::profile::load(&fs, &env, files, None);
     poll_ready(fut).map_err(|e| {
         // The useful part ("on line 3: ...") is in the source error.
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(inner) = source {
-            message = inner.to_string();
-            source = inner.source();
-        }
+        let message = crate::unsigned_client::innermost(&e);
         // "error parsing  on line 4:\n  Profile definition must end with ']'"
         // (the in-memory source has no path) -> "line 4: Profile ...".
         let message = message.replace(":\n", ": ");

@@ -30,4 +30,5 @@ pub mod sso_cache;
 pub mod sso_oidc;
 pub mod status;
 pub mod switch;
+pub mod unsigned_client;
 pub mod watch;

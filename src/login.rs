@@ -7,7 +7,7 @@
 use crate::aws_profiles::{AwsProfile, CredentialSource};
 use crate::names::Region;
 use crate::paths::Paths;
-use crate::sso_cache::{self, read_token, SessionState, SessionStatus};
+use crate::sso_cache::{read_token, SessionState, SessionStatus};
 use crate::sso_oidc::{self, DeviceAuthorization, OidcError, SessionTarget};
 use sha1::{Digest, Sha1};
 use std::fs::File;
@@ -255,23 +255,4 @@ pub fn open_in_browser(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
-}
-
-/// The token file of a profile, for callers that only have the profile.
-pub fn token_path_of(cache_dir: &Path, profile: &AwsProfile) -> Option<PathBuf> {
-    sso_cache::token_path(cache_dir, &profile.credentials)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn our_own_login_is_recognised_in_auth_refresh() {
-        assert!(is_native_login_command("bedrock-tray login --profile dev"));
-        assert!(is_native_login_command("/usr/local/bin/bedrock-tray  login"));
-        assert!(!is_native_login_command("aws sso login --profile dev"));
-        assert!(!is_native_login_command("bedrock-tray-login"));
-        assert!(!is_native_login_command("bedrock-tray"));
-    }
 }

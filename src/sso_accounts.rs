@@ -10,8 +10,6 @@ use crate::atomic_file::write_atomic;
 use crate::names::Region;
 use crate::secret::Secret;
 use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
 use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
@@ -64,48 +62,20 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(err: SdkError
             )),
         },
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
-            AccountsError::Unreachable(aws_error_chain(&err))
+            AccountsError::Unreachable(crate::unsigned_client::innermost(&err))
         }
-        _ => AccountsError::Service(aws_error_chain(&err)),
+        _ => AccountsError::Service(crate::unsigned_client::innermost(&err)),
     }
-}
-
-/// The innermost cause of an SDK error (its Display is only "dispatch
-/// failure").
-fn aws_error_chain(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(inner) = source {
-        message = inner.to_string();
-        source = inner.source();
-    }
-    message
 }
 
 /// A portal client for `sso_region`. Calls are unsigned (the bearer token
 /// authorises them); `AWS_ENDPOINT_URL_SSO` is honoured as by every SDK.
 pub async fn portal_client(sso_region: &Region) -> aws_sdk_sso::Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(aws_config::Region::new(sso_region.to_string()))
-        .no_credentials()
-        // Without an attempt timeout a connection that accepts and never
-        // answers would hang the command forever.
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(3))
-                .operation_attempt_timeout(Duration::from_secs(5))
-                .operation_timeout(Duration::from_secs(30))
-                .build(),
-        )
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(6)
-                .with_initial_backoff(Duration::from_millis(200))
-                .with_max_backoff(Duration::from_secs(8)),
-        )
-        .load()
-        .await;
-    aws_sdk_sso::Client::new(&config)
+    let retry = RetryConfig::standard()
+        .with_max_attempts(6)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_secs(8));
+    aws_sdk_sso::Client::new(&crate::unsigned_client::config(sso_region, Duration::from_secs(5), retry).await)
 }
 
 /// Lists every (account, role) pair the token can reach, sorted by account

@@ -13,8 +13,6 @@ use crate::names::Region;
 use crate::secret::Secret;
 use crate::sso_cache::{format_cli_timestamp, parse_timestamp, SsoToken};
 use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
 use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
@@ -105,35 +103,15 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(err: SdkError
                 message: e.err().message().unwrap_or_default().to_string(),
             },
         },
-        _ => {
-            let mut message = err.to_string();
-            let mut source = std::error::Error::source(&err);
-            while let Some(inner) = source {
-                message = inner.to_string();
-                source = inner.source();
-            }
-            OidcError::Unreachable(message)
-        }
+        _ => OidcError::Unreachable(crate::unsigned_client::innermost(&err)),
     }
 }
 
 /// An OIDC client for the SSO region; unsigned, honours
 /// `AWS_ENDPOINT_URL_SSO_OIDC`, never hangs on a dead connection.
 pub async fn client(region: &Region) -> aws_sdk_ssooidc::Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_string()))
-        .no_credentials()
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(3))
-                .operation_attempt_timeout(Duration::from_secs(10))
-                .operation_timeout(Duration::from_secs(30))
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
-        .load()
-        .await;
-    aws_sdk_ssooidc::Client::new(&config)
+    let retry = RetryConfig::standard().with_max_attempts(3);
+    aws_sdk_ssooidc::Client::new(&crate::unsigned_client::config(region, Duration::from_secs(10), retry).await)
 }
 
 /// A client registration (botocore's cached form).

@@ -115,6 +115,14 @@ impl Drop for FakeAws {
 /// A minimal HTTP/1.1 JSON client over std's TcpStream (enough for the
 /// admin API on loopback; keeps the test tree free of an HTTP crate).
 pub fn http_json(method: &str, url: &str, body: Option<&serde_json::Value>) -> serde_json::Value {
+    let (status, value) = http_request(method, url, body);
+    assert!((200..300).contains(&status), "{method} {url}: HTTP {status}: {value}");
+    value
+}
+
+/// One HTTP/1.1 request; returns the status and the JSON body (`Null` when
+/// empty). Understands `Content-Length` and chunked bodies.
+pub fn http_request(method: &str, url: &str, body: Option<&serde_json::Value>) -> (u16, serde_json::Value) {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
@@ -127,13 +135,28 @@ pub fn http_json(method: &str, url: &str, body: Option<&serde_json::Value>) -> s
         payload.len()
     )
     .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let response = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    assert!(head.starts_with("HTTP/1.1 2") || head.starts_with("HTTP/1.0 2"), "{method} {url}: {head}");
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
     if body.trim().is_empty() {
-        serde_json::Value::Null
+        (status, serde_json::Value::Null)
     } else {
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("{url}: {e}: {body}"))
+        (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url}: {e}: {body}")))
     }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
 }

@@ -2,7 +2,7 @@
 //! WebKitWebDriver drive the debug build of the tray app with a temporary
 //! HOME. Screenshots of each step are saved (the path is printed).
 
-use crate::harness::http_json;
+use crate::harness::{http_json, http_request};
 use crate::util::*;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -58,7 +58,24 @@ struct Session {
 
 impl Session {
     fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        http_json(method, &format!("{}{path}", self.url), body.as_ref())["value"].clone()
+        // tauri-driver now and then closes a connection without an answer;
+        // every command here is safe to send again.
+        for _ in 0..5 {
+            let (status, value) = http_request(method, &format!("{}{path}", self.url), body.as_ref());
+            if status != 0 {
+                assert!((200..300).contains(&status), "{method} {path}: HTTP {status}: {value}");
+                return value["value"].clone();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("{method} {path}: no answer from tauri-driver");
+    }
+
+    /// A command that may fail transiently (an element replaced by a
+    /// re-render is stale): `None` then.
+    fn try_cmd(&self, method: &str, path: &str, body: Option<Value>) -> Option<Value> {
+        let (status, value) = http_request(method, &format!("{}{path}", self.url), body.as_ref());
+        (200..300).contains(&status).then(|| value["value"].clone())
     }
 
     fn find(&self, css: &str) -> String {
@@ -67,13 +84,29 @@ impl Session {
     }
 
     fn text(&self, css: &str) -> String {
-        let id = self.find(css);
-        self.cmd("GET", &format!("/element/{id}/text"), None).as_str().unwrap_or_default().to_string()
+        for _ in 0..20 {
+            let found = self.try_cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
+            let id = found.as_ref().and_then(Value::as_object).and_then(|o| o.values().next()).and_then(Value::as_str).map(str::to_string);
+            if let Some(text) = id.and_then(|id| self.try_cmd("GET", &format!("/element/{id}/text"), None)) {
+                return text.as_str().unwrap_or_default().to_string();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("cannot read {css}");
     }
 
-    fn click(&self, css: &str) {
-        let id = self.find(css);
-        self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})));
+    /// Picks an option of a select as a user would: the value changes and
+    /// a `change` event fires. (Clicking an <option> through
+    /// WebKitWebDriver opens a native popup and is flaky under load.)
+    fn choose(&self, select: &str, value: &str) {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({
+                "script": "const s = document.querySelector(arguments[0]); s.focus(); s.value = arguments[1]; s.dispatchEvent(new Event('change', {bubbles: true}));",
+                "args": [select, value],
+            })),
+        );
     }
 
     /// Waits until `css`'s text satisfies `want`.
@@ -165,9 +198,9 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     s.screenshot("selection-and-warning");
 
     // Opus + US from the UI: settings.json changes, owned keys only.
-    s.click("#model option[value=opus]");
+    s.choose("#model", "opus");
     s.wait_text("#model-id", Duration::from_secs(5), |t| t == "eu.anthropic.claude-opus-4-6-v1");
-    s.click("#geography option[value=us]");
+    s.choose("#geography", "us");
     s.wait_text("#model-id", Duration::from_secs(5), |t| t == "us.anthropic.claude-opus-4-6-v1");
     let v = home.settings_json();
     assert_eq!(v["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-opus-4-6-v1");
