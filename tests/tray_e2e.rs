@@ -2,7 +2,7 @@
 //! WebKitWebDriver drive the debug build of the tray app with a temporary
 //! HOME. Screenshots of each step are saved (the path is printed).
 
-use crate::harness::{http_json, http_request};
+use crate::harness::http_request;
 use crate::util::*;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -76,11 +76,6 @@ impl Session {
     fn try_cmd(&self, method: &str, path: &str, body: Option<Value>) -> Option<Value> {
         let (status, value) = http_request(method, &format!("{}{path}", self.url), body.as_ref());
         (200..300).contains(&status).then(|| value["value"].clone())
-    }
-
-    fn find(&self, css: &str) -> String {
-        let v = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        v.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element").to_string()
     }
 
     fn text(&self, css: &str) -> String {
@@ -173,17 +168,27 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     home.isolate(&mut driver);
     let _driver = Killed(driver.spawn().unwrap());
     let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "tauri-driver did not listen");
-        std::thread::sleep(Duration::from_millis(50));
+    // Both tauri-driver and the WebKitWebDriver it starts must listen before
+    // a session request can be proxied.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for p in [port, native] {
+        while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+            assert!(Instant::now() < deadline, "the WebDriver on port {p} did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
-    let created = http_json(
-        "POST",
-        &format!("{base}/session"),
-        Some(&json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": app, "args": ["--open-dashboard"]}}}})),
-    );
-    let id = created["value"]["sessionId"].as_str().expect("a WebDriver session").to_string();
+    let capabilities = json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": app, "args": ["--open-dashboard"]}}}});
+    let mut id = None;
+    for _ in 0..5 {
+        let (status, created) = http_request("POST", &format!("{base}/session"), Some(&capabilities));
+        if status != 0 {
+            assert!((200..300).contains(&status), "new session: HTTP {status}: {created}");
+            id = created["value"]["sessionId"].as_str().map(str::to_string);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let id = id.expect("a WebDriver session");
     let shots = target_dir().join("e2e-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     eprintln!("screenshots: {}", shots.display());
@@ -218,5 +223,5 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     assert!(t.elapsed() < Duration::from_secs(1), "shown after {:?}", t.elapsed());
     s.screenshot("hand-edit");
 
-    let _ = http_json("DELETE", &format!("{base}/session/{id}"), None);
+    let _ = http_request("DELETE", &format!("{base}/session/{id}"), None);
 }

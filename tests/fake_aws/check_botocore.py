@@ -115,7 +115,8 @@ def oidc_errors():
 @check
 def slow_down_deny_expire_auto_approve():
     oidc = client("sso-oidc")
-    admin("config", {"slow_down": True, "interval": 1})
+    # A 3 s interval: two polls in a row stay inside it even on a loaded machine.
+    admin("config", {"slow_down": True, "interval": 3})
     reg = oidc.register_client(clientName="c", clientType="public")
     start = lambda: oidc.start_device_authorization(clientId=reg["clientId"], clientSecret=reg["clientSecret"],
                                                     startUrl="https://example.awsapps.com/start")
@@ -125,7 +126,7 @@ def slow_down_deny_expire_auto_approve():
     raises(oidc.exceptions.AuthorizationPendingException, poll, dev)
     e = raises(oidc.exceptions.SlowDownException, poll, dev)
     assert e.response["error"] == "slow_down"
-    time.sleep(1.1)
+    time.sleep(3.1)
     raises(oidc.exceptions.AuthorizationPendingException, poll, dev)
     admin("deny", {})
     raises(oidc.exceptions.AccessDeniedException, poll, dev)
