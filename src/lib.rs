@@ -6,6 +6,7 @@
 
 pub mod app_state;
 pub mod atomic_file;
+pub mod aws_config_edit;
 pub mod aws_profiles;
 pub mod catalog;
 pub mod claude_settings;
