@@ -10,6 +10,7 @@ pub mod aws_config_edit;
 pub mod aws_profiles;
 pub mod catalog;
 pub mod claude_settings;
+pub mod keychain;
 pub mod names;
 pub mod paths;
 pub mod profiles_view;

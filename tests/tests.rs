@@ -7,3 +7,4 @@ mod util;
 mod compat_aws_clients;
 mod settings_cli;
 mod status_cli;
+mod keychain_cli;

@@ -2,6 +2,7 @@
 //! prints its result; exit code 2 means the request was wrong, 1 that the
 //! environment was.
 
+mod credentials;
 mod render;
 
 use bedrock_tray::catalog::Catalog;
@@ -42,6 +43,20 @@ enum Command {
     Profiles {
         #[arg(long)]
         json: bool,
+    },
+    /// Keep static AWS keys in the OS keyring instead of ~/.aws/credentials.
+    Credentials {
+        #[command(subcommand)]
+        action: credentials::CredentialsAction,
+    },
+    /// Print short-lived credentials for a keyring-backed profile (the AWS
+    /// credential_process protocol).
+    CredentialProcess {
+        #[arg(long)]
+        profile: String,
+        /// Lifetime of a new STS session, in seconds.
+        #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(i32).range(900..=129600))]
+        duration: i32,
     },
 }
 
@@ -107,6 +122,11 @@ fn init_logging() {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    // Called by every AWS client whenever its credentials run out: skip
+    // everything not needed to answer.
+    if let Command::CredentialProcess { profile, duration } = &cli.command {
+        return credentials::credential_process(profile, *duration);
+    }
     let paths = Paths::from_env().map_err(Failure::env)?.with_settings(cli.settings.as_deref());
     let now = time::OffsetDateTime::now_utc();
     match cli.command {
@@ -152,6 +172,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 render::profiles(&list);
             }
         }
+        Command::Credentials { action } => credentials::run(&paths, action)?,
+        Command::CredentialProcess { .. } => unreachable!("handled above"),
     }
     Ok(())
 }
