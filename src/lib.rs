@@ -20,3 +20,4 @@ pub mod snapshot;
 pub mod sso_cache;
 pub mod status;
 pub mod switch;
+pub mod usage;

@@ -8,3 +8,4 @@ mod compat_aws_clients;
 mod settings_cli;
 mod status_cli;
 mod keychain_cli;
+mod usage_cli;

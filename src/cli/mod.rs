@@ -4,6 +4,7 @@
 
 mod credentials;
 mod render;
+mod usage;
 
 use bedrock_tray::catalog::Catalog;
 use bedrock_tray::paths::Paths;
@@ -57,6 +58,16 @@ enum Command {
         /// Lifetime of a new STS session, in seconds.
         #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(i32).range(900..=129600))]
         duration: i32,
+    },
+    /// What Claude Code cost, priced with the catalog from its transcripts.
+    Usage {
+        /// First day to count (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t = bedrock_tray::usage::GroupBy::Day)]
+        by: bedrock_tray::usage::GroupBy,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -174,6 +185,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Credentials { action } => credentials::run(&paths, action)?,
         Command::CredentialProcess { .. } => unreachable!("handled above"),
+        Command::Usage { since, by, json } => usage::run(&paths, since.as_deref(), by, json)?,
     }
     Ok(())
 }
