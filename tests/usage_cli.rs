@@ -99,3 +99,20 @@ fn refresh_reads_only_what_was_appended() {
     assert_eq!(after["read"]["bytes"], line.len() + 1, "only the new line is read");
     assert!(close(&after["total_usd"], 0.07106 + 0.01), "2000 opus input tokens add $0.01: {}", after["total_usd"]);
 }
+
+#[test]
+fn real_claude_code_transcript_is_priced() {
+    let home = TestHome::new();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/transcripts/claude-code-2.1.197/projects"),
+        &home.path().join(".claude/projects"),
+    );
+    // Two haiku messages (eu. inference profile ID): input 1201 and 1202,
+    // output 7, cache write 300, cache read 4000, at $1 / $5 / $1.25 / $0.10:
+    // 1201 + 35 + 375 + 400 = 2011, plus 2012 = 4023 per million = $0.004023.
+    let r = usage_json(&home, &["--by", "model"]);
+    assert_eq!(r["messages"], 2);
+    assert!(close(&r["total_usd"], 0.004023), "{}", r["total_usd"]);
+    assert_eq!(r["malformed_lines"], 0, "every line Claude Code writes parses");
+    assert_eq!(r["unknown_models"].as_array().unwrap().len(), 0);
+}
