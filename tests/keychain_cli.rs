@@ -247,3 +247,17 @@ fn keyring_unavailable_names_what_to_start_and_writes_nothing() {
     assert!(!home.aws_config().exists(), "nothing is written when the keyring is unavailable");
     assert!(!stderr(&out).contains(SECRET));
 }
+
+#[test]
+fn set_warns_when_plaintext_keys_would_win() {
+    let home = TestHome::new();
+    let kr = PrivateKeyring::start(&home);
+    std::fs::write(home.path().join(".aws/credentials"), "[kc]\naws_access_key_id = AKIAOLD\naws_secret_access_key = old\n").unwrap();
+    let set = bt(&home, &kr, &["credentials", "set", "--profile", "kc"], &format!("{KEY_ID}\n{SECRET}\n"));
+    assert!(set.status.success(), "{}", text(&set));
+    assert!(
+        stderr(&set).contains("credentials import --profile kc"),
+        "AWS clients prefer the plaintext keys, so the user is told: {}",
+        text(&set)
+    );
+}

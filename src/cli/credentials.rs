@@ -83,6 +83,28 @@ fn set_credential_process(paths: &Paths, profile: &ProfileName) -> Result<(), Fa
     Ok(())
 }
 
+/// AWS clients prefer static keys over `credential_process`: say so when the
+/// profile still has some in either file.
+fn warn_if_shadowed(paths: &Paths, profile: &ProfileName) {
+    let has_keys = |path: &std::path::Path, section: Section| {
+        std::fs::read_to_string(path)
+            .ok()
+            .is_some_and(|t| IniDoc::parse(&t).get(&section, "aws_access_key_id").is_some())
+    };
+    if has_keys(&paths.aws_credentials, Section::credentials_profile(profile)) {
+        eprintln!(
+            "bedrock-tray: warning: {} still holds plaintext keys for profile {profile}, and AWS clients use them before credential_process: run `bedrock-tray credentials import --profile {profile}`",
+            paths.aws_credentials.display()
+        );
+    }
+    if has_keys(&paths.aws_config, Section::config_profile(profile)) {
+        eprintln!(
+            "bedrock-tray: warning: {} still holds aws_access_key_id for profile {profile}, which AWS clients use before credential_process: remove it",
+            paths.aws_config.display()
+        );
+    }
+}
+
 /// Runs `credentials ...`.
 pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
     let kc = Keychain::new(OsKeyring);
@@ -98,6 +120,7 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
             // Keyring first: if it is unavailable, nothing is written anywhere.
             kc.set_long_term(&profile, &key).map_err(Failure::env)?;
             set_credential_process(paths, &profile)?;
+            warn_if_shadowed(paths, &profile);
             println!(
                 "stored the key for profile {profile} in the OS keyring; {} now runs `credential-process --profile {profile}`",
                 paths.aws_config.display()
