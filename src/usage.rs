@@ -20,14 +20,18 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-const INDEX_VERSION: u32 = 1;
+const INDEX_VERSION: u32 = 2;
 
 /// Token counters of one message or of a sum of messages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tokens {
     pub input: u64,
     pub output: u64,
+    /// All cache writes (5-minute and 1-hour).
     pub cache_write: u64,
+    /// The part of `cache_write` with a 1-hour lifetime (priced higher).
+    #[serde(default)]
+    pub cache_write_1h: u64,
     pub cache_read: u64,
 }
 
@@ -37,6 +41,7 @@ impl Tokens {
             input: self.input.max(o.input),
             output: self.output.max(o.output),
             cache_write: self.cache_write.max(o.cache_write),
+            cache_write_1h: self.cache_write_1h.max(o.cache_write_1h),
             cache_read: self.cache_read.max(o.cache_read),
         }
     }
@@ -44,6 +49,7 @@ impl Tokens {
         self.input += o.input;
         self.output += o.output;
         self.cache_write += o.cache_write;
+        self.cache_write_1h += o.cache_write_1h;
         self.cache_read += o.cache_read;
     }
     pub fn total(&self) -> u64 {
@@ -97,6 +103,14 @@ struct RawUsage {
     cache_creation_input_tokens: u64,
     #[serde(default)]
     cache_read_input_tokens: u64,
+    #[serde(default)]
+    cache_creation: Option<RawCacheCreation>,
+}
+
+#[derive(Deserialize)]
+struct RawCacheCreation {
+    #[serde(default)]
+    ephemeral_1h_input_tokens: u64,
 }
 
 fn hash_key(id: &str, request: &str) -> u64 {
@@ -128,6 +142,10 @@ pub fn parse_line(line: &[u8], default_project: &str) -> Result<Option<Message>,
         input: usage.input_tokens,
         output: usage.output_tokens,
         cache_write: usage.cache_creation_input_tokens,
+        cache_write_1h: usage
+            .cache_creation
+            .map_or(0, |c| c.ephemeral_1h_input_tokens)
+            .min(usage.cache_creation_input_tokens),
         cache_read: usage.cache_read_input_tokens,
     };
     let id = msg.id.unwrap_or_default();
@@ -351,13 +369,16 @@ pub fn price_model<'a>(catalog: &'a Catalog, model: &str) -> Option<&'a Model> {
 
 /// The price of tokens of one model, USD. Cache writes and reads use the
 /// catalog's rates, else Anthropic's published multipliers of the input
-/// price (5-minute cache write 1.25x, cache read 0.1x).
+/// price (5-minute cache write 1.25x, cache read 0.1x); 1-hour cache writes,
+/// which the catalog does not list, at 2x the input price
+/// (<https://platform.claude.com/docs/en/about-claude/pricing>).
 pub fn cost(model: &Model, t: &Tokens) -> f64 {
     let write = model.cache_write_usd_per_mtok.unwrap_or(model.input_usd_per_mtok * 1.25);
     let read = model.cache_read_usd_per_mtok.unwrap_or(model.input_usd_per_mtok * 0.1);
     (t.input as f64 * model.input_usd_per_mtok
         + t.output as f64 * model.output_usd_per_mtok
-        + t.cache_write as f64 * write
+        + (t.cache_write - t.cache_write_1h) as f64 * write
+        + t.cache_write_1h as f64 * model.input_usd_per_mtok * 2.0
         + t.cache_read as f64 * read)
         / 1_000_000.0
 }
@@ -502,6 +523,15 @@ mod tests {
     }
 
     #[test]
+    fn one_hour_cache_writes_cost_twice_the_input_price() {
+        let c = Catalog::builtin();
+        let haiku = price_model(c, "claude-haiku-4-5").unwrap();
+        let t = Tokens { cache_write: 1_000_000, cache_write_1h: 400_000, ..Tokens::default() };
+        // 600k at the 5-minute rate ($1.25) + 400k at 2 x $1 input.
+        assert!((cost(haiku, &t) - (0.6 * 1.25 + 0.4 * 2.0)).abs() < 1e-9);
+    }
+
+    #[test]
     fn malformed_and_non_assistant_lines() {
         assert!(parse_line(b"{not json", "p").is_err());
         assert_eq!(parse_line(br#"{"type":"user","message":{"role":"user"}}"#, "p"), Ok(None));
@@ -512,6 +542,6 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!((m.day.as_str(), m.project.as_str()), ("2026-01-02", "/w"));
-        assert_eq!(m.tokens, Tokens { input: 1, output: 2, cache_write: 3, cache_read: 4 });
+        assert_eq!(m.tokens, Tokens { input: 1, output: 2, cache_write: 3, cache_write_1h: 0, cache_read: 4 });
     }
 }
