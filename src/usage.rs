@@ -421,6 +421,9 @@ pub struct Report {
     pub unknown_models: Vec<UnknownModel>,
     pub malformed_lines: u64,
     pub read: ScanStats,
+    /// Spend of `today` and of its month so far (ignores `since`).
+    pub today_usd: f64,
+    pub month_usd: f64,
 }
 
 /// Builds the report from the index. `since` is `YYYY-MM-DD`, inclusive.
@@ -468,6 +471,8 @@ pub fn report(index: &UsageIndex, catalog: &Catalog, since: Option<&str>, by: Gr
         unknown_models: unknown.into_values().collect(),
         malformed_lines: index.malformed_lines,
         read,
+        today_usd: 0.0,
+        month_usd: 0.0,
     }
 }
 
@@ -482,6 +487,7 @@ pub fn run(
     catalog: &Catalog,
     since: Option<&str>,
     by: GroupBy,
+    today: &str,
 ) -> Result<Report, UsageError> {
     let mut index = UsageIndex::load(index_path);
     let read = index
@@ -490,7 +496,39 @@ pub fn run(
     if read.files > 0 {
         index.save(index_path)?;
     }
-    Ok(report(&index, catalog, since, by, read))
+    let mut r = report(&index, catalog, since, by, read);
+    (r.today_usd, r.month_usd) = today_and_month(&index, catalog, today);
+    Ok(r)
+}
+
+/// The budget thresholds the seed guide recommends for AWS Budgets.
+pub const BUDGET_THRESHOLDS: [u8; 3] = [50, 80, 100];
+
+/// The highest threshold (percent) that `spent` has reached of a monthly
+/// `budget` in USD, if any.
+pub fn budget_level(spent: f64, budget: f64) -> Option<u8> {
+    if budget <= 0.0 {
+        return None;
+    }
+    let pct = spent / budget * 100.0;
+    BUDGET_THRESHOLDS.into_iter().rev().find(|&t| pct >= f64::from(t))
+}
+
+/// Spend of one day (`YYYY-MM-DD`) and of its month so far, priced models only.
+pub fn today_and_month(index: &UsageIndex, catalog: &Catalog, today: &str) -> (f64, f64) {
+    let month = today.get(..7).unwrap_or(today);
+    let (mut day_usd, mut month_usd) = (0.0, 0.0);
+    for ((day, model, _), b) in index.buckets() {
+        let Some(m) = price_model(catalog, &model) else { continue };
+        let usd = cost(m, &b.tokens);
+        if day.starts_with(month) && day.as_str() <= today {
+            month_usd += usd;
+        }
+        if day == today {
+            day_usd += usd;
+        }
+    }
+    (day_usd, month_usd)
 }
 
 /// Errors of [`run`].
@@ -520,6 +558,15 @@ mod tests {
         }
         assert_eq!(price_model(c, "us.anthropic.claude-sonnet-4-6").map(|m| m.key.as_str()), Some("sonnet"));
         assert!(price_model(c, "claude-3-opus-20240229").is_none(), "an unknown model is not guessed");
+    }
+
+    #[test]
+    fn budget_levels() {
+        assert_eq!(budget_level(49.9, 100.0), None);
+        assert_eq!(budget_level(50.0, 100.0), Some(50));
+        assert_eq!(budget_level(99.0, 100.0), Some(80));
+        assert_eq!(budget_level(130.0, 100.0), Some(100));
+        assert_eq!(budget_level(10.0, 0.0), None, "no budget, no warning");
     }
 
     #[test]

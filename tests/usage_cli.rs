@@ -116,3 +116,22 @@ fn real_claude_code_transcript_is_priced() {
     assert_eq!(r["malformed_lines"], 0, "every line Claude Code writes parses");
     assert_eq!(r["unknown_models"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn budget_warning_names_the_threshold_reached() {
+    let home = TestHome::new();
+    let dir = home.path().join(".claude/projects/-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    // 1M sonnet output tokens today: $15.
+    let line = format!(
+        r#"{{"type":"assistant","cwd":"/p","message":{{"id":"m1","model":"claude-sonnet-4-6","usage":{{"input_tokens":0,"output_tokens":1000000}}}},"timestamp":"{today}T00:00:01Z"}}"#
+    );
+    std::fs::write(dir.join("s.jsonl"), line + "\n").unwrap();
+    let out = home.cli(&["usage", "--budget", "20"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("today $15.00, this month $15.00"), "{}", text(&out));
+    assert!(stderr(&out).contains("reached 50% of the $20.00 budget"), "$15 of $20 is 75%: {}", text(&out));
+    let under = home.cli(&["usage", "--budget", "100"]);
+    assert!(!stderr(&under).contains("warning"), "15% warns not: {}", text(&under));
+}

@@ -66,6 +66,9 @@ enum Command {
         since: Option<String>,
         #[arg(long, value_enum, default_value_t = bedrock_tray::usage::GroupBy::Day)]
         by: bedrock_tray::usage::GroupBy,
+        /// Monthly budget in USD: warn at 50, 80 and 100 percent.
+        #[arg(long, value_name = "USD")]
+        budget: Option<f64>,
         #[arg(long)]
         json: bool,
     },
@@ -185,7 +188,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Credentials { action } => credentials::run(&paths, action)?,
         Command::CredentialProcess { .. } => unreachable!("handled above"),
-        Command::Usage { since, by, json } => usage::run(&paths, since.as_deref(), by, json)?,
+        Command::Usage { since, by, budget, json } => usage::run(&paths, since.as_deref(), by, budget, json)?,
     }
     Ok(())
 }

@@ -6,7 +6,8 @@ use bedrock_tray::paths::Paths;
 use bedrock_tray::usage::{self, GroupBy, Report};
 
 /// Runs `usage`.
-pub fn run(paths: &Paths, since: Option<&str>, by: GroupBy, json: bool) -> Result<(), Failure> {
+pub fn run(paths: &Paths, since: Option<&str>, by: GroupBy, budget: Option<f64>, json: bool) -> Result<(), Failure> {
+    let today = time::OffsetDateTime::now_utc().date().to_string();
     if let Some(s) = since {
         time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
             .map_err(|_| Failure::usage(format!("invalid --since {s:?}: use YYYY-MM-DD")))?;
@@ -17,12 +18,21 @@ pub fn run(paths: &Paths, since: Option<&str>, by: GroupBy, json: bool) -> Resul
         Catalog::builtin(),
         since,
         by,
+        &today,
     )
     .map_err(Failure::env)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report).expect("serialisable"));
     } else {
         print_report(&report);
+        println!("today ${:.2}, this month ${:.2}", report.today_usd, report.month_usd);
+    }
+    if let Some(level) = budget.and_then(|b| usage::budget_level(report.month_usd, b)) {
+        eprintln!(
+            "bedrock-tray: warning: this month's Claude Code spend ${:.2} has reached {level}% of the ${:.2} budget",
+            report.month_usd,
+            budget.unwrap_or_default()
+        );
     }
     Ok(())
 }
