@@ -123,13 +123,17 @@ fn hash_key(id: &str, request: &str) -> u64 {
     h
 }
 
+/// A transcript line that is not JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MalformedLine;
+
 /// Parses one transcript line. `Ok(None)`: a valid line that is not a
 /// priced assistant message (user lines, summaries, synthetic messages).
 ///
 /// # Errors
 /// The line is not JSON.
-pub fn parse_line(line: &[u8], default_project: &str) -> Result<Option<Message>, ()> {
-    let raw: RawLine = serde_json::from_slice(line).map_err(|_| ())?;
+pub fn parse_line(line: &[u8], default_project: &str) -> Result<Option<Message>, MalformedLine> {
+    let raw: RawLine = serde_json::from_slice(line).map_err(|_| MalformedLine)?;
     if raw.kind != Some("assistant") {
         return Ok(None);
     }
@@ -272,7 +276,7 @@ impl UsageIndex {
                 continue;
             }
             match parse_line(body, project) {
-                Err(()) => self.malformed_lines += 1,
+                Err(MalformedLine) => self.malformed_lines += 1,
                 Ok(None) => {}
                 Ok(Some(m)) => match state.pending.take() {
                     Some(p) if p.key == m.key => {
