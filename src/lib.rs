@@ -7,12 +7,14 @@
 pub mod app_state;
 pub mod atomic_file;
 pub mod aws_config_blocks;
+pub mod aws_config_edit;
 pub mod aws_profiles;
 pub mod catalog;
 pub mod claude_settings;
 pub mod doctor;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod keychain;
 pub mod logging;
 pub mod login;
 pub mod menu_model;
@@ -31,4 +33,5 @@ pub mod sso_oidc;
 pub mod status;
 pub mod switch;
 pub mod unsigned_client;
+pub mod usage;
 pub mod watch;

@@ -354,11 +354,11 @@ mod tests {
 
     #[test]
     fn a_geography_without_the_model_is_disabled_with_the_reason() {
-        let (_d, s) = snapshot(EU_SONNET.replace("sonnet-4-6", "haiku-4-5-20251001-v1:0").as_str(), Some(3600), false);
+        let (_d, s) = snapshot(EU_SONNET.replace("sonnet-4-6", "opus-4-5-20251101-v1:0").as_str(), Some(3600), false);
         let t = tray(&s, Catalog::builtin(), false);
         let MenuItem::Submenu { items, .. } = find(&t.items, "Geography") else { unreachable!() };
         let jp = items.iter().find(|i| matches!(i, MenuItem::Check { id, .. } if id == "geo:jp")).unwrap();
-        assert!(matches!(jp, MenuItem::Check { enabled: false, text, .. } if text.contains("no Claude Haiku 4.5")), "{jp:?}");
+        assert!(matches!(jp, MenuItem::Check { enabled: false, text, .. } if text.contains("no Claude Opus 4.5")), "{jp:?}");
     }
 
     #[test]

@@ -19,3 +19,5 @@ mod sso_accounts;
 mod tray_e2e;
 mod sessions;
 mod status_cli;
+mod keychain_cli;
+mod usage_cli;

@@ -9,6 +9,8 @@ mod onboard;
 mod probe;
 mod render;
 mod watch;
+mod credentials;
+mod usage;
 
 use bedrock_tray::catalog::Catalog;
 use bedrock_tray::paths::Paths;
@@ -105,6 +107,33 @@ enum Command {
         /// The preset file.
         file: PathBuf,
     },
+    /// Keep static AWS keys in the OS keyring instead of ~/.aws/credentials.
+    Credentials {
+        #[command(subcommand)]
+        action: credentials::CredentialsAction,
+    },
+    /// Print short-lived credentials for a keyring-backed profile (the AWS
+    /// credential_process protocol).
+    CredentialProcess {
+        #[arg(long)]
+        profile: String,
+        /// Lifetime of a new STS session, in seconds.
+        #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(i32).range(900..=129600))]
+        duration: i32,
+    },
+    /// What Claude Code cost, priced with the catalog from its transcripts.
+    Usage {
+        /// First day to count (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t = bedrock_tray::usage::GroupBy::Day)]
+        by: bedrock_tray::usage::GroupBy,
+        /// Monthly budget in USD: warn at 50, 80 and 100 percent.
+        #[arg(long, value_name = "USD")]
+        budget: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -171,6 +200,11 @@ fn init_logging() {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    // Called by every AWS client whenever its credentials run out: skip
+    // everything not needed to answer.
+    if let Command::CredentialProcess { profile, duration } = &cli.command {
+        return credentials::credential_process(profile, *duration);
+    }
     let paths = Paths::from_env().map_err(Failure::env)?.with_settings(cli.settings.as_deref());
     let now = time::OffsetDateTime::now_utc();
     match cli.command {
@@ -240,6 +274,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 preset.sso.region
             );
         }
+        Command::Credentials { action } => credentials::run(&paths, action)?,
+        Command::CredentialProcess { .. } => unreachable!("handled above"),
+        Command::Usage { since, by, budget, json } => usage::run(&paths, since.as_deref(), by, budget, json)?,
     }
     Ok(())
 }

@@ -1,0 +1,78 @@
+//! `usage`: what Claude Code on Bedrock cost, from its transcripts.
+
+use super::Failure;
+use bedrock_tray::catalog::Catalog;
+use bedrock_tray::paths::Paths;
+use bedrock_tray::usage::{self, GroupBy, Report};
+
+/// Runs `usage`.
+pub fn run(paths: &Paths, since: Option<&str>, by: GroupBy, budget: Option<f64>, json: bool) -> Result<(), Failure> {
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    if let Some(s) = since {
+        time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+            .map_err(|_| Failure::usage(format!("invalid --since {s:?}: use YYYY-MM-DD")))?;
+    }
+    let report = usage::run(
+        &paths.claude_dir.join("projects"),
+        &paths.app_dir.join("usage-index.json"),
+        Catalog::builtin(),
+        since,
+        by,
+        &today,
+    )
+    .map_err(Failure::env)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).expect("serialisable"));
+    } else {
+        print_report(&report);
+        println!("today ${:.2}, this month ${:.2}", report.today_usd, report.month_usd);
+    }
+    if let Some(level) = budget.and_then(|b| usage::budget_level(report.month_usd, b)) {
+        eprintln!(
+            "bedrock-tray: warning: this month's Claude Code spend ${:.2} has reached {level}% of the ${:.2} budget",
+            report.month_usd,
+            budget.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn print_report(r: &Report) {
+    println!(
+        "{:<40} {:>9} {:>12} {:>12} {:>12} {:>13} {:>11}",
+        match r.by {
+            GroupBy::Day => "day",
+            GroupBy::Model => "model",
+            GroupBy::Project => "project",
+        },
+        "messages",
+        "input",
+        "output",
+        "cache write",
+        "cache read",
+        "USD"
+    );
+    for row in &r.rows {
+        let t = &row.tokens;
+        println!(
+            "{:<40} {:>9} {:>12} {:>12} {:>12} {:>13} {:>11.4}",
+            row.key, row.messages, t.input, t.output, t.cache_write, t.cache_read, row.usd
+        );
+    }
+    let t = &r.total_tokens;
+    println!(
+        "{:<40} {:>9} {:>12} {:>12} {:>12} {:>13} {:>11.4}",
+        "total", r.messages, t.input, t.output, t.cache_write, t.cache_read, r.total_usd
+    );
+    for u in &r.unknown_models {
+        println!(
+            "not priced: model {} is not in the catalog ({} messages, {} tokens)",
+            u.model,
+            u.messages,
+            u.tokens.total()
+        );
+    }
+    if r.malformed_lines > 0 {
+        println!("skipped {} malformed transcript lines", r.malformed_lines);
+    }
+}

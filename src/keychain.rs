@@ -1,0 +1,308 @@
+//! Static AWS keys kept in the OS keyring (Secret Service, macOS Keychain,
+//! Windows Credential Manager), and the short-lived STS sessions made from
+//! them, as aws-vault does: the long-term key never leaves the keyring except
+//! to call STS GetSessionToken; other processes only ever see the session.
+//!
+//! Entries live under the service `bedrock-tray`, account
+//! `aws:<profile>:long-term` and `aws:<profile>:session`. Both are small JSON
+//! documents (Windows Credential Manager holds at most 1280 bytes per entry).
+
+use crate::names::ProfileName;
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+const SERVICE: &str = "bedrock-tray";
+
+/// A cached session is handed out until this long before it expires, so a
+/// caller never receives credentials that lapse mid-request.
+pub const REFRESH_BEFORE: Duration = Duration::minutes(5);
+
+/// A keyring failure, with the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum KeychainError {
+    #[error("no OS keyring is available ({detail}): {fix}")]
+    Unavailable { detail: String, fix: &'static str },
+    #[error("keyring entry for profile {profile} is unreadable: run `bedrock-tray credentials set --profile {profile}` again")]
+    Corrupt { profile: String },
+}
+
+fn start_hint() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "start a Secret Service in your D-Bus session (e.g. `gnome-keyring-daemon --unlock --components=secrets`, or log in to a desktop session) and check DBUS_SESSION_BUS_ADDRESS"
+    } else if cfg!(target_os = "macos") {
+        "unlock the login keychain (Keychain Access)"
+    } else {
+        "check that Windows Credential Manager is running"
+    }
+}
+
+fn unavailable(e: keyring::Error) -> KeychainError {
+    // Only the error kind and the platform message; neither holds the secret.
+    KeychainError::Unavailable { detail: e.to_string(), fix: start_hint() }
+}
+
+/// A long-term access key pair.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct LongTermKey {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+}
+
+impl std::fmt::Debug for LongTermKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LongTermKey").field("access_key_id", &self.access_key_id).finish_non_exhaustive()
+    }
+}
+
+/// Temporary credentials, in the shape of the AWS process-credential JSON.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SessionCredentials {
+    pub version: u8,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Secret,
+    /// RFC 3339.
+    pub expiration: String,
+}
+
+impl SessionCredentials {
+    pub fn expires_at(&self) -> Option<OffsetDateTime> {
+        OffsetDateTime::parse(&self.expiration, &time::format_description::well_known::Rfc3339).ok()
+    }
+
+    /// Whether the session may still be handed out at `now`.
+    pub fn is_fresh(&self, now: OffsetDateTime) -> bool {
+        self.expires_at().is_some_and(|exp| exp - now > REFRESH_BEFORE)
+    }
+}
+
+/// Where secrets are kept: the OS keyring, or a map in tests.
+pub trait SecretStore {
+    /// # Errors
+    /// The store is unavailable.
+    fn get(&self, account: &str) -> Result<Option<String>, KeychainError>;
+    /// # Errors
+    /// The store is unavailable.
+    fn set(&self, account: &str, value: &str) -> Result<(), KeychainError>;
+    /// Returns whether an entry existed.
+    /// # Errors
+    /// The store is unavailable.
+    fn delete(&self, account: &str) -> Result<bool, KeychainError>;
+}
+
+/// The platform keyring through the `keyring` crate.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsKeyring;
+
+impl SecretStore for OsKeyring {
+    fn get(&self, account: &str) -> Result<Option<String>, KeychainError> {
+        let entry = keyring::Entry::new(SERVICE, account).map_err(unavailable)?;
+        match entry.get_password() {
+            Ok(v) => Ok(Some(v)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+    fn set(&self, account: &str, value: &str) -> Result<(), KeychainError> {
+        let entry = keyring::Entry::new(SERVICE, account).map_err(unavailable)?;
+        entry.set_password(value).map_err(unavailable)
+    }
+    fn delete(&self, account: &str) -> Result<bool, KeychainError> {
+        let entry = keyring::Entry::new(SERVICE, account).map_err(unavailable)?;
+        match entry.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+fn long_term_account(profile: &ProfileName) -> String {
+    format!("aws:{}:long-term", profile.as_str())
+}
+
+fn session_account(profile: &ProfileName) -> String {
+    format!("aws:{}:session", profile.as_str())
+}
+
+/// Typed access to one profile's entries.
+pub struct Keychain<S: SecretStore> {
+    pub store: S,
+}
+
+impl<S: SecretStore> Keychain<S> {
+    pub fn new(store: S) -> Self {
+        Self { store }
+    }
+
+    /// # Errors
+    /// Keyring unavailable or entry unreadable.
+    pub fn long_term(&self, profile: &ProfileName) -> Result<Option<LongTermKey>, KeychainError> {
+        let Some(raw) = self.store.get(&long_term_account(profile))? else { return Ok(None) };
+        serde_json::from_str(&raw).map(Some).map_err(|_| KeychainError::Corrupt { profile: profile.to_string() })
+    }
+
+    /// Stores the key and drops any session made from a previous key.
+    /// # Errors
+    /// Keyring unavailable.
+    pub fn set_long_term(&self, profile: &ProfileName, key: &LongTermKey) -> Result<(), KeychainError> {
+        let json = serde_json::json!({
+            "access_key_id": key.access_key_id,
+            "secret_access_key": key.secret_access_key.expose(),
+        });
+        self.store.set(&long_term_account(profile), &json.to_string())?;
+        self.store.delete(&session_account(profile))?;
+        Ok(())
+    }
+
+    /// A cached session, if there is one (fresh or not). An unreadable
+    /// cache entry counts as none.
+    /// # Errors
+    /// Keyring unavailable.
+    pub fn session(&self, profile: &ProfileName) -> Result<Option<SessionCredentials>, KeychainError> {
+        let Some(raw) = self.store.get(&session_account(profile))? else { return Ok(None) };
+        Ok(serde_json::from_str(&raw).ok())
+    }
+
+    /// # Errors
+    /// Keyring unavailable.
+    pub fn set_session(&self, profile: &ProfileName, s: &SessionCredentials) -> Result<(), KeychainError> {
+        self.store.set(&session_account(profile), &session_json(s))
+    }
+
+    /// Removes both entries; returns whether anything was there.
+    /// # Errors
+    /// Keyring unavailable.
+    pub fn remove(&self, profile: &ProfileName) -> Result<bool, KeychainError> {
+        let a = self.store.delete(&long_term_account(profile))?;
+        let b = self.store.delete(&session_account(profile))?;
+        Ok(a || b)
+    }
+}
+
+/// The process-credential JSON of a session (the only place secrets are
+/// rendered, for stdout and for the keyring).
+pub fn session_json(s: &SessionCredentials) -> String {
+    serde_json::json!({
+        "Version": 1,
+        "AccessKeyId": s.access_key_id,
+        "SecretAccessKey": s.secret_access_key.expose(),
+        "SessionToken": s.session_token.expose(),
+        "Expiration": s.expiration,
+    })
+    .to_string()
+}
+
+/// Errors of [`session_from_sts`].
+#[derive(Debug, thiserror::Error)]
+pub enum StsError {
+    #[error("STS GetSessionToken failed for profile {profile}: {detail}; check the key with `bedrock-tray credentials set --profile {profile}`")]
+    Call { profile: String, detail: String },
+    #[error("STS returned no credentials for profile {profile}")]
+    Empty { profile: String },
+}
+
+/// Exchanges a long-term key for a session with STS GetSessionToken. The
+/// endpoint comes from `endpoint` (e.g. `AWS_ENDPOINT_URL_STS`), else the
+/// SDK default; no shared config file is read.
+///
+/// # Errors
+/// The call fails or returns nothing.
+pub fn session_from_sts(
+    profile: &ProfileName,
+    key: &LongTermKey,
+    region: &str,
+    endpoint: Option<&str>,
+    duration_seconds: i32,
+) -> Result<SessionCredentials, StsError> {
+    let creds = aws_sdk_sts::config::Credentials::new(
+        key.access_key_id.clone(),
+        key.secret_access_key.expose().to_string(),
+        None,
+        None,
+        "bedrock-tray-keyring",
+    );
+    let mut conf = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new(region.to_string()))
+        .credentials_provider(creds);
+    if let Some(url) = endpoint {
+        conf = conf.endpoint_url(url);
+    }
+    let client = aws_sdk_sts::Client::from_conf(conf.build());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| StsError::Call {
+        profile: profile.to_string(),
+        detail: e.to_string(),
+    })?;
+    let out = rt
+        .block_on(client.get_session_token().duration_seconds(duration_seconds).send())
+        .map_err(|e| StsError::Call {
+            profile: profile.to_string(),
+            detail: aws_sdk_sts::error::DisplayErrorContext(&e).to_string(),
+        })?;
+    let c = out.credentials.ok_or_else(|| StsError::Empty { profile: profile.to_string() })?;
+    let exp = OffsetDateTime::from_unix_timestamp(c.expiration.secs()).map_err(|_| StsError::Empty { profile: profile.to_string() })?;
+    Ok(SessionCredentials {
+        version: 1,
+        access_key_id: c.access_key_id,
+        secret_access_key: Secret::new(c.secret_access_key),
+        session_token: Secret::new(c.session_token),
+        expiration: exp.format(&time::format_description::well_known::Rfc3339).expect("formattable"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    #[derive(Default)]
+    struct MapStore(RefCell<HashMap<String, String>>);
+    impl SecretStore for MapStore {
+        fn get(&self, a: &str) -> Result<Option<String>, KeychainError> {
+            Ok(self.0.borrow().get(a).cloned())
+        }
+        fn set(&self, a: &str, v: &str) -> Result<(), KeychainError> {
+            self.0.borrow_mut().insert(a.into(), v.into());
+            Ok(())
+        }
+        fn delete(&self, a: &str) -> Result<bool, KeychainError> {
+            Ok(self.0.borrow_mut().remove(a).is_some())
+        }
+    }
+
+    fn session(exp: &str) -> SessionCredentials {
+        SessionCredentials {
+            version: 1,
+            access_key_id: "ASIA".into(),
+            secret_access_key: Secret::new("s".to_string()),
+            session_token: Secret::new("t".to_string()),
+            expiration: exp.into(),
+        }
+    }
+
+    #[test]
+    fn session_is_fresh_until_five_minutes_before_expiry() {
+        let s = session("2026-01-01T12:00:00Z");
+        assert!(s.is_fresh(time::macros::datetime!(2026-01-01 11:54 UTC)));
+        assert!(!s.is_fresh(time::macros::datetime!(2026-01-01 11:56 UTC)), "within the refresh window");
+        assert!(!session("garbage").is_fresh(time::macros::datetime!(2020-01-01 0:00 UTC)), "unparsable expiry is never fresh");
+    }
+
+    #[test]
+    fn new_long_term_key_drops_old_session_and_debug_hides_secret() {
+        let kc = Keychain::new(MapStore::default());
+        let p = ProfileName::new("dev").unwrap();
+        kc.set_session(&p, &session("2026-01-01T12:00:00Z")).unwrap();
+        let key = LongTermKey { access_key_id: "AKIA1".into(), secret_access_key: Secret::new("topsecret".to_string()) };
+        kc.set_long_term(&p, &key).unwrap();
+        assert!(kc.session(&p).unwrap().is_none(), "a session from an older key must not outlive it");
+        assert_eq!(kc.long_term(&p).unwrap().unwrap().secret_access_key.expose(), "topsecret");
+        assert!(!format!("{key:?}").contains("topsecret"));
+        assert!(kc.remove(&p).unwrap());
+        assert!(kc.long_term(&p).unwrap().is_none());
+    }
+}
