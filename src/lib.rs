@@ -13,6 +13,7 @@ pub mod claude_settings;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod logging;
+pub mod menu_model;
 pub mod login;
 pub mod names;
 pub mod onboard;
