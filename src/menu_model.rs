@@ -175,8 +175,8 @@ pub fn build(snapshot: &Snapshot, catalog: &Catalog, extras: &Extras<'_>, now: O
     };
 
     let mut items = vec![Item::Label { id: "summary".into(), text: summary.clone() }];
-    for p in extras.failing_probes {
-        items.push(Item::Label { id: "probe".into(), text: format!("✗ {p}") });
+    for (i, p) in extras.failing_probes.iter().enumerate() {
+        items.push(Item::Label { id: format!("probe:{i}"), text: format!("✗ {p}") });
     }
     items.push(Item::Separator);
 

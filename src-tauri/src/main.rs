@@ -1,6 +1,6 @@
-// Skeleton: the tray comes with its own issue.
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
 fn main() {
-    tauri::Builder::default()
-        .run(tauri::generate_context!())
-        .expect("error while running bedrock-tray-app");
+    bedrock_tray_app::run();
 }
