@@ -17,3 +17,4 @@ mod settings_cli;
 mod sso_accounts;
 mod sessions;
 mod status_cli;
+mod tray_e2e;
