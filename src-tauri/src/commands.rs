@@ -124,3 +124,121 @@ pub fn log_in<R: Runtime>(app: tauri::AppHandle<R>) -> Result<(), CommandError> 
 pub fn check_now(shared: Shared<'_>) {
     shared.refresh();
 }
+
+#[cfg(test)]
+mod tests {
+    //! The commands through Tauri's real IPC path on the mock runtime (no
+    //! display): argument parsing, the core call, the `{kind, message}` error.
+    use super::*;
+    use bedrock_tray::paths::Paths;
+    use serde_json::{json, Value};
+    use std::sync::Arc;
+    use tauri::ipc::{CallbackFn, InvokeBody};
+    use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+    use tauri::webview::InvokeRequest;
+    use tauri::{WebviewWindow, WebviewWindowBuilder};
+
+    const AWS_CONFIG: &str = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Developer\nregion = eu-central-1\n";
+    const SETTINGS: &str = "{\n  \"permissions\": {\"allow\": [\"Bash(ls)\"]},\n  \"env\": {\"KEEP\": \"1\"}\n}\n";
+
+    struct Fixture {
+        home: tempfile::TempDir,
+        _app: tauri::App<tauri::test::MockRuntime>,
+        window: WebviewWindow<tauri::test::MockRuntime>,
+    }
+
+    fn fixture() -> Fixture {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".claude")).unwrap();
+        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+        std::fs::write(home.path().join(".claude/settings.json"), SETTINGS).unwrap();
+        std::fs::write(home.path().join(".aws/config"), AWS_CONFIG).unwrap();
+        let h = home.path().to_path_buf();
+        let paths = Paths::from_lookup(|k| (k == "HOME").then(|| h.clone().into_os_string())).unwrap();
+        let snapshot = Arc::new(Snapshot::read(&paths, time::OffsetDateTime::now_utc()));
+        let (_tx, rx) = tokio::sync::watch::channel(snapshot);
+        let app = crate::build_app(mock_builder())
+            .manage(AppShared::with_channel(paths, rx))
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let window = WebviewWindowBuilder::new(&app, crate::DASHBOARD, Default::default()).build().unwrap();
+        Fixture { home, _app: app, window }
+    }
+
+    fn invoke(f: &Fixture, cmd: &str, body: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &f.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                // On Linux the IPC origin must be tauri://localhost.
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(body),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|r| r.deserialize::<Value>().unwrap())
+    }
+
+    fn settings(f: &Fixture) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(f.home.path().join(".claude/settings.json")).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn use_selection_switches_through_the_core_and_keeps_foreign_keys() {
+        let f = fixture();
+        invoke(&f, "use_selection", json!({"profile": "dev", "model": "opus", "geography": "us"})).expect("a valid switch succeeds");
+        let s = settings(&f);
+        let (opus, _) = Catalog::builtin().model("opus").unwrap();
+        assert_eq!(s["env"]["ANTHROPIC_MODEL"], json!(opus.profile_id("us").unwrap()), "the US Opus profile is selected");
+        assert_eq!(s["env"]["AWS_PROFILE"], json!("dev"));
+        assert_eq!(s["env"]["KEEP"], json!("1"), "a key we do not own survives");
+        assert_eq!(s["permissions"], json!({"allow": ["Bash(ls)"]}), "permissions survive");
+    }
+
+    #[test]
+    fn hostile_or_unknown_values_are_refused_as_invalid_and_nothing_is_written() {
+        let f = fixture();
+        for body in [
+            json!({"profile": "dev\n[default]"}),
+            json!({"profile": "$(rm -rf ~)"}),
+            json!({"model": "gpt-5"}),
+            json!({"geography": "mars"}),
+            json!({"provider": "openai"}),
+        ] {
+            let err = invoke(&f, "use_selection", body.clone()).expect_err("refused");
+            assert_eq!(err["kind"], json!("invalid"), "{body} is a bad request: {err}");
+            assert!(!err["message"].as_str().unwrap().is_empty(), "the message names the fix: {err}");
+        }
+        assert_eq!(std::fs::read_to_string(f.home.path().join(".claude/settings.json")).unwrap(), SETTINGS, "nothing written");
+    }
+
+    #[test]
+    fn unknown_profile_is_invalid_with_the_core_message() {
+        let f = fixture();
+        let err = invoke(&f, "use_selection", json!({"profile": "nope"})).expect_err("no such profile");
+        assert_eq!(err["kind"], json!("invalid"));
+        assert!(err["message"].as_str().unwrap().contains("nope"), "names the profile: {err}");
+    }
+
+    #[test]
+    fn dashboard_state_carries_the_snapshot_and_the_choices() {
+        let f = fixture();
+        let state = invoke(&f, "dashboard_state", json!({})).unwrap();
+        assert_eq!(state["snapshot"]["profiles"][0]["name"], json!("dev"), "profiles come from the AWS config");
+        assert!(state["models"].as_array().unwrap().iter().any(|m| m["key"] == "opus"), "the catalog's models are offered");
+        assert!(state["geographies"].as_array().unwrap().iter().any(|g| g["key"] == "eu"));
+        let text = state.to_string();
+        assert!(!text.contains("accessToken"), "no token reaches the web view");
+    }
+
+    #[test]
+    fn log_in_without_a_profile_says_so() {
+        let f = fixture();
+        let err = invoke(&f, "log_in", json!({})).expect_err("no profile selected yet");
+        assert_eq!(err["kind"], json!("unavailable"));
+        assert!(err["message"].as_str().unwrap().contains("profile"), "{err}");
+    }
+}
