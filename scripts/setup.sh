@@ -49,4 +49,11 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$STAMP"
 fi
 
+# tauri-driver: the WebDriver bridge the end-to-end test drives the app with
+# (it runs WebKitWebDriver from webkit2gtk-driver). About 25 s the first time.
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  say "cargo: installing tauri-driver"
+  cargo install tauri-driver --locked
+fi
+
 say "setup: ready"
