@@ -42,7 +42,7 @@ REQ=tests/requirements.txt
 STAMP="$VENV/.requirements.sha256"
 want=$(sha256sum "$REQ" | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
-  say "python: creating $VENV with $(tr '\n' ' ' < "$REQ" | sed 's/#[^ ]*//g')"
+  say "python: creating $VENV with $(grep -v '^#' "$REQ" | tr '\n' ' ')"
   PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
   "$PY" -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQ"
