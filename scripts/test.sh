@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: unit, property, integration
-# (real AWS CLI, botocore, moto, local fakes). Called by `make test`.
+# (real AWS CLI, botocore, moto, local fakes), the tray app end to end, and a
+# short run of every fuzz target. Called by `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BEDROCK_TRAY_PYTHON="${BEDROCK_TRAY_PYTHON:-$PWD/.venv/bin/python}"
@@ -8,8 +9,19 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Keep proptest quick in CI; `PROPTEST_CASES=10000 make test` digs deeper.
 export PROPTEST_CASES="${PROPTEST_CASES:-256}"
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
 cargo build --workspace --all-targets
-cargo test --workspace --no-fail-fast
+cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
 
 # A short run of every fuzz target (`make fuzz` runs a long one).
 FUZZ_SECONDS="${FUZZ_SECONDS:-10}" scripts/fuzz.sh
+
+# One closing line over every test binary (cargo prints one per binary,
+# and the last ones are the empty doc-test and app binaries).
+passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -oE '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+echo "tests: $passed passed, $failed failed"
+exit "$status"
