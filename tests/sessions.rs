@@ -129,12 +129,7 @@ fn ctrl_c_during_a_login_leaves_no_token_and_no_temp_file() {
 #[test]
 fn a_login_command_that_hangs_is_stopped_at_the_timeout() {
     let home = TestHome::new();
-    let paths = bedrock_tray::paths::Paths::from_lookup(|k| match k {
-        "HOME" => Some(home.path().into()),
-        "BEDROCK_TRAY_CONFIG_DIR" => Some(home.path().join(".config/bedrock-tray").into()),
-        _ => None,
-    })
-    .unwrap();
+    let paths = home.paths();
     let target = bedrock_tray::sso_oidc::SessionTarget {
         session_name: Some("corp".into()),
         start_url: "https://corp.awsapps.com/start".into(),
@@ -160,14 +155,7 @@ async fn settings_in_a_folder_created_after_the_watcher_started_are_watched() {
     use bedrock_tray::watch::{SystemClock, WatchOptions, Watcher};
     let home = TestHome::new();
     std::fs::remove_dir(home.path().join(".claude")).unwrap();
-    let paths = bedrock_tray::paths::Paths::from_lookup(|k| match k {
-        "HOME" => Some(home.path().into()),
-        "CLAUDE_CONFIG_DIR" => Some(home.path().join(".claude").into()),
-        "AWS_CONFIG_FILE" => Some(home.aws_config().into()),
-        "BEDROCK_TRAY_CONFIG_DIR" => Some(home.path().join(".config/bedrock-tray").into()),
-        _ => None,
-    })
-    .unwrap();
+    let paths = home.paths();
     let watcher = Watcher::spawn(paths, std::sync::Arc::new(SystemClock), WatchOptions { auto_refresh: false, ..Default::default() }).unwrap();
     let mut snapshots = watcher.subscribe();
     let region = |s: &bedrock_tray::snapshot::Snapshot| s.status.as_ref().and_then(|st| st.region.clone());
@@ -225,14 +213,7 @@ async fn a_session_already_in_its_last_minutes_is_announced_even_to_a_late_subsc
     let home = TestHome::new();
     home.write_aws_config(SSO_CONFIG);
     write_token(&home, "corp", &in_seconds(4 * 60), false);
-    let paths = bedrock_tray::paths::Paths::from_lookup(|k| match k {
-        "HOME" => Some(home.path().into()),
-        "CLAUDE_CONFIG_DIR" => Some(home.path().join(".claude").into()),
-        "AWS_CONFIG_FILE" => Some(home.aws_config().into()),
-        "BEDROCK_TRAY_CONFIG_DIR" => Some(home.path().join(".config/bedrock-tray").into()),
-        _ => None,
-    })
-    .unwrap();
+    let paths = home.paths();
     let watcher = Watcher::spawn(paths, std::sync::Arc::new(SystemClock), WatchOptions { auto_refresh: false, ..Default::default() }).unwrap();
     // The tray subscribes a moment after start; the first reading is done by then.
     tokio::time::sleep(Duration::from_millis(300)).await;

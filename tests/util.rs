@@ -55,6 +55,20 @@ impl TestHome {
         std::fs::write(self.aws_config(), text).unwrap();
     }
 
+    /// The core's view of this home: the same paths `isolate` gives a
+    /// command, for tests that drive the library in process.
+    pub fn paths(&self) -> bedrock_tray::paths::Paths {
+        let vars = [
+            ("HOME", self.path().to_path_buf()),
+            ("CLAUDE_CONFIG_DIR", self.path().join(".claude")),
+            ("AWS_CONFIG_FILE", self.aws_config()),
+            ("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials")),
+            ("BEDROCK_TRAY_CONFIG_DIR", self.path().join(".config/bedrock-tray")),
+        ];
+        bedrock_tray::paths::Paths::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone().into_os_string()))
+            .expect("HOME is set")
+    }
+
     /// Applies the isolation to any command.
     pub fn isolate(&self, cmd: &mut Command) {
         for k in SCRUBBED {

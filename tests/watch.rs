@@ -4,7 +4,6 @@
 
 use crate::harness::{moto, FakeAws};
 use crate::util::*;
-use bedrock_tray::paths::Paths;
 use bedrock_tray::watch::{Clock, SessionEvent, WatchOptions, Watcher};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -21,17 +20,6 @@ impl Clock for TestClock {
     }
 }
 
-fn paths_of(home: &TestHome) -> Paths {
-    let map = [
-        ("HOME", home.path().to_path_buf()),
-        ("CLAUDE_CONFIG_DIR", home.path().join(".claude")),
-        ("AWS_CONFIG_FILE", home.aws_config()),
-        ("AWS_SHARED_CREDENTIALS_FILE", home.path().join(".aws/credentials")),
-        ("BEDROCK_TRAY_CONFIG_DIR", home.path().join(".config/bedrock-tray")),
-    ];
-    Paths::from_lookup(|k| map.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone().into_os_string())).unwrap()
-}
-
 async fn next_event(events: &mut tokio::sync::broadcast::Receiver<SessionEvent>) -> SessionEvent {
     tokio::time::timeout(Duration::from_secs(5), events.recv()).await.expect("an event within 5 s").unwrap()
 }
@@ -43,7 +31,7 @@ async fn transitions_follow_a_controllable_clock() {
     let start = OffsetDateTime::now_utc();
     write_token(&home, "corp", &bedrock_tray::sso_cache::format_cli_timestamp(start + time::Duration::minutes(20)), false);
     let clock = Arc::new(TestClock(Mutex::new(start)));
-    let watcher = Watcher::spawn(paths_of(&home), clock.clone(), WatchOptions { warn_minutes: vec![15, 5], auto_refresh: false }).unwrap();
+    let watcher = Watcher::spawn(home.paths(), clock.clone(), WatchOptions { warn_minutes: vec![15, 5], auto_refresh: false }).unwrap();
     let mut events = watcher.events();
 
     let set = |m: i64| *clock.0.lock().unwrap() = start + time::Duration::minutes(m);
@@ -68,7 +56,7 @@ async fn a_corrupt_token_file_is_missing_with_a_reason_not_a_crash() {
     let home = TestHome::new();
     home.write_aws_config(SSO_CONFIG);
     let path = write_token(&home, "corp", &in_seconds(3600), false);
-    let watcher = Watcher::spawn(paths_of(&home), Arc::new(bedrock_tray::watch::SystemClock), WatchOptions::default()).unwrap();
+    let watcher = Watcher::spawn(home.paths(), Arc::new(bedrock_tray::watch::SystemClock), WatchOptions::default()).unwrap();
     let mut snapshots = watcher.subscribe();
     std::fs::write(&path, "{\"accessToken\": \"abc\", \"expiresAt\": \"20").unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
