@@ -93,15 +93,25 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
+/// Whether an expired session starts a login by itself. Off with
+/// `BEDROCK_TRAY_NO_AUTO_LOGIN=1` (measurements, kiosks, tests): a browser
+/// opening on its own is wrong there.
+fn auto_login() -> bool {
+    std::env::var_os("BEDROCK_TRAY_NO_AUTO_LOGIN").is_none_or(|v| v.is_empty() || v == "0")
+}
+
 fn on_session_event<R: Runtime>(app: &AppHandle<R>, event: SessionEvent) {
     match event {
         SessionEvent::ExpiresSoon { profiles, minutes, refreshable, .. } => {
             let what = if refreshable { "it will be refreshed automatically" } else { "use Log in now from the tray menu" };
             tray::notify(app, &format!("AWS session ends in under {minutes} min"), &format!("Profiles {}: {what}.", profiles.join(", ")));
         }
-        SessionEvent::Expired { profiles, .. } => {
+        SessionEvent::Expired { profiles, .. } if auto_login() => {
             tray::notify(app, "AWS session expired", &format!("Profiles {}: opening the sign-in page so you only have to approve.", profiles.join(", ")));
             tray::start_login(app);
+        }
+        SessionEvent::Expired { profiles, .. } => {
+            tray::notify(app, "AWS session expired", &format!("Profiles {}: use Log in now from the tray menu.", profiles.join(", ")));
         }
         SessionEvent::Refreshed { .. } => {}
         SessionEvent::RefreshFailed { reason, .. } => tray::notify(app, "Silent refresh failed, retrying", &reason),
@@ -123,9 +133,10 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
         .setup(move |app| {
             let handle = app.handle().clone();
             let first = handle.state::<AppShared>().latest();
-            if let Err(e) = tray::create(&handle, &first) {
+            match tray::create(&handle, &first) {
+                Ok(()) => tracing::info!("ready: tray icon shown"),
                 // No tray host: keep running; the dashboard is one launch away.
-                tracing::warn!("no tray icon ({e}); launch bedrock-tray-app again to open the dashboard");
+                Err(e) => tracing::warn!("ready without a tray icon ({e}); launch bedrock-tray-app again to open the dashboard"),
             }
             start_watching(&handle);
             if open_at_start {

@@ -12,6 +12,7 @@ use bedrock_tray::switch::{self, UseRequest};
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem as TauriItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
+use std::sync::Mutex;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_notification::NotificationExt as _;
@@ -28,23 +29,74 @@ fn icon(state: TrayState) -> Image<'static> {
     Image::from_bytes(bytes).expect("bundled icons are valid PNGs")
 }
 
-/// Appends `items` to a menu or submenu.
-fn append_all<R: Runtime>(
+/// A rendered menu item, kept so the next snapshot can change it in place.
+enum Rendered<R: Runtime> {
+    Plain(TauriItem<R>),
+    Check(CheckMenuItem<R>),
+    Sub(Submenu<R>),
+}
+
+/// The menu on screen: its shape (kinds and ids in order) and its items in
+/// the same order, so a snapshot with the same shape updates texts, checks
+/// and enabled flags in place. Rebuilding would close a menu the user has
+/// open; the shape only changes when problems appear or profiles change.
+struct OnScreen<R: Runtime> {
+    shape: Vec<String>,
+    items: Vec<Rendered<R>>,
+}
+
+/// Managed by [`create`]; absent where no tray host exists.
+struct TrayHandle<R: Runtime> {
+    icon: TrayIcon<R>,
+    menu: Mutex<OnScreen<R>>,
+}
+
+fn shape_of(items: &[MenuItem], out: &mut Vec<String>) {
+    for item in items {
+        match item {
+            MenuItem::Label { .. } => out.push("label".into()),
+            MenuItem::Action { id, .. } => out.push(format!("action:{id}")),
+            MenuItem::Check { id, .. } => out.push(format!("check:{id}")),
+            MenuItem::Separator => out.push("-".into()),
+            MenuItem::Submenu { items, .. } => {
+                out.push("submenu".into());
+                shape_of(items, out);
+                out.push("end".into());
+            }
+        }
+    }
+}
+
+/// Creates `items` (depth first) and appends them with `append`; labels get
+/// positional ids because their text changes.
+fn build_items<R: Runtime>(
     app: &AppHandle<R>,
     items: &[MenuItem],
     append: &dyn Fn(&dyn IsMenuItem<R>) -> tauri::Result<()>,
+    out: &mut Vec<Rendered<R>>,
 ) -> tauri::Result<()> {
     for item in items {
         match item {
-            MenuItem::Label { text } => append(&TauriItem::with_id(app, format!("label:{text}"), text, false, None::<&str>)?)?,
-            MenuItem::Action { id, text, enabled } => append(&TauriItem::with_id(app, id, text, *enabled, None::<&str>)?)?,
+            MenuItem::Label { text } => {
+                let made = TauriItem::with_id(app, format!("label:{}", out.len()), text, false, None::<&str>)?;
+                append(&made)?;
+                out.push(Rendered::Plain(made));
+            }
+            MenuItem::Action { id, text, enabled } => {
+                let made = TauriItem::with_id(app, id, text, *enabled, None::<&str>)?;
+                append(&made)?;
+                out.push(Rendered::Plain(made));
+            }
             MenuItem::Check { id, text, checked, enabled } => {
-                append(&CheckMenuItem::with_id(app, id, text, *enabled, *checked, None::<&str>)?)?
+                let made = CheckMenuItem::with_id(app, id, text, *enabled, *checked, None::<&str>)?;
+                append(&made)?;
+                out.push(Rendered::Check(made));
             }
             MenuItem::Separator => append(&PredefinedMenuItem::separator(app)?)?,
             MenuItem::Submenu { text, items } => {
                 let sub = Submenu::new(app, text, true)?;
-                append_all(app, items, &|i| sub.append(i))?;
+                out.push(Rendered::Sub(sub.clone()));
+                build_items(app, items, &|i| sub.append(i), out)?;
                 append(&sub)?;
             }
         }
@@ -52,10 +104,44 @@ fn append_all<R: Runtime>(
     Ok(())
 }
 
-fn build_menu<R: Runtime>(app: &AppHandle<R>, items: &[MenuItem]) -> tauri::Result<Menu<R>> {
+/// Applies `items` to an on-screen menu of the same shape, in the order
+/// [`build_items`] rendered them.
+fn update_items<R: Runtime>(items: &[MenuItem], on_screen: &mut std::slice::Iter<'_, Rendered<R>>) {
+    for item in items {
+        match (item, item_slot(item, on_screen)) {
+            (MenuItem::Label { text }, Some(Rendered::Plain(m))) => {
+                let _ = m.set_text(text);
+            }
+            (MenuItem::Action { text, enabled, .. }, Some(Rendered::Plain(m))) => {
+                let _ = m.set_text(text);
+                let _ = m.set_enabled(*enabled);
+            }
+            (MenuItem::Check { text, checked, enabled, .. }, Some(Rendered::Check(m))) => {
+                let _ = m.set_text(text);
+                let _ = m.set_enabled(*enabled);
+                let _ = m.set_checked(*checked);
+            }
+            (MenuItem::Submenu { text, items }, Some(Rendered::Sub(m))) => {
+                let _ = m.set_text(text);
+                update_items(items, on_screen);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn item_slot<'a, R: Runtime>(item: &MenuItem, on_screen: &mut std::slice::Iter<'a, Rendered<R>>) -> Option<&'a Rendered<R>> {
+    // Separators are not kept: they never change.
+    if matches!(item, MenuItem::Separator) { None } else { on_screen.next() }
+}
+
+fn build_menu<R: Runtime>(app: &AppHandle<R>, items: &[MenuItem]) -> tauri::Result<(Menu<R>, OnScreen<R>)> {
     let menu = Menu::new(app)?;
-    append_all(app, items, &|i| menu.append(i))?;
-    Ok(menu)
+    let mut rendered = Vec::new();
+    build_items(app, items, &|i| menu.append(i), &mut rendered)?;
+    let mut shape = Vec::new();
+    shape_of(items, &mut shape);
+    Ok((menu, OnScreen { shape, items: rendered }))
 }
 
 fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
@@ -65,25 +151,41 @@ fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
 /// Creates the tray icon. Where no tray host exists (a bare X server, some
 /// GNOME setups) this fails; the app keeps running and the dashboard stays
 /// reachable by launching the app again.
-pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Result<TrayIcon<R>> {
+pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Result<()> {
     let model = menu_model::tray(snapshot, Catalog::builtin(), autostart_enabled(app));
-    TrayIconBuilder::with_id(TRAY_ID)
+    let (menu, on_screen) = build_menu(app, &model.items)?;
+    let icon = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(model.state))
         .tooltip(&model.tooltip)
-        .menu(&build_menu(app, &model.items)?)
+        .menu(&menu)
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| on_click(app, event.id().as_ref()))
-        .build(app)
+        .build(app)?;
+    app.manage(TrayHandle { icon, menu: Mutex::new(on_screen) });
+    Ok(())
 }
 
-/// Re-renders the tray for a new snapshot.
+/// Re-renders the tray for a new snapshot: in place when the menu keeps its
+/// shape, rebuilt otherwise.
 pub fn update<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) {
-    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+    let Some(tray) = app.try_state::<TrayHandle<R>>() else { return };
     let model = menu_model::tray(snapshot, Catalog::builtin(), autostart_enabled(app));
-    let _ = tray.set_icon(Some(icon(model.state)));
-    let _ = tray.set_tooltip(Some(&model.tooltip));
-    if let Ok(menu) = build_menu(app, &model.items) {
-        let _ = tray.set_menu(Some(menu));
+    let _ = tray.icon.set_icon(Some(icon(model.state)));
+    let _ = tray.icon.set_tooltip(Some(&model.tooltip));
+    let mut on_screen = tray.menu.lock().expect("tray menu lock");
+    let mut shape = Vec::new();
+    shape_of(&model.items, &mut shape);
+    if shape == on_screen.shape {
+        update_items(&model.items, &mut on_screen.items.iter());
+        return;
+    }
+    match build_menu(app, &model.items) {
+        Ok((menu, fresh)) => {
+            if tray.icon.set_menu(Some(menu)).is_ok() {
+                *on_screen = fresh;
+            }
+        }
+        Err(e) => tracing::warn!("cannot rebuild the tray menu: {e}"),
     }
 }
 
