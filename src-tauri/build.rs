@@ -7,6 +7,11 @@ fn main() {
         "select",
         "login",
         "check_connection",
+        "wizard_status",
+        "wizard_preset",
+        "wizard_start_url",
+        "wizard_run",
+        "wizard_choose",
     ])))
     .expect("tauri build script");
 }

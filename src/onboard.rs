@@ -25,6 +25,9 @@ pub struct OnboardRequest {
     pub all_roles: bool,
     /// Replace a conflicting config block instead of stopping.
     pub force: bool,
+    /// Model and geography instead of the preset's defaults.
+    pub model: Option<String>,
+    pub geography: Option<String>,
 }
 
 /// A step's report, as it happens.
@@ -63,6 +66,35 @@ pub enum OnboardError {
     Use(#[from] switch::UseError),
     #[error(transparent)]
     State(#[from] crate::app_state::AppStateError),
+    #[error("{0}")]
+    Choice(String),
+}
+
+impl OnboardError {
+    /// The user asked for something impossible (as opposed to a failure of
+    /// the machine, the network or AWS).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Self::UnknownTeam(..) | Self::Name(_) | Self::ChoiceNeeded(_) | Self::NotReachable(..) | Self::Choice(_))
+    }
+}
+
+/// The model and geography to select: the request's, else the preset's,
+/// checked against the catalog and the preset's allowed models.
+fn model_and_geography(preset: &Preset, request: &OnboardRequest, catalog: &Catalog) -> Result<(String, String), OnboardError> {
+    let geography = request.geography.clone().unwrap_or_else(|| preset.defaults.geography.clone());
+    let model = request.model.clone().unwrap_or_else(|| preset.defaults.model.clone());
+    let geo = catalog.geography(&geography).map_err(|e| OnboardError::Choice(e.to_string()))?;
+    let (m, _) = catalog.model(&model).map_err(|e| OnboardError::Choice(e.to_string()))?;
+    if !preset.allowed_models.is_empty() && !preset.allowed_models.iter().any(|k| catalog.model(k).is_ok_and(|(a, _)| a.key == m.key)) {
+        return Err(OnboardError::Choice(format!(
+            "{} is not allowed by {}'s preset; choose one of: {}",
+            m.name,
+            preset.organisation,
+            preset.allowed_models.join(", ")
+        )));
+    }
+    catalog.profile_id(m, geo).map_err(|e| OnboardError::Choice(e.to_string()))?;
+    Ok((m.key.clone(), geo.key.clone()))
 }
 
 /// What onboarding did.
@@ -120,6 +152,23 @@ pub fn derived_profile_name(role: &AccountRole) -> String {
     format!("{account}.{}", slug(&role.role_name))
 }
 
+/// Why this machine needs onboarding, or `None` when Claude Code already
+/// has a usable Bedrock setup. `remembered_bedrock`: the user switched to
+/// the Anthropic API on purpose and has a Bedrock setup to come back to.
+pub fn setup_needed(snapshot: &crate::snapshot::Snapshot, remembered_bedrock: bool) -> Option<String> {
+    // Unreadable settings are an error to fix, not a machine to set up.
+    let status = snapshot.status.as_ref()?;
+    match (&status.provider, &status.profile) {
+        (crate::selection::Provider::Anthropic, _) if remembered_bedrock => None,
+        (crate::selection::Provider::Anthropic, _) => Some("Claude Code is not set up for Amazon Bedrock yet".into()),
+        (crate::selection::Provider::Bedrock, None) => Some("Claude Code uses Bedrock but no AWS profile is selected".into()),
+        (crate::selection::Provider::Bedrock, Some(p)) if !snapshot.profiles.iter().any(|r| &r.name == p) => {
+            Some(format!("the selected AWS profile {p:?} is not in your AWS config"))
+        }
+        _ => None,
+    }
+}
+
 /// Runs the onboarding steps in order.
 ///
 /// # Errors
@@ -144,9 +193,8 @@ pub async fn run(
         now.second()
     );
     let mut summary = OnboardSummary::default();
-    let region = preset
-        .region_for(&preset.defaults.geography, catalog)
-        .expect("a validated preset's geography is in the catalog");
+    let (model, geography) = model_and_geography(preset, request, catalog)?;
+    let region = preset.region_for(&geography, catalog).expect("a checked geography is in the catalog");
 
     let team = match &request.team {
         Some(t) => Some(preset.teams.get(t).ok_or_else(|| {
@@ -235,8 +283,8 @@ pub async fn run(
     let changes = switch::run(
         paths,
         &UseRequest {
-            model: Some(preset.defaults.model.clone()),
-            geography: Some(preset.defaults.geography.clone()),
+            model: Some(model),
+            geography: Some(geography),
             profile: Some(profile_name.to_string()),
             region: Some(region.to_string()),
             provider: Some(crate::selection::Provider::Bedrock),
@@ -325,6 +373,25 @@ fn pick<'r>(roles: &'r [AccountRole], request: &OnboardRequest, progress: &mut d
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn setup_is_needed_until_bedrock_has_a_profile_that_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = dir.path().to_path_buf();
+        let paths = Paths::from_lookup(|k| (k == "HOME").then(|| h.clone().into_os_string())).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let snap = || crate::snapshot::Snapshot::read(&paths, now);
+        assert!(setup_needed(&snap(), false).unwrap().contains("not set up"), "an empty HOME");
+        assert_eq!(setup_needed(&snap(), true), None, "Anthropic chosen on purpose");
+        std::fs::create_dir_all(dir.path().join(".claude")).unwrap();
+        std::fs::write(&paths.claude_settings, r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "dev"}}"#).unwrap();
+        assert!(setup_needed(&snap(), false).unwrap().contains("\"dev\" is not in your AWS config"));
+        std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+        std::fs::write(&paths.aws_config, "[profile dev]\nregion = eu-west-1\n").unwrap();
+        assert_eq!(setup_needed(&snap(), false), None, "a Bedrock profile that exists");
+        std::fs::write(&paths.claude_settings, "{ broken").unwrap();
+        assert_eq!(setup_needed(&snap(), false), None, "a broken file is shown as an error, not as a wizard");
+    }
 
     #[test]
     fn derived_names_are_valid_profile_names() {

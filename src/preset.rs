@@ -230,6 +230,39 @@ impl Preset {
         })
     }
 
+    /// A preset for someone without one: just the start URL and the SSO
+    /// region, as the first-run wizard asks for them. The session and
+    /// organisation are named after the portal's host; the geography
+    /// follows the SSO region (an EU directory most likely wants EU data
+    /// residency); everything else is the defaults of [`Preset::parse`].
+    ///
+    /// # Errors
+    /// [`PresetError::Field`] naming `sso.start_url` or `sso.region`.
+    pub fn from_start_url(start_url: &str, sso_region: &str, catalog: &Catalog) -> Result<Self, PresetError> {
+        let start_url = start_url.trim();
+        let host = start_url.strip_prefix("https://").and_then(|r| r.split('/').next()).unwrap_or_default();
+        let label = host.split('.').next().unwrap_or_default();
+        let session_name = if label.is_empty() { "sso".to_string() } else { label.to_string() };
+        let geography = match sso_region.split('-').next() {
+            Some("eu") => "eu",
+            Some("ap") if sso_region.starts_with("ap-northeast-1") || sso_region.starts_with("ap-northeast-3") => "jp",
+            Some("ap") if sso_region.starts_with("ap-southeast-2") || sso_region.starts_with("ap-southeast-4") => "au",
+            Some("us" | "ca") => "us",
+            _ => "global",
+        };
+        let mut sso = toml::Table::new();
+        sso.insert("start_url".into(), start_url.into());
+        sso.insert("region".into(), sso_region.trim().into());
+        sso.insert("session_name".into(), session_name.into());
+        let mut defaults = toml::Table::new();
+        defaults.insert("geography".into(), geography.into());
+        let mut raw = toml::Table::new();
+        raw.insert("organisation".into(), (if label.is_empty() { "your organisation" } else { label }).into());
+        raw.insert("sso".into(), sso.into());
+        raw.insert("defaults".into(), defaults.into());
+        Self::parse(&toml::to_string(&raw).expect("a TOML table serialises"), Path::new("(start URL)"), catalog)
+    }
+
     /// The region to use with a geography: the preset's choice, else the
     /// catalog's default.
     pub fn region_for(&self, geography: &str, catalog: &Catalog) -> Option<Region> {
@@ -283,6 +316,30 @@ mod tests {
         assert_eq!(p.teams["backend"].account_id, "222233334444");
         assert_eq!(p.region_for("eu", Catalog::builtin()).unwrap().as_str(), "eu-central-1");
         assert_eq!(p.defaults.login_method, LoginMethod::Native);
+    }
+
+    #[test]
+    fn a_start_url_alone_makes_a_preset_with_the_geography_of_its_region() {
+        let c = Catalog::builtin();
+        let p = Preset::from_start_url(" https://d-9067c1a2b3.awsapps.com/start ", "eu-central-1", c).unwrap();
+        assert_eq!(p.sso.start_url, "https://d-9067c1a2b3.awsapps.com/start");
+        assert_eq!(p.sso.session_name.as_str(), "d-9067c1a2b3");
+        assert_eq!(p.sso.registration_scopes, ["sso:account:access"]);
+        assert_eq!(p.defaults.geography, "eu");
+        assert_eq!(p.defaults.profile.as_str(), "claude-bedrock");
+        assert_eq!(Preset::from_start_url("https://corp.awsapps.com/start", "us-east-1", c).unwrap().defaults.geography, "us");
+        assert_eq!(Preset::from_start_url("https://corp.awsapps.com/start", "ap-northeast-1", c).unwrap().defaults.geography, "jp");
+        assert_eq!(Preset::from_start_url("https://corp.awsapps.com/start", "sa-east-1", c).unwrap().defaults.geography, "global");
+        for (url, region, field) in [
+            ("http://corp.awsapps.com/start", "eu-west-1", "sso.start_url"),
+            ("https://corp.awsapps.com/start\"\n[x]", "eu-west-1", "sso.start_url"),
+            ("https://corp.awsapps.com/start", "eu west 1", "sso.region"),
+        ] {
+            match Preset::from_start_url(url, region, c) {
+                Err(PresetError::Field { field: f, .. }) => assert_eq!(f, field, "{url} {region}"),
+                other => panic!("{url} {region}: {other:?}"),
+            }
+        }
     }
 
     #[test]

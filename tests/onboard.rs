@@ -202,3 +202,24 @@ fn from_an_empty_home_onboarding_needs_only_the_browser_approval() {
     let out = c.output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
 }
+
+#[test]
+fn model_and_geography_can_differ_from_the_preset_within_what_it_allows() {
+    let s = setup(PRESET);
+    signed_in(&s);
+    // Not in allowed_models, and a geography without that model: refused
+    // before anything is written.
+    for (args, names) in [(&["--model", "sonnet-4.5"][..], "allowed"), (&["--geo", "mars"][..], "mars")] {
+        let out = onboard(&s, &[&["--team", "platform"][..], args].concat());
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(stderr(&out).contains(names), "{}", stderr(&out));
+        assert!(!s.home.aws_config().exists() && !s.home.settings().exists(), "nothing written");
+    }
+    let out = onboard(&s, &["--team", "platform", "--model", "sonnet", "--geo", "us"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let v = s.home.settings_json();
+    assert_eq!(v["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-sonnet-4-6");
+    let region = v["env"]["AWS_REGION"].as_str().unwrap().to_string();
+    assert!(region.starts_with("us-"), "a US source region for US profiles: {region}");
+    assert!(std::fs::read_to_string(s.home.aws_config()).unwrap().contains(&format!("region = {region}")), "the profile's region matches");
+}

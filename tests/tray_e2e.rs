@@ -104,6 +104,28 @@ impl Session {
         );
     }
 
+    /// Runs `script` in the page with `args` and returns its value.
+    fn script(&self, script: &str, args: Value) -> Value {
+        self.cmd("POST", "/execute/sync", Some(json!({"script": script, "args": args})))
+    }
+
+    /// Clicks the element as a user would (WebDriver's element click).
+    fn click(&self, css: &str) {
+        let found = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
+        let id = found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element id").to_string();
+        self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    /// Waits until `css` matches an element that is displayed.
+    fn wait_shown(&self, css: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        let visible = "const e = document.querySelector(arguments[0]); return !!e && e.offsetParent !== null;";
+        while self.script(visible, json!([css])) != json!(true) {
+            assert!(Instant::now() < deadline, "{css} is not shown");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits until `css`'s text satisfies `want`.
     fn wait_text(&self, css: &str, within: Duration, want: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + within;
@@ -147,17 +169,29 @@ fn base64_decode(text: &str) -> Vec<u8> {
     out
 }
 
-#[test]
-fn the_dashboard_shows_switches_and_follows_the_files() {
-    let home = TestHome::new();
-    home.write_aws_config(SSO_CONFIG);
-    home.write_settings(FOREIGN_SETTINGS);
-    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
-    write_token(&home, "corp", &in_seconds(3 * 60 + 30), false);
+/// The app under tauri-driver, with the guards that stop it.
+struct Running {
+    s: Session,
+    base: String,
+    id: String,
+    _driver: Killed,
+    _x: Killed,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = http_request("DELETE", &format!("{}/session/{}", self.base, self.id), None);
+    }
+}
+
+/// Launches the debug app in a WebDriver session, on its own Xvfb, in
+/// `home` (plus whatever `env` adds to the driver's environment, which the
+/// app inherits). Screenshots go to target/debug/e2e-screenshots/`shots`.
+fn launch(home: &TestHome, args: &[&str], shots: &str, env: impl FnOnce(&mut Command)) -> Running {
     let app = target_dir().join("bedrock-tray-app");
     assert!(app.exists(), "{} missing: scripts/test.sh builds the workspace first", app.display());
 
-    let (_x, display) = xvfb();
+    let (x, display) = xvfb();
     let (port, native) = (free_port(), free_port());
     let mut driver = Command::new(tauri_driver());
     driver
@@ -166,7 +200,10 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     home.isolate(&mut driver);
-    let _driver = Killed(driver.spawn().unwrap());
+    // A sign-in page opens through xdg-open; nothing to open it here.
+    driver.env("BROWSER", "true");
+    env(&mut driver);
+    let driver = Killed(driver.spawn().unwrap());
     let base = format!("http://127.0.0.1:{port}");
     // Both tauri-driver and the WebKitWebDriver it starts must listen before
     // a session request can be proxied.
@@ -177,7 +214,7 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-    let capabilities = json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": app, "args": ["--open-dashboard"]}}}});
+    let capabilities = json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": app, "args": args}}}});
     let mut id = None;
     for _ in 0..5 {
         let (status, created) = http_request("POST", &format!("{base}/session"), Some(&capabilities));
@@ -189,10 +226,21 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
         std::thread::sleep(Duration::from_millis(300));
     }
     let id = id.expect("a WebDriver session");
-    let shots = target_dir().join("e2e-screenshots");
+    let shots = target_dir().join("e2e-screenshots").join(shots);
     std::fs::create_dir_all(&shots).unwrap();
     eprintln!("screenshots: {}", shots.display());
-    let mut s = Session { url: format!("{base}/session/{id}"), shots, step: 0 };
+    Running { s: Session { url: format!("{base}/session/{id}"), shots, step: 0 }, base, id, _driver: driver, _x: x }
+}
+
+#[test]
+fn the_dashboard_shows_switches_and_follows_the_files() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.write_settings(FOREIGN_SETTINGS);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
+    write_token(&home, "corp", &in_seconds(3 * 60 + 30), false);
+    let mut run = launch(&home, &["--open-dashboard"], "dashboard", |_| {});
+    let s = &mut run.s;
 
     // The selection and the session's warning state.
     s.wait_text("#summary", Duration::from_secs(20), |t| t.contains("Sonnet 4.6") && t.contains("EU") && t.contains("dev"));
@@ -222,6 +270,89 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     s.wait_text("#model-id", Duration::from_secs(3), |t| t == "us.anthropic.claude-haiku-4-5-20251001-v1:0");
     assert!(t.elapsed() < Duration::from_secs(1), "shown after {:?}", t.elapsed());
     s.screenshot("hand-edit");
+}
 
-    let _ = http_request("DELETE", &format!("{base}/session/{id}"), None);
+const PRESET: &str = r#"
+organisation = "Example Corp"
+allowed_models = ["opus", "sonnet", "haiku"]
+[sso]
+start_url = "https://example-corp.awsapps.com/start"
+region = "eu-west-1"
+session_name = "example-corp"
+[defaults]
+geography = "eu"
+model = "opus"
+profile = "claude-bedrock"
+[teams.platform]
+account_id = "111122223333"
+role_name = "ClaudeCodeBedrock"
+"#;
+
+#[test]
+fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
+    let home = TestHome::new();
+    let fake = crate::harness::FakeAws::start();
+    fake.config(json!({
+        "accounts": [
+            {"accountId": "111122223333", "accountName": "Platform", "emailAddress": "p@example.com"},
+            {"accountId": "444455556666", "accountName": "Backend", "emailAddress": "b@example.com"},
+        ],
+        "roles": {"111122223333": ["ClaudeCodeBedrock"], "444455556666": ["ClaudeCodeBedrock", "ReadOnly"]},
+    }));
+    // No --open-dashboard: an empty HOME is reason enough to open it.
+    let mut run = launch(&home, &[], "wizard", |cmd| fake.apply(cmd));
+    let s = &mut run.s;
+    s.wait_shown("#wizard", Duration::from_secs(20));
+    assert!(s.text("#wiz-reason").contains("not set up for Amazon Bedrock"), "{}", s.text("#wiz-reason"));
+    s.screenshot("first-run");
+
+    // The preset as a picked file: the same change event a file dialog fires.
+    s.script(
+        "const input = document.querySelector('#wiz-file'); const dt = new DataTransfer(); \
+         dt.items.add(new File([arguments[0]], 'team.toml')); input.files = dt.files; \
+         input.dispatchEvent(new Event('change', {bubbles: true}));",
+        json!([PRESET]),
+    );
+    s.wait_text("#wiz-org", Duration::from_secs(5), |t| t.contains("Example Corp"));
+    s.choose("#wiz-model", "sonnet");
+    s.choose("#wiz-geo", "eu");
+    s.screenshot("choices");
+    s.click("#wiz-start");
+
+    // Sign-in: the code shows; the user approves it on the AWS page.
+    let code = s.wait_text("#wiz-code", Duration::from_secs(20), |t| !t.is_empty());
+    s.screenshot("sign-in-code");
+    fake.admin("approve", json!({"user_code": code}));
+
+    // No team chosen: the reachable accounts and roles are offered.
+    s.wait_shown("#wiz-roles button", Duration::from_secs(20));
+    let offered = s.script("return [...document.querySelectorAll('#wiz-roles button')].map(b => b.textContent);", json!([]));
+    assert_eq!(offered.as_array().unwrap().len(), 3, "every account and role: {offered}");
+    s.screenshot("choose-account");
+    s.click("#wiz-roles button[data-account='444455556666'][data-role='ClaudeCodeBedrock']");
+
+    let shown = |s: &Session| s.script("return document.querySelector('#wizard').innerText;", json!([]));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.text("#wiz-result").is_empty() {
+        assert!(Instant::now() < deadline, "the wizard did not finish; it shows:\n{}", shown(s).as_str().unwrap_or_default());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let result = s.text("#wiz-result");
+    assert!(result.contains("claude-bedrock"), "{result}");
+    s.screenshot("done");
+
+    let v = home.settings_json();
+    assert_eq!(v["env"]["AWS_PROFILE"], "claude-bedrock");
+    assert_eq!(v["env"]["ANTHROPIC_MODEL"], "eu.anthropic.claude-sonnet-4-6");
+    assert_eq!(v["env"]["CLAUDE_CODE_USE_BEDROCK"], "1");
+    let config = std::fs::read_to_string(home.aws_config()).unwrap();
+    assert!(config.contains("[sso-session example-corp]"), "{config}");
+    assert!(config.contains("[profile claude-bedrock]\nsso_session = example-corp\nsso_account_id = 444455556666\nsso_role_name = ClaudeCodeBedrock\n"), "{config}");
+    let status: Value = serde_json::from_str(&home.cli_ok(&["status", "--json"])).unwrap();
+    assert_eq!(status["session"]["state"], "valid", "signed in: {status}");
+
+    // Back on the dashboard, which shows the new selection.
+    s.click("#wiz-finish");
+    s.wait_text("#summary", Duration::from_secs(5), |t| t.contains("Sonnet 4.6") && t.contains("EU") && t.contains("claude-bedrock"));
+    s.screenshot("dashboard");
 }

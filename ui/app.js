@@ -120,6 +120,7 @@ async function main() {
   $("geography").addEventListener("change", (e) => select({ geography: e.target.value }));
   $("login").addEventListener("click", () => invoke("login"));
   $("check").addEventListener("click", () => invoke("check_connection"));
+  $("setup").addEventListener("click", () => window.wizard.open(null));
   await listen("snapshot", (e) => render(e.payload));
   await listen("login", (e) => {
     const p = e.payload;
@@ -130,6 +131,8 @@ async function main() {
     }
   });
   render(await invoke("get_snapshot"));
+  const setupNeeded = await invoke("wizard_status");
+  if (setupNeeded) window.wizard.open(setupNeeded);
   // The countdown ticks locally between snapshots; the state itself only
   // changes through events.
   setInterval(countdown, 1000);

@@ -19,12 +19,18 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, paths: Paths) -> tauri:
     builder
         .manage(AppShared { paths, latest: Mutex::new(first), probe: Mutex::new(None), poke })
         .manage(Mutex::new(Some(pokes)))
+        .manage(crate::wizard::Wizard::default())
         .invoke_handler(tauri::generate_handler![
             commands::get_snapshot,
             commands::get_catalog,
             commands::select,
             commands::login,
-            commands::check_connection
+            commands::check_connection,
+            crate::wizard::wizard_status,
+            crate::wizard::wizard_preset,
+            crate::wizard::wizard_start_url,
+            crate::wizard::wizard_run,
+            crate::wizard::wizard_choose
         ])
 }
 
@@ -139,7 +145,10 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
                 Err(e) => tracing::warn!("ready without a tray icon ({e}); launch bedrock-tray-app again to open the dashboard"),
             }
             start_watching(&handle);
-            if open_at_start {
+            // First run: the dashboard opens on its setup wizard.
+            let remembered = bedrock_tray::app_state::AppState::load(&handle.state::<AppShared>().paths.app_state())
+                .is_ok_and(|s| s.remembered_bedrock.is_some());
+            if open_at_start || bedrock_tray::onboard::setup_needed(&first, remembered).is_some() {
                 open_dashboard(&handle);
             }
             Ok(())

@@ -176,6 +176,26 @@ mod tests {
     }
 
     #[test]
+    fn the_wizard_checks_a_preset_or_start_url_before_anything_runs() {
+        let f = fixture();
+        let broken = "organisation = \"X\"\n[sso]\nstart_url = \"https://x.awsapps.com/start\"\nregion = \"eu-west-1\"\nsession_name = \"x\"\n[defaults]\ngeography = \"mars\"\n";
+        let err = invoke(&f, "wizard_preset", json!({"text": broken, "file_name": "team.toml"})).expect_err("a bad geography");
+        assert_eq!(err["kind"], json!("invalid"));
+        assert!(err["message"].as_str().unwrap().contains("defaults.geography"), "names the field: {err}");
+        let err = invoke(&f, "wizard_run", json!({})).expect_err("nothing loaded yet");
+        assert!(err["message"].as_str().unwrap().contains("preset"), "{err}");
+        let err = invoke(&f, "wizard_start_url", json!({"start_url": "https://x.awsapps.com/start\n[profile evil]", "sso_region": "eu-west-1"}))
+            .expect_err("a newline in the URL");
+        assert!(err["message"].as_str().unwrap().contains("sso.start_url"), "{err}");
+
+        let view = invoke(&f, "wizard_start_url", json!({"start_url": "https://d-1234567890.awsapps.com/start", "sso_region": "eu-west-1"})).unwrap();
+        assert_eq!(view["default_geography"], json!("eu"), "an EU directory starts on EU profiles");
+        assert!(view["models"].as_array().unwrap().iter().any(|m| m["key"] == "sonnet"));
+        assert_eq!(invoke(&f, "wizard_choose", json!({"index": 0})).unwrap_err()["kind"], json!("invalid"), "no choice pending");
+        assert_eq!(std::fs::read_to_string(f.home.path().join(".aws/config")).unwrap(), AWS_CONFIG, "nothing written");
+    }
+
+    #[test]
     fn a_command_outside_the_app_is_not_reachable() {
         let f = fixture();
         assert!(invoke(&f, "plugin:shell|execute", json!({"program": "sh"})).is_err(), "no shell plugin");

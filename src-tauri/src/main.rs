@@ -8,6 +8,7 @@ mod app;
 mod commands;
 mod shared;
 mod tray;
+mod wizard;
 
 fn main() {
     bedrock_tray::logging::init();

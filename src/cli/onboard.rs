@@ -26,6 +26,12 @@ pub struct OnboardArgs {
     /// Role to use with --account.
     #[arg(long, requires = "account")]
     role: Option<String>,
+    /// Model instead of the preset's default (e.g. opus, sonnet).
+    #[arg(long)]
+    model: Option<String>,
+    /// Geography instead of the preset's default (e.g. eu, us, global).
+    #[arg(long = "geo", alias = "geography")]
+    geography: Option<String>,
     /// Also write one profile per reachable account and role.
     #[arg(long)]
     all_roles: bool,
@@ -79,6 +85,8 @@ pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), 
         role_name: args.role,
         all_roles: args.all_roles,
         force: args.force,
+        model: args.model,
+        geography: args.geography,
     };
     let mut progress = Terminal { interactive: !args.yes && std::io::stdin().is_terminal() };
     let no_browser = args.no_browser;
@@ -98,10 +106,7 @@ pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
     let summary = runtime
         .block_on(onboard::run(paths, &preset, &request, &mut progress, &mut login, now))
-        .map_err(|e| match e {
-            OnboardError::UnknownTeam(..) | OnboardError::Name(_) | OnboardError::ChoiceNeeded(_) | OnboardError::NotReachable(..) => Failure::usage(e),
-            _ => Failure::env(e),
-        })?;
+        .map_err(|e: OnboardError| if e.is_usage() { Failure::usage(e) } else { Failure::env(e) })?;
     if args.json {
         super::render::print_json(&summary);
         return Ok(());

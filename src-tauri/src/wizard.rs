@@ -1,0 +1,218 @@
+//! The first-run wizard: the dashboard's face of `bedrock-tray onboard`.
+//! The same core operation (`onboard::run`) runs on a thread of its own;
+//! its progress, the sign-in code and the account choice travel to the
+//! dashboard as `wizard` events, and the user's answers come back as
+//! commands. Nothing here decides what to write.
+
+use crate::commands::CommandError;
+use crate::shared::Shared;
+use bedrock_tray::catalog::Catalog;
+use bedrock_tray::login::{self, LoginPrompt};
+use bedrock_tray::onboard::{self, OnboardRequest, OnboardSummary, Progress};
+use bedrock_tray::paths::Paths;
+use bedrock_tray::preset::{Preset, PresetError};
+use bedrock_tray::sso_accounts::AccountRole;
+use bedrock_tray::sso_oidc::{DeviceAuthorization, SessionTarget};
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+
+/// How long a pending account choice waits for the user.
+const CHOICE_WAIT: Duration = Duration::from_secs(30 * 60);
+
+/// The wizard's state between commands: the loaded preset, and the way
+/// back to a running onboarding that waits for the user's choice.
+#[derive(Default)]
+pub struct Wizard {
+    preset: Mutex<Option<Preset>>,
+    answer: Mutex<Option<mpsc::Sender<Option<usize>>>>,
+    running: AtomicBool,
+}
+
+/// What the dashboard shows of a preset, and offers to choose from.
+#[derive(Debug, Serialize)]
+pub struct PresetView {
+    organisation: String,
+    start_url: String,
+    sso_region: String,
+    teams: Vec<String>,
+    models: Vec<Choice>,
+    geographies: Vec<Choice>,
+    default_model: String,
+    default_geography: String,
+    default_profile: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Choice {
+    key: String,
+    name: String,
+    /// For a model: the geographies with an inference profile for it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    geographies: Vec<String>,
+}
+
+impl PresetView {
+    fn of(p: &Preset, catalog: &Catalog) -> Self {
+        let allowed = |key: &str| p.allowed_models.is_empty() || p.allowed_models.iter().any(|a| catalog.model(a).is_ok_and(|(m, _)| m.key == key));
+        Self {
+            organisation: p.organisation.clone(),
+            start_url: p.sso.start_url.clone(),
+            sso_region: p.sso.region.to_string(),
+            teams: p.teams.keys().cloned().collect(),
+            models: catalog
+                .models
+                .iter()
+                .filter(|m| allowed(&m.key))
+                .map(|m| Choice { key: m.key.clone(), name: m.name.clone(), geographies: m.profiles.keys().cloned().collect() })
+                .collect(),
+            geographies: catalog.geographies.iter().map(|g| Choice { key: g.key.clone(), name: g.name.clone(), geographies: vec![] }).collect(),
+            default_model: p.defaults.model.clone(),
+            default_geography: p.defaults.geography.clone(),
+            default_profile: p.defaults.profile.to_string(),
+        }
+    }
+}
+
+impl From<PresetError> for CommandError {
+    fn from(e: PresetError) -> Self {
+        Self { kind: "invalid", message: e.to_string() }
+    }
+}
+
+/// A `wizard` event.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Event<'a> {
+    Step { title: &'a str },
+    Detail { line: &'a str },
+    Code { user_code: &'a str, url: &'a str },
+    Choose { roles: &'a [AccountRole] },
+    Done { summary: &'a OnboardSummary },
+    Failed { message: String },
+}
+
+fn emit<R: Runtime>(app: &AppHandle<R>, event: &Event<'_>) {
+    let _ = app.emit("wizard", event);
+}
+
+/// Why this machine needs setting up, or `null`: the dashboard opens the
+/// wizard when there is a reason.
+#[tauri::command]
+pub fn wizard_status(shared: Shared<'_>) -> Option<String> {
+    let remembered = bedrock_tray::app_state::AppState::load(&shared.paths.app_state()).is_ok_and(|s| s.remembered_bedrock.is_some());
+    onboard::setup_needed(&shared.latest(), remembered)
+}
+
+/// Loads a team preset from its text (the dashboard reads the file the
+/// user picked). The whole preset is checked before anything else happens.
+#[tauri::command(rename_all = "snake_case")]
+pub fn wizard_preset(wizard: State<'_, Wizard>, text: String, file_name: Option<String>) -> Result<PresetView, CommandError> {
+    let name = file_name.unwrap_or_else(|| "preset".into());
+    let preset = Preset::parse(&text, std::path::Path::new(&name), Catalog::builtin())?;
+    let view = PresetView::of(&preset, Catalog::builtin());
+    *wizard.preset.lock().expect("wizard lock") = Some(preset);
+    Ok(view)
+}
+
+/// No preset: the start URL and SSO region the user typed make one.
+#[tauri::command(rename_all = "snake_case")]
+pub fn wizard_start_url(wizard: State<'_, Wizard>, start_url: String, sso_region: String) -> Result<PresetView, CommandError> {
+    let preset = Preset::from_start_url(&start_url, &sso_region, Catalog::builtin())?;
+    let view = PresetView::of(&preset, Catalog::builtin());
+    *wizard.preset.lock().expect("wizard lock") = Some(preset);
+    Ok(view)
+}
+
+/// Starts onboarding with the loaded preset; progress arrives as `wizard`
+/// events and ends with `done` or `failed`.
+#[tauri::command(rename_all = "snake_case")]
+pub fn wizard_run<R: Runtime>(
+    app: AppHandle<R>,
+    wizard: State<'_, Wizard>,
+    team: Option<String>,
+    profile: Option<String>,
+    model: Option<String>,
+    geography: Option<String>,
+    force: Option<bool>,
+) -> Result<(), CommandError> {
+    let Some(preset) = wizard.preset.lock().expect("wizard lock").clone() else {
+        return Err(CommandError { kind: "invalid", message: "load a preset or enter your start URL first".into() });
+    };
+    if wizard.running.swap(true, Ordering::SeqCst) {
+        return Err(CommandError { kind: "busy", message: "the setup is already running".into() });
+    }
+    let request = OnboardRequest { team: team.filter(|t| !t.is_empty()), profile: profile.filter(|p| !p.is_empty()), model, geography, force: force.unwrap_or(false), ..OnboardRequest::default() };
+    std::thread::spawn(move || {
+        let wizard = app.state::<Wizard>();
+        let shared = app.state::<crate::shared::AppShared>();
+        let outcome = run(&app, &shared.paths, &preset, &request);
+        wizard.running.store(false, Ordering::SeqCst);
+        *wizard.answer.lock().expect("wizard lock") = None;
+        match outcome {
+            Ok(summary) => emit(&app, &Event::Done { summary: &summary }),
+            Err(message) => emit(&app, &Event::Failed { message }),
+        }
+        let _ = shared.poke.send(());
+    });
+    Ok(())
+}
+
+/// The account and role the user picked (an index into the `choose`
+/// event's list), or `null` to stop.
+#[tauri::command]
+pub fn wizard_choose(wizard: State<'_, Wizard>, index: Option<usize>) -> Result<(), CommandError> {
+    let sender = wizard.answer.lock().expect("wizard lock").take();
+    match sender {
+        Some(s) if s.send(index).is_ok() => Ok(()),
+        _ => Err(CommandError { kind: "invalid", message: "no choice is pending".into() }),
+    }
+}
+
+/// The onboarding itself, on the calling thread.
+fn run<R: Runtime>(app: &AppHandle<R>, paths: &Paths, preset: &Preset, request: &OnboardRequest) -> Result<OnboardSummary, String> {
+    let mut progress = Events { app: app.clone() };
+    let app_for_login = app.clone();
+    let mut login = move |paths: &Paths, target: &SessionTarget| -> Result<(), String> {
+        // Called inside the onboarding runtime: the login gets its own.
+        let (paths, target, app) = (paths.clone(), target.clone(), app_for_login.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            rt.block_on(login::device_login(&paths, &target, &mut CodePrompt(app), true)).map(|_| ()).map_err(|e| e.to_string())
+        })
+        .join()
+        .map_err(|_| "the login thread panicked".to_string())?
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(onboard::run(paths, preset, request, &mut progress, &mut login, time::OffsetDateTime::now_utc())).map_err(|e| e.to_string())
+}
+
+struct Events<R: Runtime> {
+    app: AppHandle<R>,
+}
+
+impl<R: Runtime> Progress for Events<R> {
+    fn step(&mut self, title: &str) {
+        emit(&self.app, &Event::Step { title });
+    }
+    fn detail(&mut self, line: &str) {
+        emit(&self.app, &Event::Detail { line });
+    }
+    fn choose(&mut self, roles: &[AccountRole]) -> Option<usize> {
+        let (tx, rx) = mpsc::channel();
+        *self.app.state::<Wizard>().answer.lock().expect("wizard lock") = Some(tx);
+        emit(&self.app, &Event::Choose { roles });
+        rx.recv_timeout(CHOICE_WAIT).ok().flatten()
+    }
+}
+
+struct CodePrompt<R: Runtime>(AppHandle<R>);
+
+impl<R: Runtime> LoginPrompt for CodePrompt<R> {
+    fn show(&mut self, a: &DeviceAuthorization) {
+        emit(&self.0, &Event::Code { user_code: &a.user_code, url: &a.verification_uri_complete });
+        crate::tray::notify(&self.0, "Approve the AWS sign-in", &format!("Confirm the code {} in your browser.", a.user_code));
+    }
+}
