@@ -1,27 +1,18 @@
-//! Adds `[sso-session]` and `[profile]` blocks to `~/.aws/config` without
-//! disturbing anything else: every other line, comment and profile stays
+//! Ensures whole `[sso-session]` and `[profile]` blocks in `~/.aws/config`
+//! for onboarding, through the line-preserving editor of
+//! [`crate::aws_config_edit`]: every other line, comment and profile stays
 //! byte for byte; the old file is backed up first; a block that already
-//! exists with other content is never overwritten silently.
+//! exists with other values is never changed silently.
 
 use crate::atomic_file::{write_atomic, WriteError};
+use crate::aws_config_edit::{EditError, IniDoc, Section};
 use std::path::{Path, PathBuf};
 
-/// A section to ensure: its header (`sso-session corp`, `profile dev`) and
-/// its properties in order.
+/// A section to ensure and its properties in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
-    pub header: String,
+    pub section: Section,
     pub properties: Vec<(String, String)>,
-}
-
-impl Block {
-    fn render(&self) -> String {
-        let mut out = format!("[{}]\n", self.header);
-        for (k, v) in &self.properties {
-            out.push_str(&format!("{k} = {v}\n"));
-        }
-        out
-    }
 }
 
 /// What happened to one block.
@@ -30,6 +21,8 @@ impl Block {
 pub enum BlockOutcome {
     Added,
     AlreadyPresent,
+    /// Differing values were replaced in place (only with `force`); the
+    /// block's other settings stay.
     Replaced,
 }
 
@@ -43,47 +36,15 @@ pub enum BlockError {
     #[error("cannot back up {}: {source}", path.display())]
     Backup { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
+    Edit(#[from] EditError),
+    #[error(transparent)]
     Write(#[from] WriteError),
 }
 
-/// One section as found in the text: header, line range, properties.
-struct Found {
-    start: usize,
-    end: usize,
-    properties: Vec<(String, String)>,
-}
-
-/// Finds `[header]` (also `[ header ]`) and its `key = value` lines. Lines
-/// are split keeping their endings so the text can be reassembled exactly.
-fn find(lines: &[&str], header: &str) -> Option<Found> {
-    let norm = |h: &str| h.split_whitespace().collect::<Vec<_>>().join(" ");
-    let want = norm(header);
-    let is_header = |l: &str| l.trim_start().starts_with('[');
-    let start = lines.iter().position(|l| {
-        let t = l.trim();
-        t.starts_with('[') && t.ends_with(']') && norm(&t[1..t.len() - 1]) == want
-    })?;
-    let end = lines[start + 1..].iter().position(|l| is_header(l)).map_or(lines.len(), |i| start + 1 + i);
-    let properties = lines[start + 1..end]
-        .iter()
-        .filter_map(|l| {
-            let t = l.trim();
-            if t.is_empty() || t.starts_with('#') || t.starts_with(';') {
-                return None;
-            }
-            let (k, v) = t.split_once('=')?;
-            Some((k.trim().to_string(), v.trim().to_string()))
-        })
-        .collect();
-    Some(Found { start, end, properties })
-}
-
-/// Ensures every block is present in the config at `path`.
-///
-/// Blocks already present with the same properties are left alone; a
-/// present block that differs is an error unless `force`, which replaces
-/// it in place. Before any change the current file is copied to
-/// `config.bak-<timestamp>`.
+/// Adds each block that is missing; a block that exists with the same
+/// values is left alone, one with other values is an error unless `force`
+/// (then those values are replaced). When anything changes, the old file
+/// is first copied to `config.bak-<stamp>`.
 ///
 /// # Errors
 /// [`BlockError`]; the config is unchanged on error.
@@ -93,54 +54,32 @@ pub fn ensure(path: &Path, blocks: &[Block], force: bool, stamp: &str) -> Result
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(source) => return Err(BlockError::Read { path: path.into(), source }),
     };
-    let mut text = original.clone().unwrap_or_default();
+    let mut doc = IniDoc::parse(original.as_deref().unwrap_or_default());
     let mut outcomes = Vec::new();
     for block in blocks {
-        let lines: Vec<&str> = text.split_inclusive('\n').collect();
-        match find(&lines, &block.header) {
-            None => {
-                if !text.is_empty() && !text.ends_with('\n') {
-                    text.push('\n');
-                }
-                if !text.is_empty() && !text.ends_with("\n\n") {
-                    text.push('\n');
-                }
-                text.push_str(&block.render());
-                outcomes.push(BlockOutcome::Added);
+        let exists = doc.find_section(&block.section).is_some();
+        let differing: Vec<&(String, String)> =
+            block.properties.iter().filter(|(k, v)| doc.get(&block.section, k) != Some(v.as_str())).collect();
+        let outcome = match (exists, differing.is_empty()) {
+            (false, _) => BlockOutcome::Added,
+            (true, true) => BlockOutcome::AlreadyPresent,
+            (true, false) if force => BlockOutcome::Replaced,
+            (true, false) => {
+                let detail = differing
+                    .iter()
+                    .map(|(k, v)| format!("{k} is {}, want {v}", doc.get(&block.section, k).unwrap_or("unset")))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(BlockError::Conflict { header: block.section.as_str().to_string(), detail, path: path.into() });
             }
-            Some(found) => {
-                let same = block.properties.iter().all(|(k, v)| found.properties.iter().any(|(fk, fv)| fk == k && fv == v));
-                if same {
-                    outcomes.push(BlockOutcome::AlreadyPresent);
-                    continue;
-                }
-                if !force {
-                    let detail = block
-                        .properties
-                        .iter()
-                        .filter(|(k, v)| !found.properties.iter().any(|(fk, fv)| fk == k && fv == v))
-                        .map(|(k, v)| {
-                            let has = found.properties.iter().find(|(fk, _)| fk == k).map_or("unset", |(_, fv)| fv.as_str());
-                            format!("{k} is {has}, want {v}")
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    return Err(BlockError::Conflict { header: block.header.clone(), detail, path: path.into() });
-                }
-                // Keep a blank separator line if the old block ended with one.
-                let trailing_blank = lines[..found.end].last().is_some_and(|l| l.trim().is_empty()) && found.end < lines.len();
-                let mut rebuilt: String = lines[..found.start].concat();
-                rebuilt.push_str(&block.render());
-                if trailing_blank {
-                    rebuilt.push('\n');
-                }
-                rebuilt.push_str(&lines[found.end..].concat());
-                text = rebuilt;
-                outcomes.push(BlockOutcome::Replaced);
-            }
+        };
+        for (k, v) in differing {
+            doc.set(&block.section, k, v)?;
         }
+        outcomes.push(outcome);
     }
-    if original.as_deref() == Some(text.as_str()) {
+    let text = doc.render();
+    if original.as_deref().unwrap_or_default() == text {
         return Ok(outcomes);
     }
     if let Some(old) = &original {
@@ -160,7 +99,7 @@ mod tests {
 
     fn session() -> Block {
         Block {
-            header: "sso-session corp".into(),
+            section: Section::sso_session(&crate::names::SsoSessionName::new("corp").unwrap()),
             properties: vec![
                 ("sso_start_url".into(), "https://corp.awsapps.com/start".into()),
                 ("sso_region".into(), "eu-west-1".into()),
@@ -200,6 +139,20 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"), "{text}");
         assert!(text.ends_with("\n\n[profile keep]\nregion = x\n"), "{text}");
+    }
+
+    #[test]
+    fn forcing_replaces_only_the_differing_values_and_keeps_the_users_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        let before = "[sso-session corp] # ours\nsso_region = us-east-1\n# why we use this session\nsso_start_url = https://corp.awsapps.com/start\nmy_setting = 1\n";
+        std::fs::write(&path, before).unwrap();
+        assert_eq!(ensure(&path, &[session()], true, "s").unwrap(), [BlockOutcome::Replaced]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "[sso-session corp] # ours\nsso_region = eu-west-1\n# why we use this session\nsso_start_url = https://corp.awsapps.com/start\nmy_setting = 1\nsso_registration_scopes = sso:account:access\n"
+        );
     }
 
     #[test]

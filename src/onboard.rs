@@ -4,6 +4,7 @@
 //! says so).
 
 use crate::aws_config_blocks::{self, Block, BlockOutcome};
+use crate::aws_config_edit::Section;
 use crate::aws_profiles::AwsProfiles;
 use crate::catalog::Catalog;
 use crate::names::ProfileName;
@@ -111,7 +112,7 @@ pub struct OnboardSummary {
 
 fn sso_session_block(preset: &Preset) -> Block {
     Block {
-        header: format!("sso-session {}", preset.sso.session_name),
+        section: Section::sso_session(&preset.sso.session_name),
         properties: vec![
             ("sso_start_url".into(), preset.sso.start_url.clone()),
             ("sso_region".into(), preset.sso.region.to_string()),
@@ -120,9 +121,9 @@ fn sso_session_block(preset: &Preset) -> Block {
     }
 }
 
-fn profile_block(preset: &Preset, name: &str, account_id: &str, role: &str, region: &str) -> Block {
+fn profile_block(preset: &Preset, name: &ProfileName, account_id: &str, role: &str, region: &str) -> Block {
     Block {
-        header: format!("profile {name}"),
+        section: Section::config_profile(name),
         properties: vec![
             ("sso_session".into(), preset.sso.session_name.to_string()),
             ("sso_account_id".into(), account_id.into()),
@@ -225,7 +226,7 @@ pub async fn run(
     progress.step(&format!("AWS config: [sso-session {}] in {}", preset.sso.session_name, paths.aws_config.display()));
     let mut blocks = vec![sso_session_block(preset)];
     if let Some(t) = team {
-        blocks.push(profile_block(preset, profile_name.as_str(), &t.account_id, &t.role_name, region.as_str()));
+        blocks.push(profile_block(preset, &profile_name, &t.account_id, &t.role_name, region.as_str()));
     }
     report_blocks(progress, &mut summary, &blocks, aws_config_blocks::ensure(&paths.aws_config, &blocks, request.force, &stamp)?);
 
@@ -270,12 +271,12 @@ pub async fn run(
         let mut blocks = Vec::new();
         if request.all_roles {
             for r in &roles {
-                blocks.push(profile_block(preset, &derived_profile_name(r), &r.account_id, &r.role_name, region.as_str()));
+                blocks.push(profile_block(preset, &ProfileName::new(derived_profile_name(r))?, &r.account_id, &r.role_name, region.as_str()));
             }
         }
         let chosen = pick(&roles, request, progress)?;
         progress.detail(&format!("{} ({}) as {}", chosen.account_name, chosen.account_id, chosen.role_name));
-        blocks.push(profile_block(preset, profile_name.as_str(), &chosen.account_id, &chosen.role_name, region.as_str()));
+        blocks.push(profile_block(preset, &profile_name, &chosen.account_id, &chosen.role_name, region.as_str()));
         report_blocks(progress, &mut summary, &blocks, aws_config_blocks::ensure(&paths.aws_config, &blocks, request.force, &stamp)?);
     }
 
@@ -336,12 +337,12 @@ fn report_blocks(progress: &mut dyn Progress, summary: &mut OnboardSummary, bloc
         let what = match outcome {
             BlockOutcome::Added => "added",
             BlockOutcome::AlreadyPresent => "already there",
-            BlockOutcome::Replaced => "replaced (old file backed up)",
+            BlockOutcome::Replaced => "updated (old file backed up)",
         };
-        progress.detail(&format!("[{}] {what}", block.header));
+        progress.detail(&format!("[{}] {what}", block.section.as_str()));
         if outcome != BlockOutcome::AlreadyPresent {
             summary.config_changed = true;
-            if let Some(name) = block.header.strip_prefix("profile ") {
+            if let Some(name) = block.section.as_str().strip_prefix("profile ") {
                 summary.profiles_written.push(name.to_string());
             }
         }
