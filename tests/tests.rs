@@ -17,6 +17,7 @@ mod secrets;
 mod settings_cli;
 mod sso_accounts;
 mod tray_e2e;
+mod tray_host;
 mod sessions;
 mod status_cli;
 mod keychain_cli;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Killed(Child);
+pub struct Killed(pub Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -19,11 +19,11 @@ impl Drop for Killed {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     // tests-<hash> lives in target/debug/deps.
     std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().to_path_buf()
 }
@@ -38,7 +38,7 @@ fn tauri_driver() -> PathBuf {
 }
 
 /// Starts Xvfb on a display it picks itself and returns `:N`.
-fn xvfb() -> (Killed, String) {
+pub fn xvfb() -> (Killed, String) {
     let mut child = Command::new("Xvfb")
         .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
         .stdout(Stdio::piped())

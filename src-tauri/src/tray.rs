@@ -49,6 +49,9 @@ struct OnScreen<R: Runtime> {
 struct TrayHandle<R: Runtime> {
     icon: TrayIcon<R>,
     menu: Mutex<OnScreen<R>>,
+    /// What the icon and tooltip show now: setting the icon writes a PNG
+    /// and signals the tray host, so it happens only on a change.
+    shown: Mutex<(TrayState, String)>,
 }
 
 fn shape_of(items: &[MenuItem], out: &mut Vec<String>) {
@@ -161,7 +164,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Res
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| on_click(app, event.id().as_ref()))
         .build(app)?;
-    app.manage(TrayHandle { icon, menu: Mutex::new(on_screen) });
+    app.manage(TrayHandle { icon, menu: Mutex::new(on_screen), shown: Mutex::new((model.state, model.tooltip)) });
     Ok(())
 }
 
@@ -170,8 +173,18 @@ pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Res
 pub fn update<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) {
     let Some(tray) = app.try_state::<TrayHandle<R>>() else { return };
     let model = menu_model::tray(snapshot, Catalog::builtin(), autostart_enabled(app));
-    let _ = tray.icon.set_icon(Some(icon(model.state)));
-    let _ = tray.icon.set_tooltip(Some(&model.tooltip));
+    {
+        let mut shown = tray.shown.lock().expect("tray icon lock");
+        if shown.0 != model.state {
+            let _ = tray.icon.set_icon(Some(icon(model.state)));
+        }
+        if shown.1 != model.tooltip {
+            // Linux (AppIndicator) has no tooltips; the menu's first line
+            // says the same there.
+            let _ = tray.icon.set_tooltip(Some(&model.tooltip));
+        }
+        *shown = (model.state, model.tooltip.clone());
+    }
     let mut on_screen = tray.menu.lock().expect("tray menu lock");
     let mut shape = Vec::new();
     shape_of(&model.items, &mut shape);

@@ -1,0 +1,175 @@
+//! The tray as a desktop panel sees it: the debug app on its own Xvfb and a
+//! private D-Bus session, where `sni_host.py` plays the StatusNotifier host
+//! (GNOME's AppIndicator extension, KDE, waybar). The test reads the menu
+//! the app exports and clicks its items through the same D-Bus calls a
+//! panel makes.
+
+use crate::tray_e2e::{target_dir, xvfb, Killed};
+use crate::util::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A private session bus: `dbus-daemon` and its address.
+fn session_bus() -> (Killed, String) {
+    let mut child = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon (scripts/setup.sh installs dbus-x11)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    (Killed(child), line.trim().to_string())
+}
+
+struct Host {
+    _child: Killed,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+}
+
+impl Host {
+    fn start(bus: &str) -> Self {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sni_host.py");
+        let mut child = Command::new(python())
+            .arg(script)
+            .env("DBUS_SESSION_BUS_ADDRESS", bus)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the test venv's python (scripts/setup.sh)");
+        let (input, output) = (child.stdin.take().unwrap(), BufReader::new(child.stdout.take().unwrap()));
+        let mut host = Self { _child: Killed(child), input, output };
+        assert_eq!(host.read()["ready"], true, "the host owns the watcher name");
+        host
+    }
+
+    fn read(&mut self) -> Value {
+        let mut line = String::new();
+        self.output.read_line(&mut line).unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("host said {line:?}: {e}"))
+    }
+
+    fn ask(&mut self, command: &str) -> Value {
+        writeln!(self.input, "{command}").unwrap();
+        let answer = self.read();
+        assert!(answer.get("error").is_none(), "{command}: {answer}");
+        answer
+    }
+
+    fn layout(&mut self) -> Value {
+        self.ask("layout")
+    }
+}
+
+/// The menu item whose label starts with `label`, searched depth first.
+fn find<'a>(items: &'a Value, label: &str) -> Option<&'a Value> {
+    items.as_array()?.iter().find_map(|i| {
+        if i["label"].as_str().is_some_and(|l| l.starts_with(label)) {
+            Some(i)
+        } else {
+            find(&i["children"], label)
+        }
+    })
+}
+
+fn item<'a>(layout: &'a Value, label: &str) -> &'a Value {
+    find(&layout["items"], label).unwrap_or_else(|| panic!("no menu item {label:?} in {layout}"))
+}
+
+fn checked(layout: &Value, label: &str) -> bool {
+    item(layout, label)["toggle_state"] == 1
+}
+
+/// Polls the menu until `want` holds; returns how long it took.
+fn wait_menu(host: &mut Host, within: Duration, want: impl Fn(&Value) -> bool) -> Duration {
+    let started = Instant::now();
+    loop {
+        let layout = host.layout();
+        if want(&layout) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < within, "the menu still shows {layout}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.write_settings(FOREIGN_SETTINGS);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
+    write_token(&home, "corp", &in_seconds(8 * 3600), false);
+
+    let (_x, display) = xvfb();
+    let (_bus, bus) = session_bus();
+    let mut host = Host::start(&bus);
+    let mut app = Command::new(target_dir().join("bedrock-tray-app"));
+    home.isolate(&mut app);
+    app.env("DISPLAY", &display)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .env("BEDROCK_TRAY_NO_AUTO_LOGIN", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut app = Killed(app.spawn().expect("scripts/test.sh builds the app first"));
+    host.ask("wait");
+
+    // The first line summarises; the check marks are the selection.
+    let layout = host.layout();
+    let summary = layout["items"][0]["label"].as_str().unwrap().to_string();
+    assert!(summary.starts_with("Sonnet 4.6 · EU · dev ·") && summary.contains("left"), "{summary}");
+    assert_eq!(layout["items"][0]["enabled"], false, "the summary is not clickable");
+    assert!(checked(&layout, "Claude Sonnet 4.6") && !checked(&layout, "Claude Opus 4.6"));
+    assert!(checked(&layout, "EU") && checked(&layout, "dev") && checked(&layout, "Amazon Bedrock"));
+    let australia = item(&layout, "Australia");
+    assert_eq!(australia["enabled"], false, "no Sonnet 4.6 profile in AU: {australia}");
+    assert!(australia["label"].as_str().unwrap().contains("no Claude Sonnet 4.6"), "the reason is shown");
+    let icon_ok = host.ask("item")["icon"].clone();
+
+    // A click on Opus: settings.json changes (our keys only) and the menu
+    // follows, in place: same item ids, same layout revision.
+    let opus = item(&layout, "Claude Opus 4.6")["id"].as_i64().unwrap();
+    let clicked = Instant::now();
+    host.ask(&format!("click {opus}"));
+    while home.settings_json()["env"]["ANTHROPIC_MODEL"] != "eu.anthropic.claude-opus-4-6-v1" {
+        assert!(clicked.elapsed() < Duration::from_secs(5), "settings.json unchanged: {}", home.read_settings());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    eprintln!("menu click to settings.json rewritten: {:?} (debug build)", clicked.elapsed());
+    let v = home.settings_json();
+    assert_eq!(v["permissions"]["deny"][0], "Read(./.env)", "foreign keys kept");
+    assert_eq!(v["env"]["ANTHROPIC_SMALL_FAST_MODEL"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0");
+    wait_menu(&mut host, Duration::from_secs(2), |l| checked(l, "Claude Opus 4.6") && !checked(l, "Claude Sonnet 4.6"));
+    let after = host.layout();
+    assert_eq!(item(&after, "Claude Opus 4.6")["id"], opus, "updated in place, not rebuilt");
+    assert_eq!(after["revision"], layout["revision"], "an open menu would not close");
+
+    // Geography from the menu: every model follows.
+    let us = item(&after, "US")["id"].as_i64().unwrap();
+    host.ask(&format!("click {us}"));
+    wait_menu(&mut host, Duration::from_secs(5), |l| checked(l, "US") && !checked(l, "EU"));
+    assert_eq!(home.settings_json()["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-opus-4-6-v1");
+
+    // A change made elsewhere (a terminal, a hand edit) shows within a second.
+    home.cli_ok(&["use", "--model", "haiku"]);
+    let took = wait_menu(&mut host, Duration::from_secs(3), |l| checked(l, "Claude Haiku 4.5"));
+    assert!(took < Duration::from_secs(1), "shown after {took:?}");
+
+    // The session expires: the icon changes and the summary says so.
+    write_token(&home, "corp", &in_seconds(-60), false);
+    wait_menu(&mut host, Duration::from_secs(3), |l| l["items"][0]["label"].as_str().is_some_and(|s| s.contains("expired")));
+    assert_ne!(host.ask("item")["icon"], icon_ok, "the error icon replaces the ok icon");
+
+    // Quit ends the app.
+    let quit = item(&host.layout(), "Quit")["id"].as_i64().unwrap();
+    host.ask(&format!("click {quit}"));
+    let started = Instant::now();
+    while app.0.try_wait().unwrap().is_none() {
+        assert!(started.elapsed() < Duration::from_secs(5), "the app is still running after Quit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
