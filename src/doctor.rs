@@ -225,6 +225,8 @@ pub fn setup_checks(
         }
     }
 
+    checks.extend(plaintext_key_checks(paths));
+
     let region = sel.region.clone().or_else(|| {
         let p = profiles.as_ref().ok()?;
         p.region_of(profile_name.as_deref()?).map(|r| r.to_string())
@@ -234,6 +236,24 @@ pub fn setup_checks(
         _ => None,
     };
     (checks, target)
+}
+
+/// One warning per profile whose secret key is in plain text, naming the
+/// files (never the key) and the import that moves it into the keyring.
+pub fn plaintext_key_checks(paths: &Paths) -> Vec<Check> {
+    let found = crate::plaintext_keys::find(paths);
+    crate::plaintext_keys::profiles(paths)
+        .into_iter()
+        .map(|profile| {
+            let files: Vec<String> =
+                found.iter().filter(|k| k.profile == profile).map(|k| k.file.display().to_string()).collect();
+            Check::warn(
+                "plaintext key",
+                format!("profile {profile}: aws_secret_access_key in plain text in {}", files.join(" and ")),
+                format!("bedrock-tray credentials import --profile {profile}"),
+            )
+        })
+        .collect()
 }
 
 /// The probe results as doctor lines.
@@ -271,6 +291,26 @@ fn profile_argument(cmd: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plaintext_keys_warn_with_the_import_command_and_no_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        std::fs::create_dir_all(home.join(".claude")).unwrap();
+        std::fs::write(home.join(".aws/credentials"), "[dev]\naws_access_key_id = AKIAX\naws_secret_access_key = hunter2-secret\n").unwrap();
+        std::fs::write(home.join(".aws/config"), "[profile dev]\nregion = eu-west-1\n[profile ops]\naws_secret_access_key = other-secret\n").unwrap();
+        std::fs::write(home.join(".claude/settings.json"), "{}").unwrap();
+        let paths = crate::paths::Paths::from_lookup(|k| (k == "HOME").then(|| std::ffi::OsString::from(home))).unwrap();
+        let (checks, _) = super::setup_checks(&paths, Some("aws-cli/2.9"), Some("2.1"), None, time::OffsetDateTime::now_utc());
+        let warned: Vec<_> = checks.iter().filter(|c| c.name == "plaintext key").collect();
+        assert_eq!(warned.len(), 2, "one warning per profile: {checks:?}");
+        assert!(warned.iter().all(|c| c.mark == super::Mark::Warn));
+        assert_eq!(warned[0].fix.as_deref(), Some("bedrock-tray credentials import --profile dev"));
+        assert_eq!(warned[1].fix.as_deref(), Some("bedrock-tray credentials import --profile ops"));
+        let all = serde_json::to_string(&checks).unwrap();
+        assert!(!all.contains("hunter2") && !all.contains("other-secret"), "no secret in the report: {all}");
+    }
+
     #[test]
     fn profile_argument_reads_both_forms() {
         assert_eq!(super::profile_argument("aws sso login --profile dev").as_deref(), Some("dev"));

@@ -24,6 +24,10 @@ pub struct Snapshot {
     /// cannot say; a holder carries them over with [`Snapshot::with_probe`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe: Option<crate::probe::ProbeReport>,
+    /// Profiles whose secret key is in plain text in `~/.aws/credentials`
+    /// or `~/.aws/config` (names only), for the dashboard to offer
+    /// `credentials import`.
+    pub plaintext_key_profiles: Vec<String>,
 }
 
 impl Snapshot {
@@ -41,7 +45,8 @@ impl Snapshot {
                 Vec::new()
             }
         };
-        Self { taken_at: now, status, profiles, errors, probe: None }
+        let plaintext_key_profiles = crate::plaintext_keys::profiles(paths);
+        Self { taken_at: now, status, profiles, errors, probe: None, plaintext_key_profiles }
     }
 
     /// This snapshot with the latest probe results.

@@ -152,29 +152,41 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
 }
 
 fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Result<(), Failure> {
-    let text = match std::fs::read_to_string(&paths.aws_credentials) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Failure::env(format!("cannot read {}: {e}", paths.aws_credentials.display()))),
-    };
-    let section = Section::credentials_profile(profile);
-    let doc = IniDoc::parse(&text);
-    let (Some(id), Some(secret)) = (doc.get(&section, "aws_access_key_id"), doc.get(&section, "aws_secret_access_key")) else {
+    // The credentials file first, as the AWS clients read it first.
+    let sources = [
+        (&paths.aws_credentials, Section::credentials_profile(profile)),
+        (&paths.aws_config, Section::config_profile(profile)),
+    ];
+    let mut found = None;
+    for (path, section) in sources {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Failure::env(format!("cannot read {}: {e}", path.display()))),
+        };
+        let doc = IniDoc::parse(&text);
+        if let (Some(id), Some(secret)) = (doc.get(&section, "aws_access_key_id"), doc.get(&section, "aws_secret_access_key")) {
+            let key = LongTermKey { access_key_id: id.to_string(), secret_access_key: Secret::new(secret.to_string()) };
+            found = Some((path, section, text, key));
+            break;
+        }
+    }
+    let Some((path, section, text, key)) = found else {
         return Err(Failure::usage(format!(
-            "{} has no aws_access_key_id and aws_secret_access_key for profile {profile}: nothing to import",
-            paths.aws_credentials.display()
+            "neither {} nor {} has aws_access_key_id and aws_secret_access_key for profile {profile}: nothing to import",
+            paths.aws_credentials.display(),
+            paths.aws_config.display()
         )));
     };
-    let key = LongTermKey { access_key_id: id.to_string(), secret_access_key: Secret::new(secret.to_string()) };
     kc.set_long_term(profile, &key).map_err(Failure::env)?;
 
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let backup = paths.aws_credentials.with_file_name(format!(
+    let backup = path.with_file_name(format!(
         "{}.bedrock-tray-backup-{stamp}",
-        paths.aws_credentials.file_name().and_then(|n| n.to_str()).unwrap_or("credentials")
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("credentials")
     ));
     bedrock_tray::atomic_file::write_atomic(&backup, text.as_bytes(), 0o600).map_err(Failure::env)?;
-    edit_file(&paths.aws_credentials, |doc: &mut IniDoc| {
+    edit_file(path, |doc: &mut IniDoc| {
         for k in ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"] {
             doc.remove_key(&section, k);
         }
@@ -185,9 +197,10 @@ fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Res
     })
     .map_err(Failure::env)?;
     set_credential_process(paths, profile)?;
+    warn_if_shadowed(paths, profile);
     println!(
         "moved profile {profile}'s keys from {} into the OS keyring; the old file is at {} (it still holds the plaintext keys: delete it once `aws sts get-caller-identity --profile {profile}` works)",
-        paths.aws_credentials.display(),
+        path.display(),
         backup.display()
     );
     Ok(())
