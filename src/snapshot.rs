@@ -28,6 +28,10 @@ pub struct Snapshot {
     /// or `~/.aws/config` (names only), for the dashboard to offer
     /// `credentials import`.
     pub plaintext_key_profiles: Vec<String>,
+    /// What Claude Code cost today and this month. Reading transcripts is
+    /// not free, so [`Snapshot::read`] leaves it `None`; a holder attaches
+    /// [`crate::usage::spend_now`]'s result with [`Snapshot::with_spend`].
+    pub spend: Option<crate::usage::Spend>,
 }
 
 impl Snapshot {
@@ -46,11 +50,16 @@ impl Snapshot {
             }
         };
         let plaintext_key_profiles = crate::plaintext_keys::profiles(paths);
-        Self { taken_at: now, status, profiles, errors, probe: None, plaintext_key_profiles }
+        Self { taken_at: now, status, profiles, errors, probe: None, plaintext_key_profiles, spend: None }
     }
 
     /// This snapshot with the latest probe results.
     pub fn with_probe(self, probe: Option<crate::probe::ProbeReport>) -> Self {
         Self { probe, ..self }
+    }
+
+    /// This snapshot with the latest spend summary.
+    pub fn with_spend(self, spend: Option<crate::usage::Spend>) -> Self {
+        Self { spend, ..self }
     }
 }

@@ -64,7 +64,7 @@ enum Command {
         #[arg(long)]
         no_refresh: bool,
     },
-    /// The app's own choices: login method, warning thresholds.
+    /// The app's own choices: login method, warning thresholds, budget.
     #[command(subcommand)]
     Config(config::ConfigCommand),
     /// Sign in to IAM Identity Center (device code in the browser).
@@ -128,7 +128,7 @@ enum Command {
         since: Option<String>,
         #[arg(long, value_enum, default_value_t = bedrock_tray::usage::GroupBy::Day)]
         by: bedrock_tray::usage::GroupBy,
-        /// Monthly budget in USD: warn at 50, 80 and 100 percent.
+        /// Monthly budget in USD: warn at 50, 80 and 100 percent (default: `config budget`).
         #[arg(long, value_name = "USD")]
         budget: Option<f64>,
         #[arg(long)]
