@@ -120,6 +120,9 @@ enum Command {
         /// Lifetime of a new STS session, in seconds.
         #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(i32).range(900..=129600))]
         duration: i32,
+        /// Print Claude Code's awsCredentialExport shape ({"Credentials": {...}}) instead.
+        #[arg(long)]
+        export: bool,
     },
     /// What Claude Code cost, priced with the catalog from its transcripts.
     Usage {
@@ -202,8 +205,8 @@ fn init_logging() {
 fn run(cli: Cli) -> Result<(), Failure> {
     // Called by every AWS client whenever its credentials run out: skip
     // everything not needed to answer.
-    if let Command::CredentialProcess { profile, duration } = &cli.command {
-        return credentials::credential_process(profile, *duration);
+    if let Command::CredentialProcess { profile, duration, export } = &cli.command {
+        return credentials::credential_process(profile, *duration, *export);
     }
     let paths = Paths::from_env().map_err(Failure::env)?.with_settings(cli.settings.as_deref());
     let now = time::OffsetDateTime::now_utc();
