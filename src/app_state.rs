@@ -39,6 +39,10 @@ pub struct AppState {
     pub monthly_budget_usd: Option<f64>,
     /// The last budget warning shown, so each threshold warns once a month.
     pub budget_warned: Option<BudgetWarned>,
+    /// Whether `use` points Claude Code's `awsCredentialExport` at
+    /// `bedrock-tray credential-process --export` for keyring-backed
+    /// profiles. `None`: never chosen (off).
+    pub credential_export: Option<bool>,
 }
 
 /// A budget warning that was shown: its threshold (percent) and month.

@@ -285,6 +285,35 @@ fn set_warns_when_plaintext_keys_would_win() {
     );
 }
 
+#[test]
+fn credential_export_prints_the_shape_claude_code_reads() {
+    let home = TestHome::new();
+    let kr = PrivateKeyring::start(&home);
+    let set = bt(&home, &kr, &["credentials", "set", "--profile", "kc"], &format!("{KEY_ID}\n{SECRET}\n"));
+    assert!(set.status.success(), "{}", text(&set));
+    home.write_settings("{}");
+    let used = bt(&home, &kr, &["use", "--profile", "kc", "--credential-export"], "");
+    assert!(used.status.success(), "{}", text(&used));
+    let command = home.settings_json()["awsCredentialExport"].as_str().unwrap().to_string();
+    assert!(command.ends_with("credential-process --profile kc --export"), "{command}");
+
+    // Run it the way Claude Code does: the whole string through a shell.
+    let out = run(&home, &kr.address, std::path::Path::new("/bin/sh"), &["-c", &command], "");
+    assert!(out.status.success(), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let creds = &v["Credentials"];
+    assert!(creds["AccessKeyId"].as_str().is_some_and(|k| !k.is_empty() && k != KEY_ID), "a session, not the key: {v}");
+    assert!(creds["SecretAccessKey"].as_str().is_some() && creds["SessionToken"].as_str().is_some());
+    assert!(creds["Expiration"].as_str().is_some_and(|e| e.ends_with('Z')), "ISO 8601, so Claude Code caches it until then");
+    assert!(v.get("Version").is_none(), "not the flat credential_process shape");
+
+    // The same cached session serves both shapes.
+    let process = bt(&home, &kr, &["credential-process", "--profile", "kc"], "");
+    let flat: serde_json::Value = serde_json::from_slice(&process.stdout).unwrap();
+    assert_eq!(flat["AccessKeyId"], creds["AccessKeyId"]);
+    assert_no_key_material(&home, &[&set, &used, &out, &process]);
+}
+
 const MFA_ARN: &str = "arn:aws:iam::123456789012:mfa/jane.doe";
 
 #[test]

@@ -42,6 +42,7 @@ pub fn run(paths: &Paths, command: ConfigCommand) -> Result<(), Failure> {
                     "login_method_in_force": method.unwrap_or_default(),
                     "warn_minutes": state.warn_minutes.clone().unwrap_or_else(|| vec![15, 5]),
                     "monthly_budget_usd": state.budget(),
+                    "credential_export": state.credential_export.unwrap_or(false),
                     "state_file": path,
                 })
             );

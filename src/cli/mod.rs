@@ -166,6 +166,13 @@ struct UseArgs {
     /// flow) or command (aws sso login); awsAuthRefresh follows.
     #[arg(long, value_enum)]
     login_method: Option<bedrock_tray::app_state::LoginMethod>,
+    /// Set Claude Code's awsCredentialExport to `bedrock-tray credential-process --profile P --export`.
+    /// Remembered: later switches point it at keyring-backed profiles (see `credentials set`).
+    #[arg(long, overrides_with = "no_credential_export")]
+    credential_export: bool,
+    /// Remove our awsCredentialExport and stop setting it.
+    #[arg(long, overrides_with = "credential_export")]
+    no_credential_export: bool,
     /// Print the changes as JSON.
     #[arg(long)]
     json: bool,
@@ -221,6 +228,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 max_output_tokens: args.max_output_tokens,
                 max_thinking_tokens: args.max_thinking_tokens,
                 login_method: args.login_method,
+                credential_export: match (args.credential_export, args.no_credential_export) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                },
             };
             let changes = switch::run(&paths, &request)
                 .map_err(|e| if e.is_usage() { Failure::usage(&e) } else { Failure::env(&e) })?;
