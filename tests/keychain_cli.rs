@@ -362,6 +362,24 @@ fn mfa_profiles_need_a_code_from_env_terminal_or_unlock() {
     let served = bt_env(&home, &kr, &["credential-process", "--profile", "kc"], "", &[("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")]);
     assert!(served.status.success(), "after unlock the cached session is served without STS or a code: {}", text(&served));
 
+    // On a terminal (util-linux `script` gives it a pty): asked on /dev/tty,
+    // while stdout stays the JSON for the AWS client.
+    let reset = bt(&home, &kr, &["credentials", "set", "--profile", "kc", "--mfa-serial", MFA_ARN], &format!("{KEY_ID}\n{SECRET}\n"));
+    assert!(reset.status.success());
+    let inner = format!("{} credential-process --profile kc > {}", env!("CARGO_BIN_EXE_bedrock-tray"), home.path().join("out.json").display());
+    let mut on_tty = command(&home, &kr.address, std::path::Path::new("/usr/bin/script"), &["-q", "-e", "-c", &inner, "/dev/null"], &via_proxy);
+    let mut child = on_tty.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // The pty keeps typed input until the prompt reads it; stdin stays
+    // open until the child is done, as a user's terminal would.
+    stdin.write_all(b"246810\n").unwrap();
+    let tty = child.wait_with_output().unwrap();
+    assert!(tty.status.success(), "{}", text(&tty));
+    assert!(String::from_utf8_lossy(&tty.stdout).contains("MFA code for profile kc"), "the prompt is on the terminal: {}", text(&tty));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.path().join("out.json")).unwrap()).unwrap();
+    assert!(json["AccessKeyId"].as_str().is_some(), "stdout is only the JSON: {json}");
+    assert!(sts.sent_text().contains("TokenCode=246810"), "the typed code went to STS");
+
     let no_mfa = bt(&home, &kr, &["credentials", "set", "--profile", "plain"], &format!("{KEY_ID}\n{SECRET}\n"));
     assert!(no_mfa.status.success());
     let pointless = bt(&home, &kr, &["credentials", "unlock", "--profile", "plain"], "123456\n");
