@@ -380,6 +380,10 @@ fn mfa_profiles_need_a_code_from_env_terminal_or_unlock() {
     assert!(json["AccessKeyId"].as_str().is_some(), "stdout is only the JSON: {json}");
     assert!(sts.sent_text().contains("TokenCode=246810"), "the typed code went to STS");
 
+    let rm = bt(&home, &kr, &["credentials", "remove", "--profile", "kc"], "");
+    assert!(rm.status.success(), "{}", text(&rm));
+    assert!(!home.aws_config().exists() || !std::fs::read_to_string(home.aws_config()).unwrap().contains("[profile kc]"), "remove takes the mfa_serial it wrote with the profile");
+
     let no_mfa = bt(&home, &kr, &["credentials", "set", "--profile", "plain"], &format!("{KEY_ID}\n{SECRET}\n"));
     assert!(no_mfa.status.success());
     let pointless = bt(&home, &kr, &["credentials", "unlock", "--profile", "plain"], "123456\n");

@@ -208,6 +208,12 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
                     return Ok::<_, bedrock_tray::aws_config_edit::EditError>(false);
                 }
                 doc.remove_key(&section, "credential_process");
+                // An mfa_serial alone is what `set --mfa-serial` left: the
+                // profile was only ours. Beside other settings it may be the
+                // user's own (assume-role), so it stays.
+                if doc.entries(&section).iter().all(|(k, _)| k == "mfa_serial") {
+                    doc.remove_key(&section, "mfa_serial");
+                }
                 if doc.section_is_empty(&section) {
                     doc.remove_section(&section);
                 }
