@@ -199,6 +199,20 @@ pub fn setup_checks(
         }
     }
 
+    // Our awsCredentialExport hands out the selected profile's credentials:
+    // Claude Code uses them before AWS_PROFILE, so another profile's would
+    // silently send requests to another account.
+    if let (Some(name), Some(cmd)) = (&profile_name, doc.get(crate::claude_settings::OwnedKey::CredentialExport)) {
+        match crate::keychain::credential_process_profile(&cmd) {
+            Some(named) if named != name.as_str() => checks.push(Check::fail(
+                "awsCredentialExport",
+                format!("exports profile {named}'s credentials while AWS_PROFILE is {name}"),
+                format!("run `bedrock-tray use --profile {name} --credential-export` (or --no-credential-export)"),
+            )),
+            _ => checks.push(Check::ok("awsCredentialExport", cmd.clone())),
+        }
+    }
+
     // Session state.
     if let Some(p) = &profile {
         let s = SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now);
@@ -291,6 +305,29 @@ fn profile_argument(cmd: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn credential_export_for_another_profile_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        std::fs::create_dir_all(home.join(".claude")).unwrap();
+        std::fs::write(home.join(".aws/config"), "[profile kc]\ncredential_process = bedrock-tray credential-process --profile kc\n").unwrap();
+        let paths = crate::paths::Paths::from_lookup(|k| (k == "HOME").then(|| std::ffi::OsString::from(home))).unwrap();
+        let check = |export_profile: &str| {
+            let settings = serde_json::json!({
+                "env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "kc", "AWS_REGION": "us-east-1"},
+                "awsCredentialExport": format!("bedrock-tray credential-process --profile {export_profile} --export"),
+            });
+            std::fs::write(home.join(".claude/settings.json"), settings.to_string()).unwrap();
+            let (checks, _) = super::setup_checks(&paths, Some("aws-cli/2.9"), Some("2.1"), None, time::OffsetDateTime::now_utc());
+            checks.into_iter().find(|c| c.name == "awsCredentialExport").unwrap()
+        };
+        assert_eq!(check("kc").mark, super::Mark::Ok);
+        let wrong = check("other");
+        assert_eq!(wrong.mark, super::Mark::Fail, "{wrong:?}");
+        assert!(wrong.fix.unwrap().contains("use --profile kc --credential-export"));
+    }
+
     #[test]
     fn plaintext_keys_warn_with_the_import_command_and_no_secret() {
         let dir = tempfile::tempdir().unwrap();
