@@ -1,6 +1,6 @@
 //! The app's own small state file: choices that are not Claude Code's to
 //! keep (login method, the Bedrock selection while the provider is the
-//! Anthropic API).
+//! Anthropic API, the monthly budget and which budget warning was shown).
 
 use crate::atomic_file::{write_atomic, WriteError};
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,41 @@ pub struct AppState {
     pub remembered_bedrock: Option<RememberedBedrock>,
     /// Minutes before expiry at which to warn.
     pub warn_minutes: Option<Vec<u32>>,
+    /// Monthly Claude Code budget in USD (positive and finite; see
+    /// [`check_budget`]).
+    pub monthly_budget_usd: Option<f64>,
+    /// The last budget warning shown, so each threshold warns once a month.
+    pub budget_warned: Option<BudgetWarned>,
+    /// Whether `use` points Claude Code's `awsCredentialExport` at
+    /// `bedrock-tray credential-process --export` for keyring-backed
+    /// profiles. `None`: never chosen (off).
+    pub credential_export: Option<bool>,
+}
+
+/// A budget warning that was shown: its threshold (percent) and month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetWarned {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// 50, 80 or 100.
+    pub threshold: u8,
+}
+
+/// A budget that cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid budget {0}: it must be a positive number of US dollars")]
+pub struct InvalidBudget(pub f64);
+
+/// Checks a monthly budget: positive and finite.
+///
+/// # Errors
+/// [`InvalidBudget`] for zero, negative, infinite or NaN amounts.
+pub fn check_budget(usd: f64) -> Result<f64, InvalidBudget> {
+    if usd.is_finite() && usd > 0.0 {
+        Ok(usd)
+    } else {
+        Err(InvalidBudget(usd))
+    }
 }
 
 /// The state file exists but cannot be used.
@@ -48,6 +83,12 @@ pub enum AppStateError {
 }
 
 impl AppState {
+    /// The monthly budget, if one is set and valid (a hand-edited bad
+    /// value counts as none rather than as a budget of zero).
+    pub fn budget(&self) -> Option<f64> {
+        self.monthly_budget_usd.and_then(|b| check_budget(b).ok())
+    }
+
     /// Reads the state; a missing file is the default state.
     ///
     /// # Errors
@@ -70,5 +111,36 @@ impl AppState {
         bytes.push(b'\n');
         write_atomic(path, &bytes, 0o600)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_must_be_positive_and_finite() {
+        assert_eq!(check_budget(200.0), Ok(200.0));
+        for bad in [0.0, -1.0, f64::INFINITY, f64::NAN] {
+            assert!(check_budget(bad).is_err(), "{bad} is not a budget");
+        }
+        let hand_edited = AppState { monthly_budget_usd: Some(-5.0), ..AppState::default() };
+        assert_eq!(hand_edited.budget(), None, "a bad value on disk is no budget");
+    }
+
+    #[test]
+    fn older_state_files_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        std::fs::write(&p, r#"{"login_method": "native", "unknown_future_key": 1}"#).unwrap();
+        let s = AppState::load(&p).unwrap();
+        assert_eq!((s.monthly_budget_usd, s.budget_warned.clone()), (None, None));
+        let s = AppState {
+            monthly_budget_usd: Some(200.0),
+            budget_warned: Some(BudgetWarned { month: "2026-11".into(), threshold: 80 }),
+            ..s
+        };
+        s.save(&p).unwrap();
+        assert_eq!(AppState::load(&p).unwrap(), s);
     }
 }

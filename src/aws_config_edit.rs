@@ -36,6 +36,12 @@ impl Section {
         Self(format!("sso-session {}", name.as_str()))
     }
 
+    /// A header read from the file itself, for reading it back (crate
+    /// only: writes go through the validated constructors).
+    pub(crate) fn raw(header: &str) -> Self {
+        Self(header.to_string())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

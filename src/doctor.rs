@@ -199,6 +199,20 @@ pub fn setup_checks(
         }
     }
 
+    // Our awsCredentialExport hands out the selected profile's credentials:
+    // Claude Code uses them before AWS_PROFILE, so another profile's would
+    // silently send requests to another account.
+    if let (Some(name), Some(cmd)) = (&profile_name, doc.get(crate::claude_settings::OwnedKey::CredentialExport)) {
+        match crate::keychain::credential_process_profile(&cmd) {
+            Some(named) if named != name.as_str() => checks.push(Check::fail(
+                "awsCredentialExport",
+                format!("exports profile {named}'s credentials while AWS_PROFILE is {name}"),
+                format!("run `bedrock-tray use --profile {name} --credential-export` (or --no-credential-export)"),
+            )),
+            _ => checks.push(Check::ok("awsCredentialExport", cmd.clone())),
+        }
+    }
+
     // Session state.
     if let Some(p) = &profile {
         let s = SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now);
@@ -225,6 +239,8 @@ pub fn setup_checks(
         }
     }
 
+    checks.extend(plaintext_key_checks(paths));
+
     let region = sel.region.clone().or_else(|| {
         let p = profiles.as_ref().ok()?;
         p.region_of(profile_name.as_deref()?).map(|r| r.to_string())
@@ -234,6 +250,24 @@ pub fn setup_checks(
         _ => None,
     };
     (checks, target)
+}
+
+/// One warning per profile whose secret key is in plain text, naming the
+/// files (never the key) and the import that moves it into the keyring.
+pub fn plaintext_key_checks(paths: &Paths) -> Vec<Check> {
+    let found = crate::plaintext_keys::find(paths);
+    crate::plaintext_keys::profiles(paths)
+        .into_iter()
+        .map(|profile| {
+            let files: Vec<String> =
+                found.iter().filter(|k| k.profile == profile).map(|k| k.file.display().to_string()).collect();
+            Check::warn(
+                "plaintext key",
+                format!("profile {profile}: aws_secret_access_key in plain text in {}", files.join(" and ")),
+                format!("bedrock-tray credentials import --profile {profile}"),
+            )
+        })
+        .collect()
 }
 
 /// The probe results as doctor lines.
@@ -271,6 +305,49 @@ fn profile_argument(cmd: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn credential_export_for_another_profile_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        std::fs::create_dir_all(home.join(".claude")).unwrap();
+        std::fs::write(home.join(".aws/config"), "[profile kc]\ncredential_process = bedrock-tray credential-process --profile kc\n").unwrap();
+        let paths = crate::paths::Paths::from_lookup(|k| (k == "HOME").then(|| std::ffi::OsString::from(home))).unwrap();
+        let check = |export_profile: &str| {
+            let settings = serde_json::json!({
+                "env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "kc", "AWS_REGION": "us-east-1"},
+                "awsCredentialExport": format!("bedrock-tray credential-process --profile {export_profile} --export"),
+            });
+            std::fs::write(home.join(".claude/settings.json"), settings.to_string()).unwrap();
+            let (checks, _) = super::setup_checks(&paths, Some("aws-cli/2.9"), Some("2.1"), None, time::OffsetDateTime::now_utc());
+            checks.into_iter().find(|c| c.name == "awsCredentialExport").unwrap()
+        };
+        assert_eq!(check("kc").mark, super::Mark::Ok);
+        let wrong = check("other");
+        assert_eq!(wrong.mark, super::Mark::Fail, "{wrong:?}");
+        assert!(wrong.fix.unwrap().contains("use --profile kc --credential-export"));
+    }
+
+    #[test]
+    fn plaintext_keys_warn_with_the_import_command_and_no_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        std::fs::create_dir_all(home.join(".claude")).unwrap();
+        std::fs::write(home.join(".aws/credentials"), "[dev]\naws_access_key_id = AKIAX\naws_secret_access_key = hunter2-secret\n").unwrap();
+        std::fs::write(home.join(".aws/config"), "[profile dev]\nregion = eu-west-1\n[profile ops]\naws_secret_access_key = other-secret\n").unwrap();
+        std::fs::write(home.join(".claude/settings.json"), "{}").unwrap();
+        let paths = crate::paths::Paths::from_lookup(|k| (k == "HOME").then(|| std::ffi::OsString::from(home))).unwrap();
+        let (checks, _) = super::setup_checks(&paths, Some("aws-cli/2.9"), Some("2.1"), None, time::OffsetDateTime::now_utc());
+        let warned: Vec<_> = checks.iter().filter(|c| c.name == "plaintext key").collect();
+        assert_eq!(warned.len(), 2, "one warning per profile: {checks:?}");
+        assert!(warned.iter().all(|c| c.mark == super::Mark::Warn));
+        assert_eq!(warned[0].fix.as_deref(), Some("bedrock-tray credentials import --profile dev"));
+        assert_eq!(warned[1].fix.as_deref(), Some("bedrock-tray credentials import --profile ops"));
+        let all = serde_json::to_string(&checks).unwrap();
+        assert!(!all.contains("hunter2") && !all.contains("other-secret"), "no secret in the report: {all}");
+    }
+
     #[test]
     fn profile_argument_reads_both_forms() {
         assert_eq!(super::profile_argument("aws sso login --profile dev").as_deref(), Some("dev"));

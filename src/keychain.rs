@@ -195,6 +195,75 @@ pub fn session_json(s: &SessionCredentials) -> String {
     .to_string()
 }
 
+/// The JSON Claude Code's `awsCredentialExport` command must print: the
+/// session under `Credentials`, as `aws sts get-session-token` prints it.
+/// This is not the `credential_process` shape (which is flat and has
+/// `Version`). Source: Claude Code's Amazon Bedrock guide, "Advanced
+/// credential configuration"
+/// (<https://code.claude.com/docs/en/amazon-bedrock#advanced-credential-configuration>):
+/// `{"Credentials": {"AccessKeyId", "SecretAccessKey", "SessionToken"}}`,
+/// with an optional ISO 8601 `Expiration` that newer versions cache until.
+pub fn export_json(s: &SessionCredentials) -> String {
+    serde_json::json!({
+        "Credentials": {
+            "AccessKeyId": s.access_key_id,
+            "SecretAccessKey": s.secret_access_key.expose(),
+            "SessionToken": s.session_token.expose(),
+            "Expiration": s.expiration,
+        }
+    })
+    .to_string()
+}
+
+/// The `bedrock-tray` CLI to name in commands other programs run
+/// (`credential_process`, `awsCredentialExport`): this executable when it
+/// is the CLI, else a `bedrock-tray` next to it (the tray app ships
+/// beside it), else the bare name for a `PATH` lookup. Quoted when the
+/// path has spaces; a path that cannot be quoted safely is not used.
+pub fn cli_program() -> String {
+    let exe = std::env::current_exe().ok();
+    let is_cli = |p: &std::path::Path| p.file_stem().is_some_and(|n| n == "bedrock-tray");
+    let chosen = exe.as_deref().and_then(|exe| {
+        if is_cli(exe) {
+            return Some(exe.to_path_buf());
+        }
+        let sibling = exe.with_file_name(format!("bedrock-tray{}", std::env::consts::EXE_SUFFIX));
+        sibling.is_file().then_some(sibling)
+    });
+    let text = chosen
+        .and_then(|p| p.to_str().map(str::to_string))
+        .filter(|p| !p.contains(['"', '\'', '\n', '\r', '$', '`', '\\']))
+        .unwrap_or_else(|| "bedrock-tray".to_string());
+    if text.contains(char::is_whitespace) {
+        format!("\"{text}\"")
+    } else {
+        text
+    }
+}
+
+/// `PROGRAM credential-process --profile NAME [--export]`. Profile names
+/// are validated ([`ProfileName`]: letters, digits and `- _ . @ +` only),
+/// so the name is one shell word as it stands and needs no quoting.
+pub fn credential_process_command(program: &str, profile: &ProfileName, export: bool) -> String {
+    let mut cmd = format!("{program} credential-process --profile {}", profile.as_str());
+    if export {
+        cmd.push_str(" --export");
+    }
+    cmd
+}
+
+/// Whether a command is one of ours (see [`credential_process_command`]),
+/// and for which profile.
+pub fn credential_process_profile(command: &str) -> Option<&str> {
+    let mut words = command.split_whitespace().skip_while(|w| *w != "credential-process").skip(1);
+    while let Some(w) = words.next() {
+        if w == "--profile" {
+            return words.next();
+        }
+    }
+    None
+}
+
 /// Errors of [`session_from_sts`].
 #[derive(Debug, thiserror::Error)]
 pub enum StsError {
@@ -204,9 +273,89 @@ pub enum StsError {
     Empty { profile: String },
 }
 
-/// Exchanges a long-term key for a session with STS GetSessionToken. The
-/// endpoint comes from `endpoint` (e.g. `AWS_ENDPOINT_URL_STS`), else the
-/// SDK default; no shared config file is read.
+/// An MFA device serial or code that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MfaError {
+    #[error("invalid MFA device serial {0:?}: use the device's ARN (arn:aws:iam::ACCOUNT:mfa/NAME) or a hardware token's serial number")]
+    BadSerial(String),
+    #[error("invalid MFA code: enter the 6 digits your authenticator shows now")]
+    BadCode,
+    #[error("profile {profile} needs an MFA code and there is no terminal to ask for it: run `bedrock-tray credentials unlock --profile {profile}` (or set BEDROCK_TRAY_MFA_CODE)")]
+    CodeNeeded { profile: String },
+}
+
+/// Checks an MFA device serial the way STS does (9 to 256 characters of
+/// `[\w+=/:,.@-]`), so it is safe as one value in `~/.aws/config`.
+///
+/// # Errors
+/// [`MfaError::BadSerial`].
+pub fn check_mfa_serial(serial: &str) -> Result<&str, MfaError> {
+    let ok = (9..=256).contains(&serial.len())
+        && serial.chars().all(|c| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c));
+    if ok {
+        Ok(serial)
+    } else {
+        Err(MfaError::BadSerial(serial.to_string()))
+    }
+}
+
+/// Checks a TOTP code: six digits, as STS requires.
+///
+/// # Errors
+/// [`MfaError::BadCode`] (the code is not echoed back).
+pub fn check_mfa_code(code: &str) -> Result<&str, MfaError> {
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code)
+    } else {
+        Err(MfaError::BadCode)
+    }
+}
+
+/// The MFA device and the current code from it.
+#[derive(Debug, Clone, Copy)]
+pub struct Mfa<'a> {
+    pub serial: &'a str,
+    pub code: &'a str,
+}
+
+/// The per-profile lock around a session refresh, released on drop.
+/// Many SDK clients start at once (Claude Code, its subagents, the AWS
+/// CLI) and each runs `credential-process` when the cached session has
+/// run out; the lock makes them wait for one STS call and share its
+/// result instead of each making their own (and, with MFA, each asking
+/// for a code).
+pub struct RefreshLock {
+    _file: std::fs::File,
+}
+
+/// Could not take the refresh lock.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot take the credential refresh lock {}: {source}", path.display())]
+pub struct LockError {
+    pub path: std::path::PathBuf,
+    pub source: std::io::Error,
+}
+
+/// Waits for, then takes, the refresh lock of `profile` under
+/// `<app_dir>/locks`.
+///
+/// # Errors
+/// [`LockError`] when the folder or file cannot be created or locked.
+pub fn lock_refresh(app_dir: &std::path::Path, profile: &ProfileName) -> Result<RefreshLock, LockError> {
+    let dir = app_dir.join("locks");
+    // Profile names are file-name safe (letters, digits, - _ . @ +).
+    let path = dir.join(format!("credentials-{}.lock", profile.as_str()));
+    let err = |source| LockError { path: path.clone(), source };
+    crate::atomic_file::create_private_dir(&dir).map_err(err)?;
+    let file = std::fs::File::options().create(true).truncate(false).write(true).open(&path).map_err(err)?;
+    file.lock().map_err(err)?;
+    Ok(RefreshLock { _file: file })
+}
+
+/// Exchanges a long-term key for a session with STS GetSessionToken, with
+/// the MFA device and code when the profile has one. The endpoint comes
+/// from `endpoint` (e.g. `AWS_ENDPOINT_URL_STS`), else the SDK default; no
+/// shared config file is read.
 ///
 /// # Errors
 /// The call fails or returns nothing.
@@ -216,6 +365,7 @@ pub fn session_from_sts(
     region: &str,
     endpoint: Option<&str>,
     duration_seconds: i32,
+    mfa: Option<Mfa<'_>>,
 ) -> Result<SessionCredentials, StsError> {
     let creds = aws_sdk_sts::config::Credentials::new(
         key.access_key_id.clone(),
@@ -236,8 +386,12 @@ pub fn session_from_sts(
         profile: profile.to_string(),
         detail: e.to_string(),
     })?;
+    let mut call = client.get_session_token().duration_seconds(duration_seconds);
+    if let Some(m) = mfa {
+        call = call.serial_number(m.serial).token_code(m.code);
+    }
     let out = rt
-        .block_on(client.get_session_token().duration_seconds(duration_seconds).send())
+        .block_on(call.send())
         .map_err(|e| StsError::Call {
             profile: profile.to_string(),
             detail: aws_sdk_sts::error::DisplayErrorContext(&e).to_string(),
@@ -282,6 +436,38 @@ mod tests {
             session_token: Secret::new("t".to_string()),
             expiration: exp.into(),
         }
+    }
+
+    #[test]
+    fn export_json_has_the_shape_claude_code_reads() {
+        let v: serde_json::Value = serde_json::from_str(&export_json(&session("2026-01-01T12:00:00Z"))).unwrap();
+        assert_eq!(v["Credentials"]["AccessKeyId"], "ASIA");
+        assert_eq!(v["Credentials"]["SecretAccessKey"], "s");
+        assert_eq!(v["Credentials"]["SessionToken"], "t");
+        assert_eq!(v["Credentials"]["Expiration"], "2026-01-01T12:00:00Z");
+        assert!(v.get("Version").is_none() && v.get("AccessKeyId").is_none(), "nested, not the credential_process shape");
+    }
+
+    #[test]
+    fn mfa_serials_and_codes_are_checked() {
+        assert!(check_mfa_serial("arn:aws:iam::123456789012:mfa/jane.doe").is_ok());
+        assert!(check_mfa_serial("GAHT12345678").is_ok(), "hardware serials too");
+        for bad in ["", "short", "arn:aws:iam::1:mfa/x\nregion = evil", "arn:aws:iam::123456789012:mfa/a b"] {
+            assert!(check_mfa_serial(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_mfa_code("012345").is_ok());
+        for bad in ["12345", "1234567", "12a456", " 123456"] {
+            assert_eq!(check_mfa_code(bad), Err(MfaError::BadCode), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn our_commands_name_their_profile() {
+        let p = ProfileName::new("team.dev@x+1").unwrap();
+        let cmd = credential_process_command("\"/opt/my apps/bedrock-tray\"", &p, true);
+        assert_eq!(cmd, "\"/opt/my apps/bedrock-tray\" credential-process --profile team.dev@x+1 --export");
+        assert_eq!(credential_process_profile(&cmd), Some("team.dev@x+1"));
+        assert_eq!(credential_process_profile("aws configure export-credentials --profile x"), None);
     }
 
     #[test]

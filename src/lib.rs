@@ -21,6 +21,7 @@ pub mod menu_model;
 pub mod names;
 pub mod onboard;
 pub mod paths;
+pub mod plaintext_keys;
 pub mod preset;
 pub mod probe;
 pub mod profiles_view;

@@ -111,6 +111,12 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
     let mut items = Vec::new();
     let (state, summary) = summarise(snapshot, catalog);
     items.push(MenuItem::Label { text: summary.clone() });
+    // The month and budget go in the tooltip only: the menu's first line
+    // stays one short line (appindicator shows no tooltip, the dashboard does).
+    let tooltip = match (&snapshot.spend, &snapshot.status) {
+        (Some(spend), Some(_)) => format!("{summary}\n{}", month_line(spend)),
+        _ => summary,
+    };
     if let Some(status) = &snapshot.status {
         for problem in status.problems.iter().take(3) {
             items.push(MenuItem::Label { text: format!("⚠ {problem}") });
@@ -215,7 +221,19 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
     items.push(MenuItem::Separator);
     items.push(MenuItem::Check { id: MenuAction::ToggleAutostart.id(), text: "Start at login".into(), checked: autostart, enabled: true });
     items.push(MenuItem::Action { id: MenuAction::Quit.id(), text: "Quit".into(), enabled: true });
-    TrayModel { state, tooltip: summary, items }
+    TrayModel { state, tooltip, items }
+}
+
+fn usd(v: f64) -> String {
+    format!("${v:.2}")
+}
+
+/// "This month $42.10 · 21 % of the $200.00 budget".
+fn month_line(spend: &crate::usage::Spend) -> String {
+    match (spend.budget_usd, spend.budget_percent) {
+        (Some(b), Some(pct)) => format!("This month {} · {pct:.0} % of the {} budget", usd(spend.month_usd), usd(b)),
+        _ => format!("This month {}", usd(spend.month_usd)),
+    }
 }
 
 /// The icon state and the one-line summary, e.g.
@@ -250,13 +268,17 @@ fn summarise(snapshot: &Snapshot, catalog: &Catalog) -> (TrayState, String) {
         SessionState::NotSso => (TrayState::Ok, String::new()),
     };
     let probe_failing = snapshot.probe.as_ref().is_some_and(|p| !p.all_ok());
+    let near_budget = snapshot.spend.as_ref().and_then(|s| s.level).is_some_and(|l| l >= 80);
     let state = match state {
-        TrayState::Ok if probe_failing || !status.problems.is_empty() => TrayState::Warning,
+        TrayState::Ok if probe_failing || near_budget || !status.problems.is_empty() => TrayState::Warning,
         s => s,
     };
     let mut parts = vec![model, geo, profile];
     if !when.is_empty() {
         parts.push(when);
+    }
+    if let Some(spend) = &snapshot.spend {
+        parts.push(format!("{} today", usd(spend.today_usd)));
     }
     (state, parts.join(" · "))
 }
@@ -393,6 +415,26 @@ mod tests {
         let MenuItem::Submenu { items, .. } = find(&t.items, "Model") else { unreachable!() };
         let opus = items.iter().find(|i| matches!(i, MenuItem::Check { id, .. } if id == "model:opus")).unwrap();
         assert!(matches!(opus, MenuItem::Check { enabled: false, text, .. } if text.contains("not offered in this region")), "{opus:?}");
+    }
+
+    #[test]
+    fn spend_shows_in_the_summary_and_tooltip_and_a_near_budget_warns() {
+        use crate::usage::Spend;
+        let (_d, s) = snapshot(EU_SONNET, Some(42 * 60 + 30), false);
+        let t = tray(&s.clone().with_spend(Some(Spend::new(1.2, 42.1, "2026-11", Some(200.0)))), Catalog::builtin(), false);
+        assert_eq!(t.items[0], MenuItem::Label { text: "Sonnet 4.6 · EU · dev · 42 min left · $1.20 today".into() });
+        assert_eq!(t.tooltip, "Sonnet 4.6 · EU · dev · 42 min left · $1.20 today\nThis month $42.10 · 21 % of the $200.00 budget");
+        assert_eq!(t.state, TrayState::Ok, "21 % of the budget is no warning");
+
+        let t = tray(&s.clone().with_spend(Some(Spend::new(0.0, 3.0, "2026-11", None))), Catalog::builtin(), false);
+        assert!(t.tooltip.ends_with("· $0.00 today\nThis month $3.00"), "no budget, no percentage: {}", t.tooltip);
+
+        let near = s.clone().with_spend(Some(Spend::new(5.0, 160.0, "2026-11", Some(200.0))));
+        assert_eq!(tray(&near, Catalog::builtin(), false).state, TrayState::Warning, "80 % of the budget warns");
+        let over = s.with_spend(Some(Spend::new(5.0, 260.0, "2026-11", Some(200.0))));
+        let t = tray(&over, Catalog::builtin(), false);
+        assert_eq!(t.state, TrayState::Warning);
+        assert!(t.tooltip.contains("130 % of the $200.00 budget"), "{}", t.tooltip);
     }
 
     #[test]

@@ -292,6 +292,7 @@ pub async fn run(
             max_output_tokens: preset.max_output_tokens,
             max_thinking_tokens: preset.max_thinking_tokens,
             login_method: Some(preset.defaults.login_method),
+            credential_export: None,
         },
     )?;
     summary.settings_changed = changes.len();

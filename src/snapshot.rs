@@ -24,6 +24,14 @@ pub struct Snapshot {
     /// cannot say; a holder carries them over with [`Snapshot::with_probe`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe: Option<crate::probe::ProbeReport>,
+    /// Profiles whose secret key is in plain text in `~/.aws/credentials`
+    /// or `~/.aws/config` (names only), for the dashboard to offer
+    /// `credentials import`.
+    pub plaintext_key_profiles: Vec<String>,
+    /// What Claude Code cost today and this month. Reading transcripts is
+    /// not free, so [`Snapshot::read`] leaves it `None`; a holder attaches
+    /// [`crate::usage::spend_now`]'s result with [`Snapshot::with_spend`].
+    pub spend: Option<crate::usage::Spend>,
 }
 
 impl Snapshot {
@@ -41,11 +49,17 @@ impl Snapshot {
                 Vec::new()
             }
         };
-        Self { taken_at: now, status, profiles, errors, probe: None }
+        let plaintext_key_profiles = crate::plaintext_keys::profiles(paths);
+        Self { taken_at: now, status, profiles, errors, probe: None, plaintext_key_profiles, spend: None }
     }
 
     /// This snapshot with the latest probe results.
     pub fn with_probe(self, probe: Option<crate::probe::ProbeReport>) -> Self {
         Self { probe, ..self }
+    }
+
+    /// This snapshot with the latest spend summary.
+    pub fn with_spend(self, spend: Option<crate::usage::Spend>) -> Self {
+        Self { spend, ..self }
     }
 }

@@ -7,7 +7,7 @@
 //! `AWS_REGION` stays a region from which that geography can be called.
 
 use crate::app_state::{AppState, AppStateError, LoginMethod, RememberedBedrock};
-use crate::aws_profiles::{AwsProfile, AwsProfiles, ProfilesError, UnknownProfile};
+use crate::aws_profiles::{AwsProfile, AwsProfiles, CredentialSource, ProfilesError, UnknownProfile};
 use crate::catalog::{Catalog, CatalogError, Family, Geography, Model};
 use crate::claude_settings::{self, Change, OwnedKey, Patch, SettingsDoc, SettingsError};
 use crate::names::{InvalidName, ProfileName, Region};
@@ -26,6 +26,9 @@ pub struct UseRequest {
     pub max_thinking_tokens: Option<u32>,
     /// Remember how logins happen (and rewrite `awsAuthRefresh` to match).
     pub login_method: Option<LoginMethod>,
+    /// Turn Claude Code's `awsCredentialExport` (our keyring sessions,
+    /// see [`credential_export_for`]) on or off, and remember the choice.
+    pub credential_export: Option<bool>,
 }
 
 /// Why a switch was refused. Nothing is written in any case.
@@ -41,6 +44,8 @@ pub enum UseError {
     RegionOutsideGeography { region: String, geography: String, valid: Vec<String> },
     #[error("{what} must be a positive number")]
     NotPositive { what: &'static str },
+    #[error("--credential-export needs an AWS profile: add --profile NAME")]
+    ExportWithoutProfile,
     #[error(transparent)]
     Profiles(#[from] ProfilesError),
     #[error(transparent)]
@@ -60,6 +65,7 @@ impl UseError {
                 | UseError::UnknownProfile(_)
                 | UseError::RegionOutsideGeography { .. }
                 | UseError::NotPositive { .. }
+                | UseError::ExportWithoutProfile
         )
     }
 }
@@ -73,6 +79,8 @@ pub struct Plan {
 }
 
 /// Computes the patch for `request` against the current settings.
+/// `program` is the CLI named in `awsCredentialExport`
+/// ([`crate::keychain::cli_program`]).
 ///
 /// # Errors
 /// [`UseError`] for unknown or inconsistent choices.
@@ -82,8 +90,9 @@ pub fn plan(
     catalog: &Catalog,
     profiles: &AwsProfiles,
     state: &AppState,
+    program: &str,
 ) -> Result<Plan, UseError> {
-    let mut plan = plan_unordered(doc, request, catalog, profiles, state)?;
+    let mut plan = plan_unordered(doc, request, catalog, profiles, state, program)?;
     // New keys land in a fixed, readable order (stable: repeats keep theirs).
     plan.patch.sort_by_key(|(key, _)| *key);
     Ok(plan)
@@ -95,6 +104,7 @@ fn plan_unordered(
     catalog: &Catalog,
     profiles: &AwsProfiles,
     state: &AppState,
+    program: &str,
 ) -> Result<Plan, UseError> {
     let current = Selection::read(doc, catalog);
     let mut plan = Plan::default();
@@ -129,6 +139,19 @@ fn plan_unordered(
     if let Some(p) = &profile {
         let method = state.login_method;
         plan.patch.push((OwnedKey::AuthRefresh, auth_refresh_for(p, current.auth_refresh.as_deref(), method)));
+    }
+    if request.credential_export == Some(true) && profile.is_none() {
+        return Err(UseError::ExportWithoutProfile);
+    }
+    let export = credential_export_for(
+        profile.as_ref(),
+        doc.get(OwnedKey::CredentialExport).as_deref(),
+        request.credential_export,
+        state.credential_export,
+        program,
+    );
+    if let Some(value) = export {
+        plan.patch.push((OwnedKey::CredentialExport, value));
     }
 
     if provider == Provider::Anthropic {
@@ -294,6 +317,58 @@ pub fn auth_refresh_for(profile: &AwsProfile, current: Option<&str>, method: Opt
     })
 }
 
+/// Whether a profile's credentials come from our keyring
+/// (`credential_process = bedrock-tray credential-process --profile` itself).
+pub fn is_keyring_backed(profile: &AwsProfile) -> bool {
+    match &profile.credentials {
+        CredentialSource::Process { command } => {
+            crate::keychain::credential_process_profile(command) == Some(profile.name.as_str())
+        }
+        _ => false,
+    }
+}
+
+/// What to do with `awsCredentialExport`: `None` leaves it, `Some(None)`
+/// removes it, `Some(Some(cmd))` sets it.
+///
+/// Claude Code runs that command for credentials before its own provider
+/// chain, so it is opt-in (`asked` now, or `remembered` from an earlier
+/// `use`), and only ever names the selected profile:
+/// - asked on: set for the profile, whatever its credentials;
+/// - remembered on: set for a keyring-backed profile; ours for another
+///   profile is removed (it would hand out that account's credentials);
+///   ours for this profile (asked earlier) stays;
+/// - off (asked or remembered): ours is removed.
+///
+/// A command that is not ours is only replaced when asked on.
+pub fn credential_export_for(
+    profile: Option<&AwsProfile>,
+    current: Option<&str>,
+    asked: Option<bool>,
+    remembered: Option<bool>,
+    program: &str,
+) -> Option<Option<String>> {
+    let current = current.filter(|c| !c.trim().is_empty());
+    let ours_for = current.and_then(|c| {
+        let named = crate::keychain::credential_process_profile(c)?;
+        c.split_whitespace().any(|w| w == "--export").then_some(named)
+    });
+    let command = |p: &AwsProfile| {
+        let name = ProfileName::new(p.name.as_str()).ok()?;
+        Some(crate::keychain::credential_process_command(program, &name, true))
+    };
+    match (asked, asked.or(remembered)) {
+        (Some(true), _) => profile.and_then(command).map(Some),
+        (None, Some(true)) => match profile {
+            Some(p) if is_keyring_backed(p) => command(p).map(Some),
+            Some(p) if ours_for == Some(p.name.as_str()) => None,
+            _ if ours_for.is_some() => Some(None),
+            _ => None,
+        },
+        _ => ours_for.map(|_| None),
+    }
+}
+
 /// Rewrites `--profile X` / `--profile=X` in a command to name `profile`.
 fn replace_profile_argument(command: &str, profile: &str) -> String {
     let mut out: Vec<String> = Vec::new();
@@ -330,14 +405,25 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
             state.save(&state_path)?;
         }
     }
+    let program = crate::keychain::cli_program();
     let mut remember = None;
     let changes = claude_settings::update(&paths.claude_settings, |doc| {
-        let p = plan(doc, request, catalog, &profiles, &state)?;
+        let p = plan(doc, request, catalog, &profiles, &state, &program)?;
         remember = p.remember.clone();
         Ok::<_, UseError>(p.patch)
     })?;
+    let mut dirty = false;
     if let Some(r) = remember {
         state.remembered_bedrock = r;
+        dirty = true;
+    }
+    // Remembered only once the settings took it, so a refused switch
+    // changes nothing on disk.
+    if let Some(on) = request.credential_export {
+        dirty |= state.credential_export != Some(on);
+        state.credential_export = Some(on);
+    }
+    if dirty {
         state.save(&state_path)?;
     }
     Ok(changes)
@@ -346,7 +432,6 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws_profiles::CredentialSource;
 
     fn sso(name: &str) -> AwsProfile {
         AwsProfile {
@@ -383,5 +468,33 @@ mod tests {
         assert_eq!(auth_refresh_for(&p, None, Some(LoginMethod::Command)).as_deref(), Some("aws sso login --profile new"));
         let keys = AwsProfile { credentials: CredentialSource::StaticKeys, ..sso("keys") };
         assert_eq!(auth_refresh_for(&keys, Some("aws sso login --profile old"), None), None);
+    }
+
+    fn keyring(name: &str) -> AwsProfile {
+        AwsProfile {
+            name: name.into(),
+            region: None,
+            credentials: CredentialSource::Process { command: format!("/bin/bedrock-tray credential-process --profile {name}") },
+        }
+    }
+
+    #[test]
+    fn credential_export_is_opt_in_and_follows_keyring_profiles_only() {
+        let bt = "/bin/bedrock-tray";
+        let set = |p: &str| Some(Some(format!("/bin/bedrock-tray credential-process --profile {p} --export")));
+        let ours = |p: &str| format!("/bin/bedrock-tray credential-process --profile {p} --export");
+        let (kc, kc2, dev) = (keyring("kc"), keyring("kc2"), sso("dev"));
+        assert_eq!(credential_export_for(Some(&kc), None, None, None, bt), None, "never asked: never written");
+        assert_eq!(credential_export_for(Some(&kc), None, Some(true), None, bt), set("kc"));
+        assert_eq!(credential_export_for(Some(&kc2), Some(&ours("kc")), None, Some(true), bt), set("kc2"), "remembered: follows the profile");
+        assert_eq!(credential_export_for(Some(&dev), Some(&ours("kc")), None, Some(true), bt), Some(None), "never another account's keys");
+        assert_eq!(credential_export_for(Some(&dev), None, Some(true), Some(false), bt), set("dev"), "asked: written for any profile");
+        assert_eq!(credential_export_for(Some(&dev), Some(&ours("dev")), None, Some(true), bt), None, "asked before for this profile: kept");
+        assert_eq!(credential_export_for(Some(&kc), Some(&ours("kc")), Some(false), Some(true), bt), Some(None));
+        assert_eq!(credential_export_for(Some(&kc), Some("my-vault-export"), None, Some(true), bt), set("kc"));
+        assert_eq!(credential_export_for(Some(&dev), Some("my-vault-export"), None, Some(true), bt), None, "not ours: left alone");
+        assert_eq!(credential_export_for(Some(&dev), Some("my-vault-export"), Some(false), None, bt), None, "not ours: left alone");
+        let not_ours_process = AwsProfile { credentials: CredentialSource::Process { command: "/bin/bedrock-tray credential-process --profile kc".into() }, ..sso("other") };
+        assert!(!is_keyring_backed(&not_ours_process), "a process naming another profile is not this profile's keyring");
     }
 }

@@ -13,14 +13,37 @@
 //! Files are streamed line by line; an index in the app folder remembers,
 //! per file, how far it was read, and the totals so far per (day, model,
 //! project), so a refresh reads only what was appended.
+//!
+//! The set of counted message keys, needed to spot a resumed session's
+//! copies, keeps only messages of the last [`SEEN_RETENTION_DAYS`] days
+//! (counted back from the newest message seen): Claude Code deletes
+//! transcripts after `cleanupPeriodDays` (30 by default), so a session old
+//! enough to have been pruned here can no longer be resumed. Messages older
+//! than that horizon are never counted again, so a re-read transcript
+//! cannot count them twice.
 
 use crate::catalog::{Catalog, Model};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-const INDEX_VERSION: u32 = 2;
+// 3: `seen` maps each key to its day, so old keys can be dropped.
+const INDEX_VERSION: u32 = 3;
+
+/// How long a counted message's key is remembered, in days before the
+/// newest message seen. Three times Claude Code's default transcript
+/// lifetime, so users who raise `cleanupPeriodDays` are still covered.
+pub const SEEN_RETENTION_DAYS: i32 = 90;
+
+/// The day of a key whose message had no readable date: kept for good.
+const UNDATED: i32 = i32::MAX;
+
+/// The Julian day number of a `YYYY-MM-DD` day, or [`UNDATED`].
+fn day_number(day: &str) -> i32 {
+    time::Date::parse(day, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_or(UNDATED, time::Date::to_julian_day)
+}
 
 /// Token counters of one message or of a sum of messages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,8 +207,14 @@ struct FileState {
 pub struct UsageIndex {
     version: u32,
     files: BTreeMap<PathBuf, FileState>,
-    /// Keys of messages already added to `buckets`.
-    seen: HashSet<u64>,
+    /// Keys of messages already added to `buckets`, with the day number of
+    /// each (see [`SEEN_RETENTION_DAYS`]).
+    seen: HashMap<u64, i32>,
+    /// The oldest day whose keys `seen` still holds, once it was pruned:
+    /// a message from before it was either counted already or belongs to a
+    /// session too old to resume, so it is never counted (again).
+    #[serde(default)]
+    pruned_before: Option<i32>,
     /// "day\tmodel\tproject" -> totals.
     buckets: BTreeMap<String, Bucket>,
     pub malformed_lines: u64,
@@ -219,12 +248,35 @@ impl UsageIndex {
         crate::atomic_file::write_atomic(path, &bytes, 0o600)
     }
 
+    /// Whether a message is older than what `seen` remembers.
+    fn before_horizon(&self, m: &Message) -> bool {
+        self.pruned_before.is_some_and(|h| day_number(&m.day) < h)
+    }
+
     fn commit(&mut self, m: Message) {
-        if self.seen.insert(m.key) {
+        if self.before_horizon(&m) {
+            return;
+        }
+        if let std::collections::hash_map::Entry::Vacant(e) = self.seen.entry(m.key) {
+            e.insert(day_number(&m.day));
             let b = self.buckets.entry(bucket_key(&m)).or_default();
             b.messages += 1;
             b.tokens.add(m.tokens);
         }
+    }
+
+    /// How many message keys the index remembers.
+    pub fn seen_len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Forgets the keys of messages more than [`SEEN_RETENTION_DAYS`] older
+    /// than the newest dated one.
+    fn prune_seen(&mut self) {
+        let Some(newest) = self.seen.values().copied().filter(|&d| d != UNDATED).max() else { return };
+        let horizon = newest - SEEN_RETENTION_DAYS;
+        self.seen.retain(|_, day| *day >= horizon);
+        self.pruned_before = Some(horizon);
     }
 
     /// Reads what is new in every `*.jsonl` under `projects_dir`.
@@ -235,9 +287,10 @@ impl UsageIndex {
         let mut stats = ScanStats::default();
         let mut files = Vec::new();
         collect_jsonl(projects_dir, &mut files)?;
+        let mut known = std::mem::take(&mut self.files);
         for file in files {
             let len = std::fs::metadata(&file)?.len();
-            let mut state = self.files.remove(&file).unwrap_or_default();
+            let mut state = known.remove(&file).unwrap_or_default();
             if len < state.offset {
                 // Truncated or replaced: read again; known messages are not re-added.
                 state = FileState::default();
@@ -252,6 +305,16 @@ impl UsageIndex {
                 stats.bytes += self.read_file(&file, &project, &mut state)?;
             }
             self.files.insert(file, state);
+        }
+        // Transcripts Claude Code deleted: keep what they counted, forget the file.
+        let gone = !known.is_empty();
+        for (_, state) in known {
+            if let Some(p) = state.pending {
+                self.commit(p);
+            }
+        }
+        if stats.files > 0 || gone {
+            self.prune_seen();
         }
         Ok(stats)
     }
@@ -311,7 +374,7 @@ impl UsageIndex {
         }
         let mut pending_seen = HashSet::new();
         for p in self.files.values().filter_map(|s| s.pending.as_ref()) {
-            if self.seen.contains(&p.key) || !pending_seen.insert(p.key) {
+            if self.seen.contains_key(&p.key) || self.before_horizon(p) || !pending_seen.insert(p.key) {
                 continue;
             }
             let e = out.entry(split(&bucket_key(p))).or_default();
@@ -493,16 +556,23 @@ pub fn run(
     by: GroupBy,
     today: &str,
 ) -> Result<Report, UsageError> {
-    let mut index = UsageIndex::load(index_path);
-    let read = index
-        .refresh(projects_dir)
-        .map_err(|source| UsageError::Read { path: projects_dir.to_path_buf(), source })?;
-    if read.files > 0 {
-        index.save(index_path)?;
-    }
+    let (index, read) = refresh_saved(projects_dir, index_path)?;
     let mut r = report(&index, catalog, since, by, read);
     (r.today_usd, r.month_usd) = today_and_month(&index, catalog, today);
     Ok(r)
+}
+
+/// Loads the index, reads what is new, and saves it when anything changed.
+fn refresh_saved(projects_dir: &Path, index_path: &Path) -> Result<(UsageIndex, ScanStats), UsageError> {
+    let mut index = UsageIndex::load(index_path);
+    let files_before = index.files.len();
+    let read = index
+        .refresh(projects_dir)
+        .map_err(|source| UsageError::Read { path: projects_dir.to_path_buf(), source })?;
+    if read.files > 0 || index.files.len() != files_before {
+        index.save(index_path)?;
+    }
+    Ok((index, read))
 }
 
 /// The budget thresholds the seed guide recommends for AWS Budgets.
@@ -533,6 +603,75 @@ pub fn today_and_month(index: &UsageIndex, catalog: &Catalog, today: &str) -> (f
         }
     }
     (day_usd, month_usd)
+}
+
+/// What Claude Code cost today and this month, against the budget: the
+/// summary the tray and the dashboard show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spend {
+    pub today_usd: f64,
+    pub month_usd: f64,
+    /// The month counted, `YYYY-MM` (UTC).
+    pub month: String,
+    pub budget_usd: Option<f64>,
+    /// `month_usd` as a percentage of the budget.
+    pub budget_percent: Option<f64>,
+    /// The highest of [`BUDGET_THRESHOLDS`] reached.
+    pub level: Option<u8>,
+}
+
+impl Spend {
+    /// The summary of `today_usd` and `month_usd` spent in `month`
+    /// against an optional monthly budget.
+    pub fn new(today_usd: f64, month_usd: f64, month: &str, budget_usd: Option<f64>) -> Self {
+        let budget_usd = budget_usd.filter(|b| b.is_finite() && *b > 0.0);
+        Self {
+            today_usd,
+            month_usd,
+            month: month.to_string(),
+            budget_usd,
+            budget_percent: budget_usd.map(|b| month_usd / b * 100.0),
+            level: budget_usd.and_then(|b| budget_level(month_usd, b)),
+        }
+    }
+}
+
+/// How often a long-running caller should call [`spend_now`], at most.
+pub const SPEND_REFRESH_SECS: u64 = 60;
+
+/// Today's and this month's spend as of `now`, with the budget from the
+/// app state. Refreshes the usage index first, which reads only what was
+/// appended to the transcripts, but still lists every transcript folder
+/// and loads the index: callers that build snapshots often (the tray)
+/// call this at most once every [`SPEND_REFRESH_SECS`] and attach the
+/// result with [`crate::snapshot::Snapshot::with_spend`].
+///
+/// # Errors
+/// Transcripts or the index cannot be read or written.
+pub fn spend_now(paths: &crate::paths::Paths, now: time::OffsetDateTime) -> Result<Spend, UsageError> {
+    let (index, _) = refresh_saved(&paths.claude_dir.join("projects"), &paths.app_dir.join("usage-index.json"))?;
+    let today = now.to_offset(time::UtcOffset::UTC).date().to_string();
+    let (day_usd, month_usd) = today_and_month(&index, Catalog::builtin(), &today);
+    // A state file that cannot be read means no budget, not no spend.
+    let budget = crate::app_state::AppState::load(&paths.app_state()).ok().and_then(|s| s.budget());
+    Ok(Spend::new(day_usd, month_usd, today.get(..7).unwrap_or(&today), budget))
+}
+
+/// The budget threshold to warn about now, if any: the level reached,
+/// unless a warning for that threshold (or a higher one) was already
+/// shown this month. After showing it, call [`record_budget_warning`] and
+/// save the state.
+pub fn budget_warning_due(state: &crate::app_state::AppState, spend: &Spend) -> Option<u8> {
+    let level = spend.level?;
+    match &state.budget_warned {
+        Some(w) if w.month == spend.month && w.threshold >= level => None,
+        _ => Some(level),
+    }
+}
+
+/// Remembers that the warning for `threshold` was shown in `spend`'s month.
+pub fn record_budget_warning(state: &mut crate::app_state::AppState, spend: &Spend, threshold: u8) {
+    state.budget_warned = Some(crate::app_state::BudgetWarned { month: spend.month.clone(), threshold });
 }
 
 /// Errors of [`run`].
@@ -580,6 +719,101 @@ mod tests {
         let t = Tokens { cache_write: 1_000_000, cache_write_1h: 400_000, ..Tokens::default() };
         // 600k at the 5-minute rate ($1.25) + 400k at 2 x $1 input.
         assert!((cost(haiku, &t) - (0.6 * 1.25 + 0.4 * 2.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn budget_warnings_fire_once_per_threshold_and_month() {
+        use crate::app_state::AppState;
+        let mut state = AppState::default();
+        let none = Spend::new(1.0, 10.0, "2026-11", None);
+        assert_eq!(budget_warning_due(&state, &none), None, "no budget, no warning");
+        let half = Spend::new(1.0, 100.0, "2026-11", Some(200.0));
+        assert_eq!(half.budget_percent, Some(50.0));
+        assert_eq!(budget_warning_due(&state, &half), Some(50));
+        record_budget_warning(&mut state, &half, 50);
+        assert_eq!(budget_warning_due(&state, &half), None, "50 % was shown this month");
+        let more = Spend::new(1.0, 150.0, "2026-11", Some(200.0));
+        assert_eq!(budget_warning_due(&state, &more), None, "75 % is still the 50 % level");
+        let eighty = Spend::new(1.0, 170.0, "2026-11", Some(200.0));
+        assert_eq!(budget_warning_due(&state, &eighty), Some(80));
+        record_budget_warning(&mut state, &eighty, 80);
+        let over = Spend::new(1.0, 250.0, "2026-11", Some(200.0));
+        assert_eq!(budget_warning_due(&state, &over), Some(100));
+        record_budget_warning(&mut state, &over, 100);
+        assert_eq!(budget_warning_due(&state, &over), None);
+        let next_month = Spend::new(1.0, 100.0, "2026-12", Some(200.0));
+        assert_eq!(budget_warning_due(&state, &next_month), Some(50), "a new month warns again");
+    }
+
+    fn line(id: &str, day: &str, output: u64) -> String {
+        format!(
+            r#"{{"type":"assistant","requestId":"r-{id}","timestamp":"{day}T10:00:00Z","cwd":"/w","message":{{"id":"{id}","model":"claude-haiku-4-5","usage":{{"input_tokens":1,"output_tokens":{output}}}}}}}"#
+        ) + "\n"
+    }
+
+    fn totals(i: &UsageIndex) -> (u64, u64) {
+        i.buckets().values().fold((0, 0), |a, b| (a.0 + b.messages, a.1 + b.tokens.output))
+    }
+
+    #[test]
+    fn seen_keys_are_bounded_and_recent_copies_still_count_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let projects = dir.path().join("projects/-w");
+        std::fs::create_dir_all(&projects).unwrap();
+        let start = time::macros::date!(2026 - 01 - 01);
+        // One message a day for 400 days, each streamed as two lines.
+        let mut text = String::new();
+        for i in 0..400 {
+            let day = (start + time::Duration::days(i)).to_string();
+            text += &line(&format!("m{i}"), &day, 1);
+            text += &line(&format!("m{i}"), &day, 2);
+        }
+        std::fs::write(projects.join("a.jsonl"), &text).unwrap();
+        let mut index = UsageIndex::load(&dir.path().join("none.json"));
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert!(
+            index.seen_len() <= SEEN_RETENTION_DAYS as usize + 1,
+            "only the last {SEEN_RETENTION_DAYS} days' keys stay, not all 400: {}",
+            index.seen_len()
+        );
+        assert_eq!(totals(&index), (400, 800), "every message counted once, with its largest counters");
+
+        // A resumed session copies the last 30 days' messages into a new file.
+        let mut copy = String::new();
+        for i in 370..400 {
+            copy += &line(&format!("m{i}"), &(start + time::Duration::days(i)).to_string(), 2);
+        }
+        std::fs::write(projects.join("b.jsonl"), &copy).unwrap();
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert_eq!(totals(&index), (400, 800), "recent copies are recognised");
+
+        // A transcript replaced by a shorter one is read again from the
+        // start: its old messages, whose keys were pruned, are not re-added.
+        std::fs::write(projects.join("a.jsonl"), &text[..text.len() / 2]).unwrap();
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert_eq!(totals(&index), (400, 800), "messages older than the horizon count once");
+
+        // The bound survives a save and load (the index on disk stays small too).
+        let path = dir.path().join("index.json");
+        index.save(&path).unwrap();
+        let again = UsageIndex::load(&path);
+        assert_eq!(again.seen_len(), index.seen_len());
+        assert_eq!(totals(&again), (400, 800));
+    }
+
+    #[test]
+    fn deleted_transcripts_keep_their_totals_and_leave_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let projects = dir.path().join("projects/-w");
+        std::fs::create_dir_all(&projects).unwrap();
+        // The file ends mid-message: its last message is still pending.
+        std::fs::write(projects.join("a.jsonl"), line("m1", "2026-01-01", 5) + &line("m2", "2026-01-01", 7)).unwrap();
+        let mut index = UsageIndex::load(&dir.path().join("none.json"));
+        index.refresh(&dir.path().join("projects")).unwrap();
+        std::fs::remove_file(projects.join("a.jsonl")).unwrap();
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert!(index.files.is_empty(), "a deleted transcript is forgotten");
+        assert_eq!(totals(&index), (2, 12), "but what it cost stays counted, the pending message included");
     }
 
     #[test]

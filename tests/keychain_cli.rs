@@ -73,18 +73,41 @@ impl Drop for PrivateKeyring {
 }
 
 fn run(home: &TestHome, bus: &str, program: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut cmd = Command::new(program);
-    cmd.args(args);
+    command(home, bus, program, args, &[]).output_with(stdin)
+}
+
+/// An isolated command on the private bus, STS at moto unless `env` says
+/// otherwise. Started without a controlling terminal (`setsid`), as the
+/// AWS clients start credential_process in the background.
+fn command(home: &TestHome, bus: &str, program: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new("setsid");
+    cmd.arg("-w").arg(program).args(args);
     home.isolate(&mut cmd);
     cmd.env("DBUS_SESSION_BUS_ADDRESS", bus)
         .env("AWS_ENDPOINT_URL_STS", &moto().url)
         .env("BEDROCK_TRAY_LOG", "trace")
+        .env_remove("BEDROCK_TRAY_MFA_CODE")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    cmd
+}
+
+trait OutputWith {
+    fn output_with(self, stdin: &str) -> Output;
+}
+
+impl OutputWith for Command {
+    fn output_with(mut self, stdin: &str) -> Output {
+        let mut child = self.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn bt_env(home: &TestHome, kr: &PrivateKeyring, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    command(home, &kr.address, std::path::Path::new(env!("CARGO_BIN_EXE_bedrock-tray")), args, env).output_with(stdin)
 }
 
 fn bt(home: &TestHome, kr: &PrivateKeyring, args: &[&str], stdin: &str) -> Output {
@@ -260,4 +283,159 @@ fn set_warns_when_plaintext_keys_would_win() {
         "AWS clients prefer the plaintext keys, so the user is told: {}",
         text(&set)
     );
+}
+
+#[test]
+fn credential_export_prints_the_shape_claude_code_reads() {
+    let home = TestHome::new();
+    let kr = PrivateKeyring::start(&home);
+    let set = bt(&home, &kr, &["credentials", "set", "--profile", "kc"], &format!("{KEY_ID}\n{SECRET}\n"));
+    assert!(set.status.success(), "{}", text(&set));
+    home.write_settings("{}");
+    let used = bt(&home, &kr, &["use", "--profile", "kc", "--credential-export"], "");
+    assert!(used.status.success(), "{}", text(&used));
+    let command = home.settings_json()["awsCredentialExport"].as_str().unwrap().to_string();
+    assert!(command.ends_with("credential-process --profile kc --export"), "{command}");
+
+    // Run it the way Claude Code does: the whole string through a shell.
+    let out = run(&home, &kr.address, std::path::Path::new("/bin/sh"), &["-c", &command], "");
+    assert!(out.status.success(), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let creds = &v["Credentials"];
+    assert!(creds["AccessKeyId"].as_str().is_some_and(|k| !k.is_empty() && k != KEY_ID), "a session, not the key: {v}");
+    assert!(creds["SecretAccessKey"].as_str().is_some() && creds["SessionToken"].as_str().is_some());
+    assert!(creds["Expiration"].as_str().is_some_and(|e| e.ends_with('Z')), "ISO 8601, so Claude Code caches it until then");
+    assert!(v.get("Version").is_none(), "not the flat credential_process shape");
+
+    // The same cached session serves both shapes.
+    let process = bt(&home, &kr, &["credential-process", "--profile", "kc"], "");
+    let flat: serde_json::Value = serde_json::from_slice(&process.stdout).unwrap();
+    assert_eq!(flat["AccessKeyId"], creds["AccessKeyId"]);
+    assert_no_key_material(&home, &[&set, &used, &out, &process]);
+}
+
+const MFA_ARN: &str = "arn:aws:iam::123456789012:mfa/jane.doe";
+
+#[test]
+fn mfa_profiles_need_a_code_from_env_terminal_or_unlock() {
+    use crate::fault_proxy::FaultProxy;
+    let home = TestHome::new();
+    let kr = PrivateKeyring::start(&home);
+    let sts = FaultProxy::start(moto().url.trim_start_matches("http://"));
+    let via_proxy = [("AWS_ENDPOINT_URL_STS", sts.url.as_str())];
+
+    let bad = bt(&home, &kr, &["credentials", "set", "--profile", "kc", "--mfa-serial", "arn:aws:iam::1:mfa/x y"], &format!("{KEY_ID}\n{SECRET}\n"));
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(!home.aws_config().exists(), "a bad serial writes nothing");
+
+    let set = bt(&home, &kr, &["credentials", "set", "--profile", "kc", "--mfa-serial", MFA_ARN], &format!("{KEY_ID}\n{SECRET}\n"));
+    assert!(set.status.success(), "{}", text(&set));
+    let config = std::fs::read_to_string(home.aws_config()).unwrap();
+    assert!(config.contains(&format!("\nmfa_serial = {MFA_ARN}\n")), "{config}");
+
+    // No code and no terminal: a clear error naming unlock, and no STS call.
+    let no_code = bt_env(&home, &kr, &["credential-process", "--profile", "kc"], "", &via_proxy);
+    assert_eq!(no_code.status.code(), Some(1), "{}", text(&no_code));
+    assert!(stderr(&no_code).contains("bedrock-tray credentials unlock --profile kc"), "{}", text(&no_code));
+    assert_eq!(sts.count_sent("Action=GetSessionToken"), 0, "nothing is asked of STS without a code");
+
+    let wrong = bt_env(&home, &kr, &["credential-process", "--profile", "kc"], "", &[via_proxy[0], ("BEDROCK_TRAY_MFA_CODE", "12ab56")]);
+    assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong));
+
+    // With the code in the environment: GetSessionToken carries device and code.
+    let with_code = bt_env(&home, &kr, &["credential-process", "--profile", "kc"], "", &[via_proxy[0], ("BEDROCK_TRAY_MFA_CODE", "123456")]);
+    assert!(with_code.status.success(), "{}", text(&with_code));
+    let sent = sts.sent_text();
+    assert_eq!(sts.count_sent("Action=GetSessionToken"), 1);
+    assert!(sent.contains("SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fjane.doe"), "the device goes to STS: {sent}");
+    assert!(sent.contains("TokenCode=123456"), "and the code: {sent}");
+
+    // unlock: the code from stdin, the session cached for later callers.
+    let removed = bt(&home, &kr, &["credentials", "set", "--profile", "kc", "--mfa-serial", MFA_ARN], &format!("{KEY_ID}\n{SECRET}\n"));
+    assert!(removed.status.success(), "a new key drops the cached session");
+    let again = bt_env(&home, &kr, &["credential-process", "--profile", "kc"], "", &via_proxy);
+    assert!(!again.status.success(), "the cache is empty again: {}", text(&again));
+    let unlock = bt_env(&home, &kr, &["credentials", "unlock", "--profile", "kc"], "654321\n", &via_proxy);
+    assert!(unlock.status.success(), "{}", text(&unlock));
+    assert!(String::from_utf8_lossy(&unlock.stdout).contains("unlocked profile kc"), "{}", text(&unlock));
+    assert!(sts.sent_text().contains("TokenCode=654321"));
+    let served = bt_env(&home, &kr, &["credential-process", "--profile", "kc"], "", &[("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")]);
+    assert!(served.status.success(), "after unlock the cached session is served without STS or a code: {}", text(&served));
+
+    // On a terminal (util-linux `script` gives it a pty): asked on /dev/tty,
+    // while stdout stays the JSON for the AWS client.
+    let reset = bt(&home, &kr, &["credentials", "set", "--profile", "kc", "--mfa-serial", MFA_ARN], &format!("{KEY_ID}\n{SECRET}\n"));
+    assert!(reset.status.success());
+    let inner = format!("{} credential-process --profile kc > {}", env!("CARGO_BIN_EXE_bedrock-tray"), home.path().join("out.json").display());
+    let mut on_tty = command(&home, &kr.address, std::path::Path::new("/usr/bin/script"), &["-q", "-e", "-c", &inner, "/dev/null"], &via_proxy);
+    let mut child = on_tty.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // The pty keeps typed input until the prompt reads it; stdin stays
+    // open until the child is done, as a user's terminal would.
+    stdin.write_all(b"246810\n").unwrap();
+    let tty = child.wait_with_output().unwrap();
+    assert!(tty.status.success(), "{}", text(&tty));
+    assert!(String::from_utf8_lossy(&tty.stdout).contains("MFA code for profile kc"), "the prompt is on the terminal: {}", text(&tty));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.path().join("out.json")).unwrap()).unwrap();
+    assert!(json["AccessKeyId"].as_str().is_some(), "stdout is only the JSON: {json}");
+    assert!(sts.sent_text().contains("TokenCode=246810"), "the typed code went to STS");
+
+    let rm = bt(&home, &kr, &["credentials", "remove", "--profile", "kc"], "");
+    assert!(rm.status.success(), "{}", text(&rm));
+    assert!(!home.aws_config().exists() || !std::fs::read_to_string(home.aws_config()).unwrap().contains("[profile kc]"), "remove takes the mfa_serial it wrote with the profile");
+
+    let no_mfa = bt(&home, &kr, &["credentials", "set", "--profile", "plain"], &format!("{KEY_ID}\n{SECRET}\n"));
+    assert!(no_mfa.status.success());
+    let pointless = bt(&home, &kr, &["credentials", "unlock", "--profile", "plain"], "123456\n");
+    assert_eq!(pointless.status.code(), Some(2), "unlock without mfa_serial says so: {}", text(&pointless));
+    assert_no_key_material(&home, &[&set, &no_code, &with_code, &unlock, &served]);
+}
+
+#[test]
+fn parallel_callers_share_one_sts_refresh() {
+    use crate::fault_proxy::{Fault, FaultProxy};
+    let home = TestHome::new();
+    let kr = PrivateKeyring::start(&home);
+    let set = bt(&home, &kr, &["credentials", "set", "--profile", "kc"], &format!("{KEY_ID}\n{SECRET}\n"));
+    assert!(set.status.success(), "{}", text(&set));
+    let sts = FaultProxy::start(moto().url.trim_start_matches("http://"));
+    // A slow STS widens the window in which every caller finds the cache empty.
+    sts.set(Fault::Delay(Duration::from_millis(500)));
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+    let children: Vec<Child> = (0..8)
+        .map(|_| {
+            let mut cmd = command(&home, &kr.address, bin, &["credential-process", "--profile", "kc"], &[("AWS_ENDPOINT_URL_STS", sts.url.as_str())]);
+            cmd.stdin(Stdio::null());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    let mut keys = Vec::new();
+    for out in &outputs {
+        assert!(out.status.success(), "{}", text(out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        keys.push((v["AccessKeyId"].as_str().unwrap().to_string(), v["Expiration"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(sts.count_sent("Action=GetSessionToken"), 1, "eight callers, one GetSessionToken");
+    keys.dedup();
+    assert_eq!(keys.len(), 1, "all eight got the same session: {keys:?}");
+}
+
+#[test]
+fn import_takes_keys_from_the_config_file_too() {
+    let home = TestHome::new();
+    let kr = PrivateKeyring::start(&home);
+    let original = format!("[profile kc]\nregion = eu-west-1\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n");
+    home.write_aws_config(&original);
+    let snapshot = |home: &TestHome| bedrock_tray::snapshot::Snapshot::read(&home.paths(), time::OffsetDateTime::now_utc());
+    assert_eq!(snapshot(&home).plaintext_key_profiles, ["kc"], "the dashboard sees what to import");
+
+    let out = bt(&home, &kr, &["credentials", "import", "--profile", "kc"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    let config = std::fs::read_to_string(home.aws_config()).unwrap();
+    assert!(config.starts_with("[profile kc]\nregion = eu-west-1\ncredential_process = "), "keys out, credential_process in: {config}");
+    assert!(!config.contains(SECRET) && !config.contains(KEY_ID));
+    assert!(snapshot(&home).plaintext_key_profiles.is_empty(), "nothing left to import");
+    let session = bt(&home, &kr, &["credential-process", "--profile", "kc"], "");
+    assert!(session.status.success(), "{}", text(&session));
 }

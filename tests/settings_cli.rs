@@ -199,3 +199,56 @@ fn symlinked_settings_stay_a_link() {
     let v: Value = serde_json::from_slice(&std::fs::read(&real).unwrap()).unwrap();
     assert_eq!(v["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-haiku-4-5-20251001-v1:0");
 }
+
+#[test]
+fn credential_export_is_opt_in_remembered_and_follows_keyring_profiles() {
+    let home = TestHome::new();
+    let bin = env!("CARGO_BIN_EXE_bedrock-tray");
+    home.write_aws_config(&format!(
+        "{SSO_CONFIG}\n[profile kc]\ncredential_process = {bin} credential-process --profile kc\nregion = eu-west-1\n\n[profile kc2]\ncredential_process = {bin} credential-process --profile kc2\n"
+    ));
+    home.write_settings(FOREIGN_SETTINGS);
+    let export = |v: &Value| v.get("awsCredentialExport").and_then(Value::as_str).map(str::to_string);
+    let ours = |p: &str| format!("{bin} credential-process --profile {p} --export");
+
+    home.cli_ok(&["use", "--profile", "kc"]);
+    assert_eq!(export(&home.settings_json()), None, "never asked: a keyring profile alone does not set it");
+
+    let out = home.cli_ok(&["use", "--profile", "kc", "--credential-export"]);
+    assert!(out.contains("awsCredentialExport"), "the change is shown: {out}");
+    assert_eq!(export(&home.settings_json()), Some(ours("kc")));
+
+    home.cli_ok(&["use", "--profile", "kc2"]);
+    assert_eq!(export(&home.settings_json()), Some(ours("kc2")), "remembered: it follows the next keyring profile");
+
+    home.cli_ok(&["use", "--profile", "dev"]);
+    assert_eq!(export(&home.settings_json()), None, "an SSO profile must not get another profile's keys");
+    home.cli_ok(&["use", "--profile", "kc"]);
+    assert_eq!(export(&home.settings_json()), Some(ours("kc")), "and it comes back for a keyring profile");
+    home.cli_ok(&["use", "--model", "opus"]);
+    assert_eq!(export(&home.settings_json()), Some(ours("kc")), "other switches keep it");
+
+    home.cli_ok(&["use", "--no-credential-export"]);
+    assert_eq!(export(&home.settings_json()), None);
+    home.cli_ok(&["use", "--profile", "kc2"]);
+    assert_eq!(export(&home.settings_json()), None, "off is remembered too");
+    let after: Value = home.settings_json();
+    assert_eq!(foreign_view(&serde_json::from_str(FOREIGN_SETTINGS).unwrap()), foreign_view(&after), "foreign keys untouched");
+
+    // A hand-written command that is not ours is left alone unless asked.
+    let mut v = home.settings_json();
+    v["awsCredentialExport"] = "/usr/local/bin/vault-export".into();
+    home.write_settings(&serde_json::to_string_pretty(&v).unwrap());
+    home.cli_ok(&["use", "--profile", "kc"]);
+    assert_eq!(export(&home.settings_json()).as_deref(), Some("/usr/local/bin/vault-export"));
+
+    // Refused: nothing is written, and the choice is not remembered.
+    let fresh = TestHome::new();
+    fresh.write_aws_config(SSO_CONFIG);
+    fresh.write_settings("{}");
+    let out = fresh.cli(&["use", "--credential-export"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("--profile"), "{}", text(&out));
+    assert_eq!(fresh.read_settings(), "{}");
+    assert!(!fresh.path().join(".config/bedrock-tray/state.json").exists(), "a refused switch remembers nothing");
+}

@@ -135,3 +135,78 @@ fn budget_warning_names_the_threshold_reached() {
     let under = home.cli(&["usage", "--budget", "100"]);
     assert!(!stderr(&under).contains("warning"), "15% warns not: {}", text(&under));
 }
+
+#[test]
+fn budget_from_config_is_used_and_bad_amounts_change_nothing() {
+    let home = TestHome::new();
+    let dir = home.path().join(".claude/projects/-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    // 1M sonnet output tokens today: $15.
+    let line = format!(
+        r#"{{"type":"assistant","cwd":"/p","message":{{"id":"m1","model":"claude-sonnet-4-6","usage":{{"input_tokens":0,"output_tokens":1000000}}}},"timestamp":"{today}T00:00:01Z"}}"#
+    );
+    std::fs::write(dir.join("s.jsonl"), line + "\n").unwrap();
+
+    let set = home.cli_ok(&["config", "budget", "18"]);
+    assert!(set.contains("$18.00"), "{set}");
+    let state = home.path().join(".config/bedrock-tray/state.json");
+    let saved = std::fs::read(&state).unwrap();
+    for bad in [
+        &["config", "budget", "0"][..],
+        &["config", "budget", "--", "-5"],
+        &["config", "budget", "inf"],
+        &["config", "budget", "NaN"],
+        &["config", "budget", "lots"],
+    ] {
+        let out = home.cli(bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?} is refused as bad input: {}", text(&out));
+        assert_eq!(std::fs::read(&state).unwrap(), saved, "{bad:?} leaves the state file as it was");
+    }
+    let bad_flag = home.cli(&["usage", "--budget", "-1"]);
+    assert_eq!(bad_flag.status.code(), Some(2), "usage --budget is checked the same way: {}", text(&bad_flag));
+
+    let out = home.cli(&["usage"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(stderr(&out).contains("reached 80% of the $18.00 budget"), "$15 of $18 is 83%, from the config: {}", text(&out));
+    let flag_wins = home.cli(&["usage", "--budget", "1000"]);
+    assert!(!stderr(&flag_wins).contains("warning"), "--budget overrides the config: {}", text(&flag_wins));
+    let show: serde_json::Value = serde_json::from_str(&home.cli_ok(&["config", "show"])).unwrap();
+    assert_eq!(show["monthly_budget_usd"], 18.0);
+
+    home.cli_ok(&["config", "budget", "--clear"]);
+    let cleared = home.cli(&["usage"]);
+    assert!(!stderr(&cleared).contains("warning"), "no budget, no warning: {}", text(&cleared));
+    let both = home.cli(&["config", "budget", "5", "--clear"]);
+    assert_eq!(both.status.code(), Some(2));
+}
+
+#[test]
+fn spend_now_reads_the_budget_and_only_new_lines() {
+    let home = TestHome::new();
+    let paths = home.paths();
+    let dir = home.path().join(".claude/projects/-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let today = now.date().to_string();
+    let line = |id: &str| {
+        format!(
+            r#"{{"type":"assistant","cwd":"/p","message":{{"id":"{id}","model":"claude-sonnet-4-6","usage":{{"input_tokens":0,"output_tokens":1000000}}}},"timestamp":"{today}T00:00:01Z"}}"#
+        ) + "\n"
+    };
+    std::fs::write(dir.join("s.jsonl"), line("m1")).unwrap();
+    home.cli_ok(&["config", "budget", "20"]);
+    let spend = bedrock_tray::usage::spend_now(&paths, now).unwrap();
+    assert!((spend.today_usd - 15.0).abs() < 1e-9 && (spend.month_usd - 15.0).abs() < 1e-9, "{spend:?}");
+    assert_eq!(spend.month, &today[..7]);
+    assert_eq!((spend.budget_usd, spend.level), (Some(20.0), Some(50)), "$15 of $20 is the 50 % level");
+    assert!((spend.budget_percent.unwrap() - 75.0).abs() < 1e-9);
+
+    let mut f = std::fs::OpenOptions::new().append(true).open(dir.join("s.jsonl")).unwrap();
+    f.write_all(line("m2").as_bytes()).unwrap();
+    let spend = bedrock_tray::usage::spend_now(&paths, now).unwrap();
+    assert_eq!(spend.level, Some(100), "$30 of $20");
+    let snap = bedrock_tray::snapshot::Snapshot::read(&paths, now).with_spend(Some(spend));
+    let v = serde_json::to_value(&snap).unwrap();
+    assert_eq!(v["spend"]["level"], 100, "the snapshot carries the spend for the views");
+}

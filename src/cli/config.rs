@@ -1,8 +1,9 @@
 //! `bedrock-tray config`: the app's own choices (login method, warning
-//! thresholds), kept in its state file, never in Claude Code's settings.
+//! thresholds, monthly budget), kept in its state file, never in Claude
+//! Code's settings.
 
 use super::Failure;
-use bedrock_tray::app_state::{AppState, LoginMethod};
+use bedrock_tray::app_state::{check_budget, AppState, LoginMethod};
 use bedrock_tray::paths::Paths;
 
 #[derive(clap::Subcommand)]
@@ -17,6 +18,15 @@ pub enum ConfigCommand {
     },
     /// Warn this many minutes before a session expires (e.g. `15 5`); no value restores the default.
     WarnMinutes { minutes: Vec<u32> },
+    /// Monthly Claude Code budget in USD: `usage` and the tray warn at 50, 80 and 100 percent.
+    Budget {
+        /// Amount in USD, e.g. 200.
+        #[arg(value_name = "USD", required_unless_present = "clear", conflicts_with = "clear")]
+        usd: Option<f64>,
+        /// Remove the budget.
+        #[arg(long)]
+        clear: bool,
+    },
 }
 
 pub fn run(paths: &Paths, command: ConfigCommand) -> Result<(), Failure> {
@@ -31,6 +41,8 @@ pub fn run(paths: &Paths, command: ConfigCommand) -> Result<(), Failure> {
                     "login_method": method,
                     "login_method_in_force": method.unwrap_or_default(),
                     "warn_minutes": state.warn_minutes.clone().unwrap_or_else(|| vec![15, 5]),
+                    "monthly_budget_usd": state.budget(),
+                    "credential_export": state.credential_export.unwrap_or(false),
                     "state_file": path,
                 })
             );
@@ -52,6 +64,16 @@ pub fn run(paths: &Paths, command: ConfigCommand) -> Result<(), Failure> {
             state.warn_minutes = (!minutes.is_empty()).then_some(minutes);
             state.save(&path).map_err(Failure::env)?;
             println!("warnings at {:?} minutes before expiry", state.warn_minutes.clone().unwrap_or_else(|| vec![15, 5]));
+        }
+        ConfigCommand::Budget { usd, clear } => {
+            state.monthly_budget_usd = if clear { None } else { usd.map(check_budget).transpose().map_err(Failure::usage)? };
+            // A new amount starts the month's warnings afresh.
+            state.budget_warned = None;
+            state.save(&path).map_err(Failure::env)?;
+            match state.monthly_budget_usd {
+                Some(b) => println!("monthly budget ${b:.2}: warnings at 50, 80 and 100 percent"),
+                None => println!("no monthly budget"),
+            }
         }
     }
     Ok(())

@@ -1,5 +1,6 @@
-//! `credentials set|remove|import` and `credential-process`: static keys in
-//! the OS keyring, handed to AWS clients only as short STS sessions.
+//! `credentials set|remove|import|unlock` and `credential-process`: static
+//! keys in the OS keyring, handed to AWS clients only as short STS
+//! sessions (with an MFA code when the profile has an `mfa_serial`).
 
 use super::Failure;
 use bedrock_tray::aws_config_edit::{edit_file, IniDoc, Section};
@@ -16,16 +17,29 @@ pub enum CredentialsAction {
     Set {
         #[arg(long)]
         profile: String,
+        /// ARN (or hardware serial) of the MFA device: sessions then need a
+        /// code from it (kept as mfa_serial in ~/.aws/config).
+        #[arg(long, value_name = "ARN")]
+        mfa_serial: Option<String>,
     },
     /// Remove the profile's keys from the keyring and its credential_process line.
     Remove {
         #[arg(long)]
         profile: String,
     },
-    /// Move plaintext keys of a profile from ~/.aws/credentials into the keyring.
+    /// Move plaintext keys of a profile from ~/.aws/credentials (or ~/.aws/config) into the keyring.
     Import {
         #[arg(long)]
         profile: String,
+    },
+    /// Ask for an MFA code (or read BEDROCK_TRAY_MFA_CODE) and cache a new
+    /// session, for when credential-process has no terminal to ask on.
+    Unlock {
+        #[arg(long)]
+        profile: String,
+        /// Lifetime of the session, in seconds (default 12 hours).
+        #[arg(long, default_value_t = 43200, value_parser = clap::value_parser!(i32).range(900..=129600))]
+        duration: i32,
     },
 }
 
@@ -36,17 +50,11 @@ fn profile_name(s: &str) -> Result<ProfileName, Failure> {
 /// The `credential_process` value: this binary, by absolute path so the AWS
 /// clients find it whatever their PATH.
 fn credential_process_command(profile: &ProfileName) -> String {
-    let exe = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.to_str().map(str::to_string))
-        .filter(|p| !p.contains(['"', '\n', '\r']))
-        .unwrap_or_else(|| "bedrock-tray".to_string());
-    let exe = if exe.contains(char::is_whitespace) { format!("\"{exe}\"") } else { exe };
-    format!("{exe} credential-process --profile {}", profile.as_str())
+    keychain::credential_process_command(&keychain::cli_program(), profile, false)
 }
 
 fn is_ours(value: &str) -> bool {
-    value.contains("credential-process --profile")
+    keychain::credential_process_profile(value).is_some()
 }
 
 fn read_line_hidden(prompt: &str, hidden: bool) -> Result<String, Failure> {
@@ -75,12 +83,73 @@ fn stty(arg: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn set_credential_process(paths: &Paths, profile: &ProfileName) -> Result<(), Failure> {
+fn set_credential_process(paths: &Paths, profile: &ProfileName, mfa_serial: Option<&str>) -> Result<(), Failure> {
     let section = Section::config_profile(profile);
     let value = credential_process_command(profile);
-    edit_file(&paths.aws_config, |doc: &mut IniDoc| doc.set(&section, "credential_process", &value))
-        .map_err(Failure::env)?;
+    edit_file(&paths.aws_config, |doc: &mut IniDoc| {
+        let mut changed = doc.set(&section, "credential_process", &value)?;
+        if let Some(serial) = mfa_serial {
+            changed |= doc.set(&section, "mfa_serial", serial)?;
+        }
+        Ok::<_, bedrock_tray::aws_config_edit::EditError>(changed)
+    })
+    .map_err(Failure::env)?;
     Ok(())
+}
+
+/// The profile's `mfa_serial` in `~/.aws/config`, if any.
+fn mfa_serial_of(paths: &Paths, profile: &ProfileName) -> Result<Option<String>, Failure> {
+    let text = match std::fs::read_to_string(&paths.aws_config) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Failure::env(format!("cannot read {}: {e}", paths.aws_config.display()))),
+    };
+    let doc = IniDoc::parse(&text);
+    Ok(doc.get(&Section::config_profile(profile), "mfa_serial").filter(|s| !s.is_empty()).map(str::to_string))
+}
+
+/// The MFA code from `BEDROCK_TRAY_MFA_CODE`, else asked on the
+/// controlling terminal: credential-process's stdin and stdout belong to
+/// the AWS client that runs it, but /dev/tty still reaches the user when
+/// there is one. `None`: no code and no terminal.
+fn mfa_code_env_or_tty(profile: &ProfileName) -> Result<Option<String>, Failure> {
+    if let Ok(code) = std::env::var("BEDROCK_TRAY_MFA_CODE") {
+        return Ok(Some(code.trim().to_string()));
+    }
+    let Ok(mut tty) = std::fs::File::options().read(true).write(true).open("/dev/tty") else { return Ok(None) };
+    write!(tty, "bedrock-tray: MFA code for profile {profile}: ").map_err(Failure::env)?;
+    let _ = tty.flush();
+    let mut line = String::new();
+    std::io::BufReader::new(tty).read_line(&mut line).map_err(Failure::env)?;
+    Ok(Some(line.trim().to_string()))
+}
+
+/// Calls STS for a new session (with MFA when `mfa` is given) and caches it.
+fn new_session(
+    kc: &Keychain<OsKeyring>,
+    profile: &ProfileName,
+    duration_seconds: i32,
+    mfa: Option<keychain::Mfa<'_>>,
+) -> Result<keychain::SessionCredentials, Failure> {
+    let key = kc.long_term(profile).map_err(Failure::env)?.ok_or_else(|| {
+        Failure::env(format!(
+            "no key for profile {profile} in the OS keyring: run `bedrock-tray credentials set --profile {profile}`"
+        ))
+    })?;
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|_| "us-east-1".to_string());
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_STS").or_else(|_| std::env::var("AWS_ENDPOINT_URL")).ok();
+    let session = keychain::session_from_sts(profile, &key, &region, endpoint.as_deref(), duration_seconds, mfa)
+        .map_err(Failure::env)?;
+    kc.set_session(profile, &session).map_err(Failure::env)?;
+    Ok(session)
+}
+
+/// The cached session, if it may still be handed out.
+fn fresh_session(kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Result<Option<keychain::SessionCredentials>, Failure> {
+    let now = time::OffsetDateTime::now_utc();
+    Ok(kc.session(profile).map_err(Failure::env)?.filter(|s| s.is_fresh(now)))
 }
 
 /// AWS clients prefer static keys over `credential_process`: say so when the
@@ -109,8 +178,9 @@ fn warn_if_shadowed(paths: &Paths, profile: &ProfileName) {
 pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
     let kc = Keychain::new(OsKeyring);
     match action {
-        CredentialsAction::Set { profile } => {
+        CredentialsAction::Set { profile, mfa_serial } => {
             let profile = profile_name(&profile)?;
+            let mfa_serial = mfa_serial.as_deref().map(str::trim).map(keychain::check_mfa_serial).transpose().map_err(Failure::usage)?;
             let id = read_line_hidden("AWS access key ID: ", false)?;
             let secret = read_line_hidden("AWS secret access key: ", true)?;
             if id.is_empty() || secret.is_empty() || id.contains(char::is_whitespace) {
@@ -119,12 +189,15 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
             let key = LongTermKey { access_key_id: id, secret_access_key: Secret::new(secret) };
             // Keyring first: if it is unavailable, nothing is written anywhere.
             kc.set_long_term(&profile, &key).map_err(Failure::env)?;
-            set_credential_process(paths, &profile)?;
+            set_credential_process(paths, &profile, mfa_serial)?;
             warn_if_shadowed(paths, &profile);
             println!(
                 "stored the key for profile {profile} in the OS keyring; {} now runs `credential-process --profile {profile}`",
                 paths.aws_config.display()
             );
+            if mfa_serial.is_some() {
+                println!("sessions need an MFA code: credential-process asks on the terminal, or run `bedrock-tray credentials unlock --profile {profile}`");
+            }
         }
         CredentialsAction::Remove { profile } => {
             let profile = profile_name(&profile)?;
@@ -135,6 +208,12 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
                     return Ok::<_, bedrock_tray::aws_config_edit::EditError>(false);
                 }
                 doc.remove_key(&section, "credential_process");
+                // An mfa_serial alone is what `set --mfa-serial` left: the
+                // profile was only ours. Beside other settings it may be the
+                // user's own (assume-role), so it stays.
+                if doc.entries(&section).iter().all(|(k, _)| k == "mfa_serial") {
+                    doc.remove_key(&section, "mfa_serial");
+                }
                 if doc.section_is_empty(&section) {
                     doc.remove_section(&section);
                 }
@@ -147,34 +226,47 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
             }
         }
         CredentialsAction::Import { profile } => import(paths, &kc, &profile_name(&profile)?)?,
+        CredentialsAction::Unlock { profile, duration } => unlock(paths, &kc, &profile_name(&profile)?, duration)?,
     }
     Ok(())
 }
 
 fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Result<(), Failure> {
-    let text = match std::fs::read_to_string(&paths.aws_credentials) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Failure::env(format!("cannot read {}: {e}", paths.aws_credentials.display()))),
-    };
-    let section = Section::credentials_profile(profile);
-    let doc = IniDoc::parse(&text);
-    let (Some(id), Some(secret)) = (doc.get(&section, "aws_access_key_id"), doc.get(&section, "aws_secret_access_key")) else {
+    // The credentials file first, as the AWS clients read it first.
+    let sources = [
+        (&paths.aws_credentials, Section::credentials_profile(profile)),
+        (&paths.aws_config, Section::config_profile(profile)),
+    ];
+    let mut found = None;
+    for (path, section) in sources {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Failure::env(format!("cannot read {}: {e}", path.display()))),
+        };
+        let doc = IniDoc::parse(&text);
+        if let (Some(id), Some(secret)) = (doc.get(&section, "aws_access_key_id"), doc.get(&section, "aws_secret_access_key")) {
+            let key = LongTermKey { access_key_id: id.to_string(), secret_access_key: Secret::new(secret.to_string()) };
+            found = Some((path, section, text, key));
+            break;
+        }
+    }
+    let Some((path, section, text, key)) = found else {
         return Err(Failure::usage(format!(
-            "{} has no aws_access_key_id and aws_secret_access_key for profile {profile}: nothing to import",
-            paths.aws_credentials.display()
+            "neither {} nor {} has aws_access_key_id and aws_secret_access_key for profile {profile}: nothing to import",
+            paths.aws_credentials.display(),
+            paths.aws_config.display()
         )));
     };
-    let key = LongTermKey { access_key_id: id.to_string(), secret_access_key: Secret::new(secret.to_string()) };
     kc.set_long_term(profile, &key).map_err(Failure::env)?;
 
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let backup = paths.aws_credentials.with_file_name(format!(
+    let backup = path.with_file_name(format!(
         "{}.bedrock-tray-backup-{stamp}",
-        paths.aws_credentials.file_name().and_then(|n| n.to_str()).unwrap_or("credentials")
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("credentials")
     ));
     bedrock_tray::atomic_file::write_atomic(&backup, text.as_bytes(), 0o600).map_err(Failure::env)?;
-    edit_file(&paths.aws_credentials, |doc: &mut IniDoc| {
+    edit_file(path, |doc: &mut IniDoc| {
         for k in ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"] {
             doc.remove_key(&section, k);
         }
@@ -184,39 +276,67 @@ fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Res
         Ok::<_, bedrock_tray::aws_config_edit::EditError>(true)
     })
     .map_err(Failure::env)?;
-    set_credential_process(paths, profile)?;
+    set_credential_process(paths, profile, None)?;
+    warn_if_shadowed(paths, profile);
     println!(
         "moved profile {profile}'s keys from {} into the OS keyring; the old file is at {} (it still holds the plaintext keys: delete it once `aws sts get-caller-identity --profile {profile}` works)",
-        paths.aws_credentials.display(),
+        path.display(),
         backup.display()
+    );
+    Ok(())
+}
+
+fn unlock(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName, duration_seconds: i32) -> Result<(), Failure> {
+    let Some(serial) = mfa_serial_of(paths, profile)? else {
+        return Err(Failure::usage(format!(
+            "profile {profile} has no mfa_serial in {}: its sessions need no unlock (add one with `bedrock-tray credentials set --profile {profile} --mfa-serial ARN`)",
+            paths.aws_config.display()
+        )));
+    };
+    let code = match std::env::var("BEDROCK_TRAY_MFA_CODE") {
+        Ok(c) => c.trim().to_string(),
+        Err(_) => read_line_hidden(&format!("MFA code for profile {profile}: "), false)?,
+    };
+    let code = keychain::check_mfa_code(&code).map_err(Failure::usage)?;
+    let _lock = keychain::lock_refresh(&paths.app_dir, profile).map_err(Failure::env)?;
+    let session = new_session(kc, profile, duration_seconds, Some(keychain::Mfa { serial: &serial, code }))?;
+    println!(
+        "unlocked profile {profile}: its session is cached in the OS keyring until {}",
+        session.expiration
     );
     Ok(())
 }
 
 /// Runs `credential-process`: prints a cached session if it is fresh (no
 /// runtime, no config loading), else makes one with STS and caches it.
-pub fn credential_process(profile: &str, duration_seconds: i32) -> Result<(), Failure> {
+/// `export` prints Claude Code's `awsCredentialExport` shape instead of
+/// the `credential_process` one.
+pub fn credential_process(profile: &str, duration_seconds: i32, export: bool) -> Result<(), Failure> {
     let profile = profile_name(profile)?;
     let kc = Keychain::new(OsKeyring);
-    let now = time::OffsetDateTime::now_utc();
-    if let Some(session) = kc.session(&profile).map_err(Failure::env)? {
-        if session.is_fresh(now) {
-            println!("{}", keychain::session_json(&session));
-            return Ok(());
-        }
+    let print = |s: &keychain::SessionCredentials| {
+        println!("{}", if export { keychain::export_json(s) } else { keychain::session_json(s) });
+    };
+    if let Some(session) = fresh_session(&kc, &profile)? {
+        print(&session);
+        return Ok(());
     }
-    let key = kc.long_term(&profile).map_err(Failure::env)?.ok_or_else(|| {
-        Failure::env(format!(
-            "no key for profile {profile} in the OS keyring: run `bedrock-tray credentials set --profile {profile}`"
-        ))
-    })?;
-    let region = std::env::var("AWS_REGION")
-        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-        .unwrap_or_else(|_| "us-east-1".to_string());
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_STS").or_else(|_| std::env::var("AWS_ENDPOINT_URL")).ok();
-    let session = keychain::session_from_sts(&profile, &key, &region, endpoint.as_deref(), duration_seconds)
-        .map_err(Failure::env)?;
-    kc.set_session(&profile, &session).map_err(Failure::env)?;
-    println!("{}", keychain::session_json(&session));
+    let paths = Paths::from_env().map_err(Failure::env)?;
+    let _lock = keychain::lock_refresh(&paths.app_dir, &profile).map_err(Failure::env)?;
+    // Whoever held the lock before us has probably just cached a session.
+    if let Some(session) = fresh_session(&kc, &profile)? {
+        print(&session);
+        return Ok(());
+    }
+    let session = match mfa_serial_of(&paths, &profile)? {
+        None => new_session(&kc, &profile, duration_seconds, None)?,
+        Some(serial) => {
+            let code = mfa_code_env_or_tty(&profile)?
+                .ok_or_else(|| Failure::env(keychain::MfaError::CodeNeeded { profile: profile.to_string() }))?;
+            let code = keychain::check_mfa_code(&code).map_err(Failure::usage)?;
+            new_session(&kc, &profile, duration_seconds, Some(keychain::Mfa { serial: &serial, code }))?
+        }
+    };
+    print(&session);
     Ok(())
 }

@@ -64,7 +64,7 @@ enum Command {
         #[arg(long)]
         no_refresh: bool,
     },
-    /// The app's own choices: login method, warning thresholds.
+    /// The app's own choices: login method, warning thresholds, budget.
     #[command(subcommand)]
     Config(config::ConfigCommand),
     /// Sign in to IAM Identity Center (device code in the browser).
@@ -120,6 +120,9 @@ enum Command {
         /// Lifetime of a new STS session, in seconds.
         #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(i32).range(900..=129600))]
         duration: i32,
+        /// Print Claude Code's awsCredentialExport shape ({"Credentials": {...}}) instead.
+        #[arg(long)]
+        export: bool,
     },
     /// What Claude Code cost, priced with the catalog from its transcripts.
     Usage {
@@ -128,7 +131,7 @@ enum Command {
         since: Option<String>,
         #[arg(long, value_enum, default_value_t = bedrock_tray::usage::GroupBy::Day)]
         by: bedrock_tray::usage::GroupBy,
-        /// Monthly budget in USD: warn at 50, 80 and 100 percent.
+        /// Monthly budget in USD: warn at 50, 80 and 100 percent (default: `config budget`).
         #[arg(long, value_name = "USD")]
         budget: Option<f64>,
         #[arg(long)]
@@ -163,6 +166,13 @@ struct UseArgs {
     /// flow) or command (aws sso login); awsAuthRefresh follows.
     #[arg(long, value_enum)]
     login_method: Option<bedrock_tray::app_state::LoginMethod>,
+    /// Set Claude Code's awsCredentialExport to `bedrock-tray credential-process --profile P --export`.
+    /// Remembered: later switches point it at keyring-backed profiles (see `credentials set`).
+    #[arg(long, overrides_with = "no_credential_export")]
+    credential_export: bool,
+    /// Remove our awsCredentialExport and stop setting it.
+    #[arg(long, overrides_with = "credential_export")]
+    no_credential_export: bool,
     /// Print the changes as JSON.
     #[arg(long)]
     json: bool,
@@ -202,8 +212,8 @@ fn init_logging() {
 fn run(cli: Cli) -> Result<(), Failure> {
     // Called by every AWS client whenever its credentials run out: skip
     // everything not needed to answer.
-    if let Command::CredentialProcess { profile, duration } = &cli.command {
-        return credentials::credential_process(profile, *duration);
+    if let Command::CredentialProcess { profile, duration, export } = &cli.command {
+        return credentials::credential_process(profile, *duration, *export);
     }
     let paths = Paths::from_env().map_err(Failure::env)?.with_settings(cli.settings.as_deref());
     let now = time::OffsetDateTime::now_utc();
@@ -218,6 +228,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 max_output_tokens: args.max_output_tokens,
                 max_thinking_tokens: args.max_thinking_tokens,
                 login_method: args.login_method,
+                credential_export: match (args.credential_export, args.no_credential_export) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                },
             };
             let changes = switch::run(&paths, &request)
                 .map_err(|e| if e.is_usage() { Failure::usage(&e) } else { Failure::env(&e) })?;

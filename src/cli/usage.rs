@@ -8,6 +8,11 @@ use bedrock_tray::usage::{self, GroupBy, Report};
 /// Runs `usage`.
 pub fn run(paths: &Paths, since: Option<&str>, by: GroupBy, budget: Option<f64>, json: bool) -> Result<(), Failure> {
     let today = time::OffsetDateTime::now_utc().date().to_string();
+    let budget = match budget {
+        Some(b) => Some(bedrock_tray::app_state::check_budget(b).map_err(Failure::usage)?),
+        // The budget set with `config budget`, when none is given here.
+        None => bedrock_tray::app_state::AppState::load(&paths.app_state()).map_err(Failure::env)?.budget(),
+    };
     if let Some(s) = since {
         time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
             .map_err(|_| Failure::usage(format!("invalid --since {s:?}: use YYYY-MM-DD")))?;
