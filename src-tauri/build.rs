@@ -7,6 +7,7 @@ fn main() {
         "select",
         "login",
         "check_connection",
+        "import_keys",
         "wizard_status",
         "wizard_preset",
         "wizard_start_url",

@@ -77,6 +77,118 @@ pub fn profiles(paths: &Paths) -> Vec<String> {
     names
 }
 
+/// Why an import changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("neither {} nor {} has aws_access_key_id and aws_secret_access_key for profile {profile}: nothing to import", credentials.display(), config.display())]
+    NothingToImport { profile: String, credentials: PathBuf, config: PathBuf },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Keychain(#[from] crate::keychain::KeychainError),
+    #[error(transparent)]
+    Write(#[from] crate::atomic_file::WriteError),
+    #[error(transparent)]
+    Edit(#[from] crate::aws_config_edit::EditError),
+}
+
+/// Where an imported key came from, and the backup of that file (which
+/// still holds the plaintext key until the user deletes it).
+#[derive(Debug, Clone, Serialize)]
+pub struct Imported {
+    pub from: PathBuf,
+    pub backup: PathBuf,
+}
+
+/// Moves `profile`'s plaintext key into the OS keyring: the keyring first,
+/// then a backup of the file, then the key's lines removed from it, then
+/// `credential_process = <program> credential-process --profile P` in
+/// `~/.aws/config`. The credentials file is searched first, as the AWS
+/// clients read it first.
+///
+/// # Errors
+/// [`ImportError`]; the files are unchanged unless the keyring step
+/// succeeded.
+pub fn import<S: crate::keychain::SecretStore>(
+    paths: &Paths,
+    kc: &crate::keychain::Keychain<S>,
+    profile: &crate::names::ProfileName,
+    program: &str,
+) -> Result<Imported, ImportError> {
+    use crate::aws_config_edit::{edit_file, EditError, Section};
+    let sources = [
+        (&paths.aws_credentials, Section::credentials_profile(profile)),
+        (&paths.aws_config, Section::config_profile(profile)),
+    ];
+    let mut found = None;
+    for (path, section) in sources {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(ImportError::Read { path: path.clone(), source }),
+        };
+        let doc = IniDoc::parse(&text);
+        if let (Some(id), Some(secret)) = (doc.get(&section, "aws_access_key_id"), doc.get(&section, "aws_secret_access_key")) {
+            let key = crate::keychain::LongTermKey {
+                access_key_id: id.to_string(),
+                secret_access_key: crate::secret::Secret::new(secret.to_string()),
+            };
+            found = Some((path, section, text, key));
+            break;
+        }
+    }
+    let Some((path, section, text, key)) = found else {
+        return Err(ImportError::NothingToImport {
+            profile: profile.to_string(),
+            credentials: paths.aws_credentials.clone(),
+            config: paths.aws_config.clone(),
+        });
+    };
+    kc.set_long_term(profile, &key)?;
+
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let backup = path.with_file_name(format!(
+        "{}.bedrock-tray-backup-{stamp}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("credentials")
+    ));
+    crate::atomic_file::write_atomic(&backup, text.as_bytes(), 0o600)?;
+    edit_file(path, |doc: &mut IniDoc| {
+        for k in ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"] {
+            doc.remove_key(&section, k);
+        }
+        if doc.section_is_empty(&section) {
+            doc.remove_section(&section);
+        }
+        Ok::<_, EditError>(true)
+    })?;
+    set_credential_process(paths, profile, program, None)?;
+    Ok(Imported { from: path.clone(), backup })
+}
+
+/// Points `profile` at our keyring in `~/.aws/config`:
+/// `credential_process = <program> credential-process --profile P`, and
+/// `mfa_serial` when given. Returns whether the file changed.
+///
+/// # Errors
+/// The config cannot be read or written.
+pub fn set_credential_process(
+    paths: &Paths,
+    profile: &crate::names::ProfileName,
+    program: &str,
+    mfa_serial: Option<&str>,
+) -> Result<bool, crate::aws_config_edit::EditError> {
+    use crate::aws_config_edit::{edit_file, EditError, Section};
+    let section = Section::config_profile(profile);
+    let value = crate::keychain::credential_process_command(program, profile, false);
+    edit_file(&paths.aws_config, |doc: &mut IniDoc| {
+        let mut changed = doc.set(&section, "credential_process", &value)?;
+        if let Some(serial) = mfa_serial {
+            changed |= doc.set(&section, "mfa_serial", serial)?;
+        }
+        Ok::<_, EditError>(changed)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

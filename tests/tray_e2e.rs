@@ -227,6 +227,7 @@ fn launch(home: &TestHome, args: &[&str], shots: &str, env: impl FnOnce(&mut Com
     }
     let id = id.expect("a WebDriver session");
     let shots = target_dir().join("e2e-screenshots").join(shots);
+    let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots).unwrap();
     eprintln!("screenshots: {}", shots.display());
     Running { s: Session { url: format!("{base}/session/{id}"), shots, step: 0 }, base, id, _driver: driver, _x: x }
@@ -239,6 +240,9 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     home.write_settings(FOREIGN_SETTINGS);
     home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
     write_token(&home, "corp", &in_seconds(3 * 60 + 30), false);
+    let today = write_transcript_today(&home, 1_000_000, 100_000);
+    home.cli_ok(&["config", "budget", "10"]);
+    std::fs::write(home.path().join(".aws/credentials"), "[legacy]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n").unwrap();
     let mut run = launch(&home, &["--open-dashboard"], "dashboard", |_| {});
     let s = &mut run.s;
 
@@ -249,6 +253,17 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     let countdown = s.wait_text("#countdown", Duration::from_secs(3), |t| t.contains("min"));
     assert!(countdown.starts_with("3 min") || countdown.starts_with("2 min"), "{countdown}");
     s.screenshot("selection-and-warning");
+
+    // Cost against the budget, and the profile with a plaintext key.
+    s.wait_text("#cost-today", Duration::from_secs(5), |t| t == format!("${today:.2}"));
+    let budget = s.text("#cost-budget");
+    assert!(budget.contains(&format!("{:.0} % used", today / 10.0 * 100.0)), "{budget}");
+    let offer = s.text("#keys button");
+    assert!(offer.contains("legacy"), "the import is offered: {offer}");
+    assert!(!s.script("return document.body.innerText;", json!([])).as_str().unwrap().contains("wJalrXUtnFEMI"), "no secret shown");
+    s.script("document.querySelector('#cost-h').scrollIntoView();", json!([]));
+    s.screenshot("cost-and-keys");
+    s.script("window.scrollTo(0, 0);", json!([]));
 
     // Opus + US from the UI: settings.json changes, owned keys only.
     s.choose("#model", "opus");

@@ -104,6 +104,7 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
     home.write_settings(FOREIGN_SETTINGS);
     home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
     write_token(&home, "corp", &in_seconds(8 * 3600), false);
+    let today = write_transcript_today(&home, 1_000_000, 100_000);
 
     let (_x, display) = xvfb();
     let (_bus, bus) = session_bus();
@@ -122,6 +123,9 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
     let layout = host.layout();
     let summary = layout["items"][0]["label"].as_str().unwrap().to_string();
     assert!(summary.starts_with("Sonnet 4.6 · EU · dev ·") && summary.contains("left"), "{summary}");
+    // Spend arrives from the first transcript scan, just after start.
+    wait_menu(&mut host, Duration::from_secs(5), |l| l["items"][0]["label"].as_str().is_some_and(|s| s.contains(&format!("${today:.2} today"))));
+    let layout = host.layout();
     assert_eq!(layout["items"][0]["enabled"], false, "the summary is not clickable");
     assert!(checked(&layout, "Claude Sonnet 4.6") && !checked(&layout, "Claude Opus 4.6"));
     assert!(checked(&layout, "EU") && checked(&layout, "dev") && checked(&layout, "Amazon Bedrock"));

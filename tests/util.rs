@@ -249,3 +249,19 @@ pub fn aws_cli_endpoint_redirect(dir: &Path, url: &str) {
         std::fs::write(folder.join("endpoint-rule-set-1.json"), rules.to_string()).unwrap();
     }
 }
+
+/// Writes one Claude Code assistant message, timestamped now, under the
+/// home's transcripts; returns what `bedrock-tray usage` prices it at.
+pub fn write_transcript_today(home: &TestHome, input_tokens: u64, output_tokens: u64) -> f64 {
+    let dir = home.path().join(".claude/projects/-work-demo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
+    let line = serde_json::json!({
+        "type": "assistant", "cwd": "/work/demo", "sessionId": "s1", "uuid": "a1", "requestId": "r1", "timestamp": now,
+        "message": {"id": "msg_1", "role": "assistant", "model": "eu.anthropic.claude-sonnet-4-6",
+            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}},
+    });
+    std::fs::write(dir.join("s1.jsonl"), format!("{line}\n")).unwrap();
+    let usage: serde_json::Value = serde_json::from_str(&home.cli_ok(&["usage", "--json"])).unwrap();
+    usage["today_usd"].as_f64().expect("priced")
+}

@@ -97,9 +97,47 @@ function render(snap) {
       }),
     );
   }
+  renderCost(snap.spend);
+  renderKeys(snap.plaintext_key_profiles ?? []);
   const problems = [...st.problems, ...snap.errors];
   $("problems-box").hidden = problems.length === 0;
   $("problems").replaceChildren(...problems.map((p) => Object.assign(document.createElement("li"), { textContent: p })));
+}
+
+const usd = (n) => `$${n.toFixed(2)}`;
+
+function renderCost(spend) {
+  if (!spend) return;
+  text("cost-today", usd(spend.today_usd));
+  text("cost-month", usd(spend.month_usd));
+  const bar = $("cost-bar");
+  bar.hidden = spend.budget_usd == null;
+  if (spend.budget_usd != null) {
+    const pct = spend.budget_percent ?? 0;
+    text("cost-budget", `${usd(spend.budget_usd)} a month: ${pct.toFixed(0)} % used`);
+    $("cost-budget").className = spend.level >= 100 ? "err" : spend.level >= 80 ? "warn" : "";
+    bar.value = Math.min(100, pct);
+  }
+}
+
+function renderKeys(profiles) {
+  $("keys-box").hidden = profiles.length === 0;
+  $("keys").replaceChildren(
+    ...profiles.map((p) => {
+      const b = Object.assign(document.createElement("button"), { type: "button", textContent: `Move ${p}'s key into the keyring` });
+      b.dataset.profile = p;
+      b.addEventListener("click", async () => {
+        try {
+          text("keys-result", await invoke("import_keys", { profile: p }));
+        } catch (e) {
+          text("keys-result", e.message ?? String(e));
+        }
+      });
+      const li = document.createElement("li");
+      li.append(b);
+      return li;
+    }),
+  );
 }
 
 async function select(change) {

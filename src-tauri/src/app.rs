@@ -17,7 +17,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, paths: Paths) -> tauri:
     let (poke, pokes) = tokio::sync::mpsc::unbounded_channel();
     let first = Arc::new(Snapshot::read(&paths, time::OffsetDateTime::now_utc()));
     builder
-        .manage(AppShared { paths, latest: Mutex::new(first), probe: Mutex::new(None), poke })
+        .manage(AppShared { paths, latest: Mutex::new(first), probe: Mutex::new(None), spend: Mutex::new(None), poke })
         .manage(Mutex::new(Some(pokes)))
         .manage(crate::wizard::Wizard::default())
         .invoke_handler(tauri::generate_handler![
@@ -26,6 +26,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, paths: Paths) -> tauri:
             commands::select,
             commands::login,
             commands::check_connection,
+            commands::import_keys,
             crate::wizard::wizard_status,
             crate::wizard::wizard_preset,
             crate::wizard::wizard_start_url,
@@ -77,23 +78,42 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>) {
             .expect("the watcher starts once");
         let mut snapshots = watcher.subscribe();
         let mut events = watcher.events();
+        // Spend: re-read the transcripts' new lines once a minute (the
+        // first tick is immediate).
+        let mut spend_timer = tokio::time::interval(std::time::Duration::from_secs(bedrock_tray::usage::SPEND_REFRESH_SECS));
+        spend_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let view = shared.view(&snapshots.borrow_and_update());
             tray::update(&app, &view);
             let _ = app.emit("snapshot", &*view);
-            tokio::select! {
-                changed = snapshots.changed() => if changed.is_err() { return },
-                Some(()) = pokes.recv() => {
-                    watcher.poke();
-                    // The re-read arrives as a change; a probe result alone
-                    // must still reach the views.
-                    continue;
+            // Wait for something that changes what the views show.
+            loop {
+                let redraw = tokio::select! {
+                    changed = snapshots.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        true
+                    }
+                    // After one of our own writes, or with a new probe
+                    // result that must reach the views.
+                    Some(()) = pokes.recv() => {
+                        watcher.poke();
+                        true
+                    }
+                    _ = spend_timer.tick() => refresh_spend(&app).await,
+                    event = events.recv() => match event {
+                        Ok(e) => {
+                            on_session_event(&app, e);
+                            false
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => false,
+                        Err(_) => return,
+                    },
+                };
+                if redraw {
+                    break;
                 }
-                event = events.recv() => match event {
-                    Ok(e) => on_session_event(&app, e),
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(_) => return,
-                },
             }
         }
     });
@@ -104,6 +124,42 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>) {
 /// opening on its own is wrong there.
 fn auto_login() -> bool {
     std::env::var_os("BEDROCK_TRAY_NO_AUTO_LOGIN").is_none_or(|v| v.is_empty() || v == "0")
+}
+
+/// Re-reads what Claude Code cost and warns at the budget's thresholds
+/// (once per threshold and month). Returns whether the summary changed.
+async fn refresh_spend<R: Runtime>(app: &AppHandle<R>) -> bool {
+    let paths = app.state::<AppShared>().paths.clone();
+    let now = time::OffsetDateTime::now_utc();
+    let read = tauri::async_runtime::spawn_blocking(move || bedrock_tray::usage::spend_now(&paths, now)).await;
+    let spend = match read {
+        Ok(Ok(spend)) => spend,
+        Ok(Err(e)) => {
+            tracing::warn!("cannot read Claude Code's transcripts: {e}");
+            return false;
+        }
+        Err(_) => return false,
+    };
+    let shared = app.state::<AppShared>();
+    let state_path = shared.paths.app_state();
+    if let Ok(mut state) = bedrock_tray::app_state::AppState::load(&state_path) {
+        if let Some(threshold) = bedrock_tray::usage::budget_warning_due(&state, &spend) {
+            let budget = spend.budget_usd.unwrap_or_default();
+            tray::notify(
+                app,
+                &format!("Claude Code has used {threshold} % of this month's budget"),
+                &format!("${:.2} of ${budget:.2} in {}.", spend.month_usd, spend.month),
+            );
+            bedrock_tray::usage::record_budget_warning(&mut state, &spend, threshold);
+            if let Err(e) = state.save(&state_path) {
+                tracing::warn!("cannot remember the budget warning: {e}");
+            }
+        }
+    }
+    let mut current = shared.spend.lock().expect("spend lock");
+    let changed = current.as_ref() != Some(&spend);
+    *current = Some(spend);
+    changed
 }
 
 fn on_session_event<R: Runtime>(app: &AppHandle<R>, event: SessionEvent) {

@@ -70,6 +70,25 @@ pub fn login<R: Runtime>(app: AppHandle<R>) {
     crate::tray::start_login(&app);
 }
 
+/// Moves a profile's plaintext AWS keys into the OS keyring (as
+/// `bedrock-tray credentials import` does) and says where the backup is.
+#[tauri::command]
+pub fn import_keys(shared: Shared<'_>, profile: String) -> Result<String, CommandError> {
+    use bedrock_tray::plaintext_keys::{self, ImportError};
+    let name = bedrock_tray::names::ProfileName::new(profile.as_str())
+        .map_err(|e| CommandError { kind: "invalid", message: e.to_string() })?;
+    let kc = bedrock_tray::keychain::Keychain::new(bedrock_tray::keychain::OsKeyring);
+    let done = plaintext_keys::import(&shared.paths, &kc, &name, &bedrock_tray::keychain::cli_program()).map_err(|e| CommandError {
+        kind: if matches!(e, ImportError::NothingToImport { .. }) { "invalid" } else { "environment" },
+        message: e.to_string(),
+    })?;
+    let _ = shared.poke.send(());
+    Ok(format!(
+        "Profile {name}'s keys are in the keyring now. The old file is kept at {}: delete it once Claude Code works.",
+        done.backup.display()
+    ))
+}
+
 /// Runs the connectivity probes; the result arrives with the next snapshot.
 #[tauri::command]
 pub fn check_connection<R: Runtime>(app: AppHandle<R>) {
@@ -192,6 +211,16 @@ mod tests {
         assert_eq!(view["default_geography"], json!("eu"), "an EU directory starts on EU profiles");
         assert!(view["models"].as_array().unwrap().iter().any(|m| m["key"] == "sonnet"));
         assert_eq!(invoke(&f, "wizard_choose", json!({"index": 0})).unwrap_err()["kind"], json!("invalid"), "no choice pending");
+        assert_eq!(std::fs::read_to_string(f.home.path().join(".aws/config")).unwrap(), AWS_CONFIG, "nothing written");
+    }
+
+    #[test]
+    fn importing_keys_checks_the_profile_before_the_keyring() {
+        let f = fixture();
+        let err = invoke(&f, "import_keys", json!({"profile": "x; rm -rf ~"})).expect_err("a hostile name");
+        assert_eq!(err["kind"], json!("invalid"), "{err}");
+        let err = invoke(&f, "import_keys", json!({"profile": "dev"})).expect_err("dev has no keys");
+        assert!(err["message"].as_str().unwrap().contains("nothing to import"), "{err}");
         assert_eq!(std::fs::read_to_string(f.home.path().join(".aws/config")).unwrap(), AWS_CONFIG, "nothing written");
     }
 

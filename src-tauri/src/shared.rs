@@ -13,6 +13,8 @@ pub struct AppShared {
     /// last probe report carried over).
     pub latest: Mutex<Arc<Snapshot>>,
     pub probe: Mutex<Option<ProbeReport>>,
+    /// The latest spend summary (transcripts are re-read once a minute).
+    pub spend: Mutex<Option<bedrock_tray::usage::Spend>>,
     /// Asks the watcher to re-read now (after one of our own writes).
     pub poke: tokio::sync::mpsc::UnboundedSender<()>,
 }
@@ -20,10 +22,12 @@ pub struct AppShared {
 pub type Shared<'a> = tauri::State<'a, AppShared>;
 
 impl AppShared {
-    /// The snapshot to show: the watcher's latest plus the probe report.
+    /// The snapshot to show: the watcher's latest plus the probe report and
+    /// the spend summary.
     pub fn view(&self, snapshot: &Snapshot) -> Arc<Snapshot> {
         let probe = self.probe.lock().expect("probe lock").clone();
-        let view = Arc::new(snapshot.clone().with_probe(probe));
+        let spend = self.spend.lock().expect("spend lock").clone();
+        let view = Arc::new(snapshot.clone().with_probe(probe).with_spend(spend));
         *self.latest.lock().expect("latest lock") = view.clone();
         view
     }

@@ -47,12 +47,6 @@ fn profile_name(s: &str) -> Result<ProfileName, Failure> {
     ProfileName::new(s).map_err(Failure::usage)
 }
 
-/// The `credential_process` value: this binary, by absolute path so the AWS
-/// clients find it whatever their PATH.
-fn credential_process_command(profile: &ProfileName) -> String {
-    keychain::credential_process_command(&keychain::cli_program(), profile, false)
-}
-
 fn is_ours(value: &str) -> bool {
     keychain::credential_process_profile(value).is_some()
 }
@@ -84,16 +78,7 @@ fn stty(arg: &str) -> bool {
 }
 
 fn set_credential_process(paths: &Paths, profile: &ProfileName, mfa_serial: Option<&str>) -> Result<(), Failure> {
-    let section = Section::config_profile(profile);
-    let value = credential_process_command(profile);
-    edit_file(&paths.aws_config, |doc: &mut IniDoc| {
-        let mut changed = doc.set(&section, "credential_process", &value)?;
-        if let Some(serial) = mfa_serial {
-            changed |= doc.set(&section, "mfa_serial", serial)?;
-        }
-        Ok::<_, bedrock_tray::aws_config_edit::EditError>(changed)
-    })
-    .map_err(Failure::env)?;
+    bedrock_tray::plaintext_keys::set_credential_process(paths, profile, &keychain::cli_program(), mfa_serial).map_err(Failure::env)?;
     Ok(())
 }
 
@@ -232,56 +217,16 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
 }
 
 fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Result<(), Failure> {
-    // The credentials file first, as the AWS clients read it first.
-    let sources = [
-        (&paths.aws_credentials, Section::credentials_profile(profile)),
-        (&paths.aws_config, Section::config_profile(profile)),
-    ];
-    let mut found = None;
-    for (path, section) in sources {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(Failure::env(format!("cannot read {}: {e}", path.display()))),
-        };
-        let doc = IniDoc::parse(&text);
-        if let (Some(id), Some(secret)) = (doc.get(&section, "aws_access_key_id"), doc.get(&section, "aws_secret_access_key")) {
-            let key = LongTermKey { access_key_id: id.to_string(), secret_access_key: Secret::new(secret.to_string()) };
-            found = Some((path, section, text, key));
-            break;
-        }
-    }
-    let Some((path, section, text, key)) = found else {
-        return Err(Failure::usage(format!(
-            "neither {} nor {} has aws_access_key_id and aws_secret_access_key for profile {profile}: nothing to import",
-            paths.aws_credentials.display(),
-            paths.aws_config.display()
-        )));
-    };
-    kc.set_long_term(profile, &key).map_err(Failure::env)?;
-
-    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let backup = path.with_file_name(format!(
-        "{}.bedrock-tray-backup-{stamp}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("credentials")
-    ));
-    bedrock_tray::atomic_file::write_atomic(&backup, text.as_bytes(), 0o600).map_err(Failure::env)?;
-    edit_file(path, |doc: &mut IniDoc| {
-        for k in ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"] {
-            doc.remove_key(&section, k);
-        }
-        if doc.section_is_empty(&section) {
-            doc.remove_section(&section);
-        }
-        Ok::<_, bedrock_tray::aws_config_edit::EditError>(true)
-    })
-    .map_err(Failure::env)?;
-    set_credential_process(paths, profile, None)?;
+    use bedrock_tray::plaintext_keys::{self, ImportError};
+    let done = plaintext_keys::import(paths, kc, profile, &keychain::cli_program()).map_err(|e| match e {
+        ImportError::NothingToImport { .. } => Failure::usage(e),
+        _ => Failure::env(e),
+    })?;
     warn_if_shadowed(paths, profile);
     println!(
         "moved profile {profile}'s keys from {} into the OS keyring; the old file is at {} (it still holds the plaintext keys: delete it once `aws sts get-caller-identity --profile {profile}` works)",
-        path.display(),
-        backup.display()
+        done.from.display(),
+        done.backup.display()
     );
     Ok(())
 }
