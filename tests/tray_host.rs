@@ -177,3 +177,48 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn with_no_tray_host_the_app_runs_and_a_second_launch_opens_its_dashboard() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
+    let (_x, display) = xvfb();
+    // A session bus (single instance needs one) but no StatusNotifier host.
+    let (_bus, bus) = session_bus();
+    let app = |args: &[&str]| {
+        let mut c = Command::new(target_dir().join("bedrock-tray-app"));
+        home.isolate(&mut c);
+        c.args(args)
+            .env("DISPLAY", &display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+            .env("BEDROCK_TRAY_NO_AUTO_LOGIN", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    };
+    let dashboards = || {
+        let out = Command::new("xdotool").args(["search", "--name", "^bedrock-tray$"]).env("DISPLAY", &display).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    let mut first = Killed(app(&[]).spawn().unwrap());
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(first.0.try_wait().unwrap().is_none(), "no tray host is no reason to exit");
+    assert_eq!(dashboards(), 0, "tray only: no window at start");
+
+    let mut second = Killed(app(&[]).spawn().unwrap());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = second.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the second launch is still running: two instances");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "the second launch hands over and exits: {status:?}");
+    while dashboards() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(10), "the first instance opened no dashboard");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(first.0.try_wait().unwrap().is_none(), "the first instance keeps running");
+}
