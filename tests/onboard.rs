@@ -8,27 +8,6 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-const PRESET: &str = r#"
-organisation = "Example Corp"
-allowed_models = ["opus", "sonnet", "haiku"]
-[sso]
-start_url = "https://example-corp.awsapps.com/start"
-region = "eu-west-1"
-session_name = "example-corp"
-[defaults]
-geography = "eu"
-model = "opus"
-profile = "claude-bedrock"
-login_method = "command"
-[regions]
-eu = "eu-central-1"
-[tokens]
-max_output_tokens = 16384
-max_thinking_tokens = 10000
-[teams.platform]
-account_id = "111122223333"
-role_name = "ClaudeCodeBedrock"
-"#;
 
 struct Setup {
     home: TestHome,
@@ -39,13 +18,7 @@ struct Setup {
 fn setup(preset: &str) -> Setup {
     let home = TestHome::new();
     let fake = FakeAws::start();
-    fake.config(json!({
-        "accounts": [
-            {"accountId": "111122223333", "accountName": "Platform", "emailAddress": "p@example.com"},
-            {"accountId": "444455556666", "accountName": "Backend", "emailAddress": "b@example.com"},
-        ],
-        "roles": {"111122223333": ["ClaudeCodeBedrock"], "444455556666": ["ClaudeCodeBedrock", "ReadOnly"]},
-    }));
+    fake.config(TWO_ACCOUNTS.clone());
     let path = home.path().join("team.toml");
     std::fs::write(&path, preset).unwrap();
     Setup { home, fake, preset: path }
@@ -73,7 +46,7 @@ const EXISTING_CONFIG: &str = "# my own config: keep me\n[default]\nregion = us-
 
 #[test]
 fn onboarding_with_a_team_writes_config_and_settings_and_is_idempotent() {
-    let s = setup(PRESET);
+    let s = setup(TEAM_PRESET);
     s.home.write_aws_config(EXISTING_CONFIG);
     s.home.write_settings(FOREIGN_SETTINGS);
     signed_in(&s);
@@ -118,7 +91,7 @@ fn onboarding_with_a_team_writes_config_and_settings_and_is_idempotent() {
 
 #[test]
 fn a_conflicting_block_is_refused_and_force_replaces_it() {
-    let s = setup(PRESET);
+    let s = setup(TEAM_PRESET);
     let mine = "[profile claude-bedrock]\nsso_session = example-corp\nsso_account_id = 999999999999\nsso_role_name = Admin\nregion = eu-central-1\n";
     s.home.write_aws_config(mine);
     signed_in(&s);
@@ -136,7 +109,7 @@ fn a_conflicting_block_is_refused_and_force_replaces_it() {
 
 #[test]
 fn a_broken_preset_is_refused_before_any_file_is_touched() {
-    let s = setup(&PRESET.replace("account_id = \"111122223333\"", "account_id = \"oops\""));
+    let s = setup(&TEAM_PRESET.replace("account_id = \"111122223333\"", "account_id = \"oops\""));
     let out = onboard(&s, &["--team", "platform"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("teams.platform.account_id"), "{}", stderr(&out));
@@ -145,7 +118,7 @@ fn a_broken_preset_is_refused_before_any_file_is_touched() {
 
 #[test]
 fn without_a_team_the_account_is_chosen_from_what_the_session_reaches() {
-    let s = setup(PRESET);
+    let s = setup(TEAM_PRESET);
     signed_in(&s);
     // Three roles reachable and --yes: it cannot ask, so it lists the choices.
     let out = onboard(&s, &[]);
@@ -167,7 +140,7 @@ fn without_a_team_the_account_is_chosen_from_what_the_session_reaches() {
 
 #[test]
 fn from_an_empty_home_onboarding_needs_only_the_browser_approval() {
-    let s = setup(PRESET);
+    let s = setup(TEAM_PRESET);
     let child = {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
         cmd.args(["onboard", "--preset", s.preset.to_str().unwrap(), "--team", "platform", "--yes", "--no-browser"]);
@@ -205,7 +178,7 @@ fn from_an_empty_home_onboarding_needs_only_the_browser_approval() {
 
 #[test]
 fn model_and_geography_can_differ_from_the_preset_within_what_it_allows() {
-    let s = setup(PRESET);
+    let s = setup(TEAM_PRESET);
     signed_in(&s);
     // Not in allowed_models, and a geography without that model: refused
     // before anything is written.

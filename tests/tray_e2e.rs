@@ -287,33 +287,12 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     s.screenshot("hand-edit");
 }
 
-const PRESET: &str = r#"
-organisation = "Example Corp"
-allowed_models = ["opus", "sonnet", "haiku"]
-[sso]
-start_url = "https://example-corp.awsapps.com/start"
-region = "eu-west-1"
-session_name = "example-corp"
-[defaults]
-geography = "eu"
-model = "opus"
-profile = "claude-bedrock"
-[teams.platform]
-account_id = "111122223333"
-role_name = "ClaudeCodeBedrock"
-"#;
 
 #[test]
 fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
     let home = TestHome::new();
     let fake = crate::harness::FakeAws::start();
-    fake.config(json!({
-        "accounts": [
-            {"accountId": "111122223333", "accountName": "Platform", "emailAddress": "p@example.com"},
-            {"accountId": "444455556666", "accountName": "Backend", "emailAddress": "b@example.com"},
-        ],
-        "roles": {"111122223333": ["ClaudeCodeBedrock"], "444455556666": ["ClaudeCodeBedrock", "ReadOnly"]},
-    }));
+    fake.config(TWO_ACCOUNTS.clone());
     // No --open-dashboard: an empty HOME is reason enough to open it.
     let mut run = launch(&home, &[], "wizard", |cmd| fake.apply(cmd));
     let s = &mut run.s;
@@ -326,7 +305,7 @@ fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
         "const input = document.querySelector('#wiz-file'); const dt = new DataTransfer(); \
          dt.items.add(new File([arguments[0]], 'team.toml')); input.files = dt.files; \
          input.dispatchEvent(new Event('change', {bubbles: true}));",
-        json!([PRESET]),
+        json!([TEAM_PRESET]),
     );
     s.wait_text("#wiz-org", Duration::from_secs(5), |t| t.contains("Example Corp"));
     s.choose("#wiz-model", "sonnet");

@@ -265,3 +265,39 @@ pub fn write_transcript_today(home: &TestHome, input_tokens: u64, output_tokens:
     let usage: serde_json::Value = serde_json::from_str(&home.cli_ok(&["usage", "--json"])).unwrap();
     usage["today_usd"].as_f64().expect("priced")
 }
+
+/// A team preset as a platform team writes one: two accounts' worth of
+/// SSO, a default team, EU data residency.
+pub const TEAM_PRESET: &str = r#"
+organisation = "Example Corp"
+allowed_models = ["opus", "sonnet", "haiku"]
+[sso]
+start_url = "https://example-corp.awsapps.com/start"
+region = "eu-west-1"
+session_name = "example-corp"
+[defaults]
+geography = "eu"
+model = "opus"
+profile = "claude-bedrock"
+login_method = "command"
+[regions]
+eu = "eu-central-1"
+[tokens]
+max_output_tokens = 16384
+max_thinking_tokens = 10000
+[teams.platform]
+account_id = "111122223333"
+role_name = "ClaudeCodeBedrock"
+"#;
+
+/// The fake portal's accounts and roles for [`TEAM_PRESET`]: three
+/// account/role pairs, so a choice is needed without a team.
+pub static TWO_ACCOUNTS: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+    serde_json::json!({
+        "accounts": [
+            {"accountId": "111122223333", "accountName": "Platform", "emailAddress": "p@example.com"},
+            {"accountId": "444455556666", "accountName": "Backend", "emailAddress": "b@example.com"},
+        ],
+        "roles": {"111122223333": ["ClaudeCodeBedrock"], "444455556666": ["ClaudeCodeBedrock", "ReadOnly"]},
+    })
+});
