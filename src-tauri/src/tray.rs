@@ -263,6 +263,8 @@ pub fn start_login<R: Runtime>(app: &AppHandle<R>) {
             Ok(LoginOutcome::LoggedIn { .. } | LoginOutcome::Joined { .. }) => {
                 let _ = app.emit("login", serde_json::json!({"done": true}));
                 let _ = shared.poke.send(());
+                // Signed in: show at once whether identity and Bedrock work.
+                start_probe(&app);
             }
             Err(e) => {
                 let _ = app.emit("login", serde_json::json!({"error": e.to_string()}));
