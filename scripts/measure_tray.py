@@ -144,16 +144,26 @@ def close_window(display_env, name):
     x.XFlush(d)
 
 
-def wakeups(pid):
-    """Voluntary context switches of every thread: how often it woke up."""
-    return sum(status(f"{pid}/task/{t}", "voluntary_ctxt_switches") for t in os.listdir(f"/proc/{pid}/task"))
+def thread_wakeups(pid):
+    """Voluntary context switches per thread (how often each woke up),
+    keyed by thread id and name."""
+    out = {}
+    for t in os.listdir(f"/proc/{pid}/task"):
+        out[(t, comm(f"{pid}/task/{t}"))] = status(f"{pid}/task/{t}", "voluntary_ctxt_switches")
+    return out
 
 
 def idle(pid, seconds):
-    """CPU seconds and wake-ups per minute over `seconds`."""
-    cpu0, wake0 = cpu_seconds(pid), wakeups(pid)
+    """CPU seconds and wake-ups per minute over `seconds`, with the
+    threads that woke most. Threads that exit in between are not counted;
+    new ones count from zero."""
+    cpu0, before = cpu_seconds(pid), thread_wakeups(pid)
     time.sleep(seconds)
-    return cpu_seconds(pid) - cpu0, (wakeups(pid) - wake0) * 60 / seconds
+    after = thread_wakeups(pid)
+    per = {k: v - before.get(k, 0) for k, v in after.items()}
+    busiest = sorted(((n, k[1]) for k, n in per.items() if n > 0), reverse=True)[:3]
+    top = ", ".join(f"{name} {n * 60 / seconds:.0f}" for n, name in busiest) or "none"
+    return cpu_seconds(pid) - cpu0, sum(per.values()) * 60 / seconds, top
 
 
 def main():
@@ -185,9 +195,9 @@ def main():
         host.ask("wait")
         print(f"launch to tray ready (icon registered with the panel): {(time.perf_counter() - started) * 1000:.0f} ms")
         time.sleep(2)
-        cpu, wake = idle(app.pid, min(IDLE, 30))
+        cpu, wake, top = idle(app.pid, min(IDLE, 30))
         print(f"idle, window never opened: {rss_mb([app.pid] + descendants(app.pid)):.0f} MB RSS "
-              f"({len(descendants(app.pid))} child processes), {cpu * 1000:.0f} ms CPU in {min(IDLE, 30):.0f} s, {wake:.1f} wake-ups/min")
+              f"({len(descendants(app.pid))} child processes), {cpu * 1000:.0f} ms CPU in {min(IDLE, 30):.0f} s, {wake:.1f} wake-ups/min ({top})")
 
         # Menu click to settings.json rewritten, alternating two models.
         settings = f"{home}/.claude/settings.json"
@@ -224,11 +234,11 @@ def main():
         time.sleep(3)
         kids = descendants(app.pid)
         left = ", ".join(comm(p) for p in kids) or "none"
-        cpu, wake = idle(app.pid, IDLE)
+        cpu, wake, top = idle(app.pid, IDLE)
         print(f"RSS idle after the dashboard was closed: {rss_mb([app.pid]):.0f} MB app, "
               f"{rss_mb([app.pid] + kids):.0f} MB with children (left: {left})")
         print(f"CPU idle over {IDLE:.0f} s with the window closed: {cpu * 1000:.0f} ms ({cpu / IDLE * 100:.3f} %), "
-              f"{wake:.1f} wake-ups/min (voluntary context switches, all threads)")
+              f"{wake:.1f} wake-ups/min (voluntary context switches, all threads; most: {top})")
     finally:
         for p in procs:
             p.kill()
