@@ -151,18 +151,52 @@ pub async fn device_login(
     Ok(LoginOutcome::LoggedIn { expires_at: now + time::Duration::seconds(issued.expires_in) })
 }
 
+/// How patient one silent refresh is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshPolicy {
+    /// Per HTTP attempt: a connection that accepts and never answers
+    /// fails after this long.
+    pub attempt_timeout: Duration,
+    /// SDK attempts (its own jittered backoff between them).
+    pub attempts: u32,
+    /// The SSO-OIDC endpoint; `None` follows `AWS_ENDPOINT_URL_SSO_OIDC`
+    /// and the region (an in-process test cannot set the environment
+    /// safely).
+    pub endpoint_url: Option<String>,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        Self { attempt_timeout: Duration::from_secs(10), attempts: 3, endpoint_url: None }
+    }
+}
+
 /// Refreshes a session silently with its refresh token.
 ///
 /// # Errors
 /// [`OidcError::NotRefreshable`] / [`OidcError::InvalidGrant`] mean a
 /// login is needed; [`OidcError::is_transient`] ones may be retried.
 pub async fn refresh(paths: &Paths, target: &SessionTarget) -> Result<OffsetDateTime, LoginError> {
+    refresh_at(paths, target, OffsetDateTime::now_utc(), &RefreshPolicy::default()).await
+}
+
+/// [`refresh`] at the wall-clock time `now` (the new token expires
+/// relative to it, so a watcher on a test clock stays consistent), under
+/// `policy`.
+///
+/// # Errors
+/// As [`refresh`].
+pub async fn refresh_at(
+    paths: &Paths,
+    target: &SessionTarget,
+    now: OffsetDateTime,
+    policy: &RefreshPolicy,
+) -> Result<OffsetDateTime, LoginError> {
     let token_path = target.token_path(&paths.sso_cache_dir);
     let _lock = lock_session(paths, target).await?;
     let token = read_token(&token_path).map_err(|_| OidcError::NotRefreshable("no token file"))?;
-    let now = OffsetDateTime::now_utc();
     let registration = sso_oidc::registration_of(&token).ok_or(OidcError::NotRefreshable("no client registration"))?;
-    let client = sso_oidc::client(&target.region).await;
+    let client = sso_oidc::client_with(&target.region, policy.attempt_timeout, policy.attempts, policy.endpoint_url.as_deref()).await;
     let issued = sso_oidc::refresh(&client, &token, now).await?;
     sso_oidc::write_token(&token_path, Some(&token.raw), target, &issued, &registration, now)?;
     tracing::info!(path = %token_path.display(), expires_in = issued.expires_in, refresh_token = ?issued.refresh_token, "refreshed silently");
