@@ -544,6 +544,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "FakeAWS/1.0"
     fake: Fake = None
     verbose = False
+    record = None  # set per request by dispatch, called by send
 
     def do_GET(self):
         self.dispatch()
@@ -568,6 +569,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status, body, headers=None):
         data = b"" if body is None else json.dumps(body).encode()
+        # Record the request before the client can see the answer: a client
+        # that asks for the state right after would otherwise race this
+        # thread (under load it lost, and saw the log one entry short).
+        record, self.record = getattr(self, "record", None), None
+        if record:
+            record(status)
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -614,6 +621,19 @@ class Handler(BaseHTTPRequestHandler):
                "headers": {k.lower(): v for k, v in self.headers.items()},
                "region": auth.group(1) if auth else fake.config["default_region"],
                "model": unquote(m.group("model")) if "model" in pattern else None}
+        def record(status):
+            entry = {"op": f"{svc}:{op}", "status": status}
+            if svc.startswith("bedrock"):
+                entry["region"] = req["region"]
+            if req["model"]:
+                entry["model"] = req["model"]
+            with fake.lock:
+                fake.requests[entry["op"]] += 1
+                fake.log = (fake.log + [entry])[-500:]
+            if self.verbose:
+                sys.stderr.write(f"fake_aws: {self.command} {url.path} {entry['op']} -> {status}\n")
+
+        self.record = record
         with fake.lock:
             delay = fake.config["delay"].get(fake.lookup(fake.config["delay"], svc, op), 0)
         if delay:
@@ -628,24 +648,12 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if err:
                 raise err
-            result = getattr(fake, name)(req)
-            status = 200
-            self.send(200, result)
+            self.send(200, getattr(fake, name)(req))
         except ApiError as e:
-            status = self.send_api_error(svc, e, req["model"])
+            self.send_api_error(svc, e, req["model"])
         except Exception as e:  # a bug in the fake: say so, answer like AWS would
             sys.stderr.write(f"fake_aws: {op} failed: {type(e).__name__}: {e}\n")
-            status = self.send_api_error(svc, ApiError("InternalServerException"), req["model"])
-        entry = {"op": f"{svc}:{op}", "status": status}
-        if svc.startswith("bedrock"):
-            entry["region"] = req["region"]
-        if req["model"]:
-            entry["model"] = req["model"]
-        with fake.lock:
-            fake.requests[entry["op"]] += 1
-            fake.log = (fake.log + [entry])[-500:]
-        if self.verbose:
-            sys.stderr.write(f"fake_aws: {self.command} {url.path} {entry['op']} -> {status}\n")
+            self.send_api_error(svc, ApiError("InternalServerException"), req["model"])
 
     def admin(self, url, raw):
         fake, action = self.fake, url.path.removeprefix("/_fake/")
