@@ -138,6 +138,18 @@ impl IniDoc {
         self.lines.iter().filter_map(|l| header_name(l)).map(str::to_string).collect()
     }
 
+    /// The line after the setting at line `i` and its continuation lines.
+    /// An indented header (`  [profile b]`) looks like a continuation but
+    /// starts the next section: it is never part of the setting.
+    fn setting_end(&self, section: &Section, i: usize) -> usize {
+        let section_end = self.find_section(section).map_or(self.lines.len(), |r| r.end);
+        let mut end = i + 1;
+        while end < section_end && is_continuation(&self.lines[end]) {
+            end += 1;
+        }
+        end
+    }
+
     fn key_line(&self, section: &Section, key: &str) -> Option<usize> {
         let range = self.find_section(section)?;
         (range.start + 1..range.end).find(|&i| key_of(&self.lines[i]) == Some(key))
@@ -205,10 +217,7 @@ impl IniDoc {
         let new_line = format!("{key} = {value}{nl}");
         if let Some(i) = self.key_line(section, key) {
             let ending = if self.lines[i].ends_with('\n') { "" } else { "no-newline" };
-            let mut end = i + 1;
-            while end < self.lines.len() && is_continuation(&self.lines[end]) {
-                end += 1;
-            }
+            let end = self.setting_end(section, i);
             let mut replacement = new_line;
             if !ending.is_empty() && end == self.lines.len() {
                 replacement.truncate(replacement.len() - nl.len());
@@ -234,10 +243,7 @@ impl IniDoc {
     /// whether anything was removed.
     pub fn remove_key(&mut self, section: &Section, key: &str) -> bool {
         let Some(i) = self.key_line(section, key) else { return false };
-        let mut end = i + 1;
-        while end < self.lines.len() && is_continuation(&self.lines[end]) {
-            end += 1;
-        }
+        let end = self.setting_end(section, i);
         self.lines.drain(i..end);
         true
     }
@@ -341,6 +347,19 @@ mod tests {
         assert!(matches!(doc.set(&profile("dev"), "a=b", "x"), Err(EditError::BadKey(_))));
         assert_eq!(doc.render(), SAMPLE, "a refused edit changes nothing");
         assert!(ProfileName::new("dev]\n[evil").is_err(), "hostile profile names never become a Section");
+    }
+
+    #[test]
+    fn an_indented_header_is_never_taken_for_a_continuation() {
+        // Found by the config_edit fuzz target: replacing `s3` swallowed
+        // the next section's header along with its "continuation".
+        let text = "[profile a]\ns3 =\n  [profile b]\nregion = x\n";
+        let mut doc = IniDoc::parse(text);
+        doc.set(&profile("a"), "s3", "y").unwrap();
+        assert_eq!(doc.render(), "[profile a]\ns3 = y\n  [profile b]\nregion = x\n");
+        let mut doc = IniDoc::parse(text);
+        assert!(doc.remove_key(&profile("a"), "s3"));
+        assert_eq!(doc.render(), "[profile a]\n  [profile b]\nregion = x\n");
     }
 
     #[test]
