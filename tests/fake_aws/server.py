@@ -58,6 +58,8 @@ Switches (defaults in DEFAULT_CONFIG below):
   token_expires_in (28800), issue_id_token (false), rotate_refresh_tokens
     (true), refresh_token_invalid (false: when true every refresh grant gets
     InvalidGrantException), client_secret_expires_in (90 days).
+  secret_marker (""): put into every secret issued (client secrets, device
+    codes, access and refresh tokens, secret keys, session tokens).
   accounts [{accountId, accountName, emailAddress}], roles {accountId:
     [roleName]}, sso_page_size (100), role_credentials_expires_in (3600).
   default_region ("us-east-1"), inference_profiles {region: [profile]} where a
@@ -143,6 +145,7 @@ DEFAULT_CONFIG = {
     "converse_text": "Hello from the fake Bedrock.",
     "delay": {},
     "fail": {},
+    "secret_marker": "",
 }
 DICT_SWITCHES = {k for k, v in DEFAULT_CONFIG.items() if isinstance(v, dict)}
 
@@ -325,6 +328,11 @@ class Fake:
     def device_status(dev, now):
         return "expired" if dev["status"] == "pending" and now > dev["exp"] else dev["status"]
 
+    def secret(self, prefix, n):
+        """A random secret; with `secret_marker` set, every secret the fake
+        issues carries it, so a test can look for any of them in one search."""
+        return prefix + self.config["secret_marker"] + secrets.token_urlsafe(n)
+
     # ----- switches applied to every AWS request -----
     def lookup(self, table, svc, op):
         for key in (f"{svc}:{op}", f"{svc}:*", "*"):
@@ -360,7 +368,7 @@ class Fake:
         if not b.get("clientName") or not b.get("clientType"):
             raise ApiError("InvalidRequestException", "clientName and clientType are required")
         now = int(time.time())
-        cid, secret = token("", 16), token("", 48)
+        cid, secret = token("", 16), self.secret("", 48)
         with self.lock:
             self.clients[cid] = {"secret": secret, "clientName": b["clientName"]}
         return {"clientId": cid, "clientSecret": secret, "clientIdIssuedAt": now,
@@ -374,7 +382,7 @@ class Fake:
             cfg = self.config
             letters = "BCDFGHJKLMNPQRSTVWXZ"
             user_code = "-".join("".join(secrets.choice(letters) for _ in range(4)) for _ in range(2))
-            device_code = token("", 48)
+            device_code = self.secret("", 48)
             self.devices[device_code] = {
                 "userCode": user_code, "clientId": req["body"]["clientId"], "status": "pending", "polls": 0,
                 "last_poll": None, "exp": time.time() + cfg["device_expires_in"]}
@@ -385,7 +393,7 @@ class Fake:
 
     def issue_tokens(self, client_id):
         cfg, now = self.config, time.time()
-        access, refresh = token("aoa"), token("aor", 64)
+        access, refresh = self.secret("aoa", 32), self.secret("aor", 64)
         self.access[access] = {"exp": now + cfg["token_expires_in"]}
         self.refresh[refresh] = {"clientId": client_id}
         self.counters["access_issued"] += 1
@@ -458,8 +466,8 @@ class Fake:
             if q["role_name"] not in self.config["roles"].get(q["account_id"], []):
                 raise ApiError("ForbiddenException", "No access")
             exp_ms = int((time.time() + self.config["role_credentials_expires_in"]) * 1000)
-        return {"roleCredentials": {"accessKeyId": key_id("ASIA"), "secretAccessKey": token("", 30)[:40],
-                                    "sessionToken": token("IQoJb3JpZ2luX2Vj", 96), "expiration": exp_ms}}
+        return {"roleCredentials": {"accessKeyId": key_id("ASIA"), "secretAccessKey": self.secret("", 30)[:40],
+                                    "sessionToken": self.secret("IQoJb3JpZ2luX2Vj", 96), "expiration": exp_ms}}
 
     def list_accounts(self, req):
         with self.lock:
