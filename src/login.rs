@@ -252,7 +252,7 @@ pub async fn run_refresh_command(
     let status = match tokio::time::timeout(timeout, child.wait()).await {
         Ok(status) => status.map_err(LoginError::Spawn)?,
         Err(_) => {
-            let _ = child.kill().await;
+            kill_tree(&mut child).await;
             return Err(LoginError::CommandTimedOut { command: command.to_string(), seconds: timeout.as_secs_f64().ceil() as u64 });
         }
     };
@@ -268,6 +268,60 @@ pub async fn run_refresh_command(
         Some(expires_at) => Ok(LoginOutcome::LoggedIn { expires_at }),
         None => Err(LoginError::CommandNoToken { command: command.to_string(), path: token_path }),
     }
+}
+
+/// Kills `child` and every process it started: an `aws sso login` under
+/// `sh -c` outlives its shell otherwise, waiting for a browser approval
+/// that never comes. Linux finds the descendants through /proc (the child
+/// stays in our process group, so Ctrl-C in a terminal still reaches it);
+/// elsewhere only the child is killed.
+async fn kill_tree(child: &mut tokio::process::Child) {
+    #[cfg(target_os = "linux")]
+    if let Some(root) = child.id() {
+        use rustix::process::{kill_process, Pid, Signal};
+        let send = |pids: &[u32], signal: Signal| {
+            for pid in pids.iter().filter_map(|p| Pid::from_raw(*p as i32)) {
+                let _ = kill_process(pid, signal);
+            }
+        };
+        // Stop what we find (a stopped process cannot fork), look again
+        // until nothing new appears, then kill them all.
+        let mut tree = Vec::new();
+        for _ in 0..5 {
+            let found = process_tree(root);
+            let new: Vec<u32> = found.iter().copied().filter(|p| !tree.contains(p)).collect();
+            if new.is_empty() {
+                break;
+            }
+            send(&new, Signal::STOP);
+            tree.extend(new);
+        }
+        send(&tree, Signal::KILL);
+    }
+    let _ = child.kill().await;
+}
+
+/// `root` and its descendants, from the parent ids in /proc/*/stat.
+#[cfg(target_os = "linux")]
+fn process_tree(root: u32) -> Vec<u32> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parents.push((pid, ppid));
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        i += 1;
+    }
+    tree
 }
 
 /// Opens a URL in the user's browser without a shell. Only http(s) URLs are
