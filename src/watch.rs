@@ -547,6 +547,13 @@ mod tests {
     }
 
     #[test]
+    fn refresh_retries_back_off_to_four_minutes() {
+        let waits: Vec<u64> = (1..=7).map(|n| refresh_backoff(n).as_secs()).collect();
+        assert_eq!(waits, [15, 30, 60, 120, 240, 240, 240], "doubling, capped, never zero");
+        assert_eq!(refresh_backoff(u32::MAX).as_secs(), 240, "no overflow after a day of failures");
+    }
+
+    #[test]
     fn the_timer_is_armed_for_the_next_transition_of_any_session() {
         let now = datetime!(2026-11-25 12:00 UTC);
         let a = datetime!(2026-11-25 13:00 UTC);
