@@ -415,6 +415,37 @@ mod tests {
         }
 
         #[test]
+        fn set_then_get_returns_any_value(lines in proptest::collection::vec(line(), 0..20), crlf in any::<bool>(), name in "[a-z]{1,3}", value in "[^\r\n]{0,24}") {
+            let text = if crlf { lines.concat().replace('\n', "\r\n") } else { lines.concat() };
+            let section = profile(&name);
+            let mut doc = IniDoc::parse(&text);
+            doc.set(&section, "region", &value).unwrap();
+            prop_assert_eq!(doc.get(&section, "region"), Some(value.trim()));
+            // What we wrote reads back the same after a render and re-parse.
+            let reread = IniDoc::parse(&doc.render());
+            prop_assert_eq!(reread.get(&section, "region"), Some(value.trim()));
+        }
+
+        #[test]
+        fn remove_section_keeps_every_other_line_byte_for_byte(lines in proptest::collection::vec(line(), 0..30), name in "[a-z]{1,3}") {
+            let text = lines.concat();
+            let section = profile(&name);
+            let orig = IniDoc::parse(&text);
+            let mut doc = orig.clone();
+            match orig.find_section(&section) {
+                Some(r) => {
+                    prop_assert!(doc.remove_section(&section));
+                    let expected = orig.lines[..r.start].concat() + &orig.lines[r.end..].concat();
+                    prop_assert_eq!(doc.render(), expected);
+                }
+                None => {
+                    prop_assert!(!doc.remove_section(&section));
+                    prop_assert_eq!(doc.render(), text);
+                }
+            }
+        }
+
+        #[test]
         fn set_then_remove_of_new_key_restores(mut lines in proptest::collection::vec(line(), 0..30), at in 0usize..31, value in "[!-~]{1,20}") {
             let at = at % (lines.len() + 1);
             lines.insert(at, "[profile zz]\n".to_string());
