@@ -28,7 +28,10 @@ pub enum Fault {
 
 pub struct FaultProxy {
     pub url: String,
-    fault: Arc<Mutex<Fault>>,
+    /// The fault and the listener (none while refusing), changed together
+    /// so that once `set` returns every new connection meets the new fault.
+    state: Arc<Mutex<(Fault, Option<TcpListener>)>>,
+    port: u16,
     stop: Arc<AtomicBool>,
     accepted: Arc<AtomicUsize>,
     open: Arc<AtomicUsize>,
@@ -39,54 +42,61 @@ impl FaultProxy {
     pub fn start(upstream: &str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let fault = Arc::new(Mutex::new(Fault::Pass));
+        listener.set_nonblocking(true).unwrap();
+        let state = Arc::new(Mutex::new((Fault::Pass, Some(listener))));
         let stop = Arc::new(AtomicBool::new(false));
         let (accepted, open) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let (f, s, upstream) = (fault.clone(), stop.clone(), upstream.to_string());
+        let (st, s, upstream) = (state.clone(), stop.clone(), upstream.to_string());
         let (acc, op) = (accepted.clone(), open.clone());
         std::thread::spawn(move || {
-            // Non-blocking, so the listener can be closed (Refuse) and bound
-            // again on the same port, and `stop` is seen promptly.
-            let mut listener = Some(listener);
+            // Non-blocking accepts, so `set` can close and reopen the
+            // listener in between and `stop` is seen promptly.
             while !s.load(Ordering::Relaxed) {
-                let mode = *f.lock().unwrap();
-                if mode == Fault::Refuse {
-                    listener = None;
-                    std::thread::sleep(Duration::from_millis(5));
-                    continue;
-                }
-                let l = match &mut listener {
-                    Some(l) => l,
-                    None => match TcpListener::bind(("127.0.0.1", port)) {
-                        Ok(l) => listener.insert(l),
-                        Err(_) => {
-                            std::thread::sleep(Duration::from_millis(5));
-                            continue;
-                        }
-                    },
-                };
-                l.set_nonblocking(true).unwrap();
-                match l.accept() {
-                    Ok((client, _)) => {
-                        let _ = client.set_nonblocking(false);
-                        acc.fetch_add(1, Ordering::Relaxed);
-                        op.fetch_add(1, Ordering::Relaxed);
-                        let (upstream, stop, op) = (upstream.clone(), s.clone(), op.clone());
-                        std::thread::spawn(move || {
-                            handle(client, &upstream, mode, &stop);
-                            op.fetch_sub(1, Ordering::Relaxed);
-                        });
+                let accepted = {
+                    let guard = st.lock().unwrap();
+                    match &guard.1 {
+                        Some(l) => l.accept().ok().map(|(client, _)| (client, guard.0)),
+                        None => None,
                     }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(2)),
-                    Err(_) => {}
-                }
+                };
+                let Some((client, mode)) = accepted else {
+                    std::thread::sleep(Duration::from_millis(2));
+                    continue;
+                };
+                let _ = client.set_nonblocking(false);
+                acc.fetch_add(1, Ordering::Relaxed);
+                op.fetch_add(1, Ordering::Relaxed);
+                let (upstream, stop, op) = (upstream.clone(), s.clone(), op.clone());
+                std::thread::spawn(move || {
+                    handle(client, &upstream, mode, &stop);
+                    op.fetch_sub(1, Ordering::Relaxed);
+                });
             }
         });
-        Self { url: format!("http://127.0.0.1:{port}"), fault, stop, accepted, open }
+        Self { url: format!("http://127.0.0.1:{port}"), state, port, stop, accepted, open }
     }
 
+    /// Applies `fault` to every connection made after this returns:
+    /// `Refuse` closes the port, anything else opens it again.
     pub fn set(&self, fault: Fault) {
-        *self.fault.lock().unwrap() = fault;
+        let mut state = self.state.lock().unwrap();
+        state.0 = fault;
+        if fault == Fault::Refuse {
+            state.1 = None;
+        } else if state.1.is_none() {
+            // The port was ours a moment ago; another socket taking it in
+            // between is possible but rare, so wait for it rather than fail.
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            let listener = loop {
+                match TcpListener::bind(("127.0.0.1", self.port)) {
+                    Ok(l) => break l,
+                    Err(e) if std::time::Instant::now() > deadline => panic!("cannot listen on port {} again: {e}", self.port),
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            };
+            listener.set_nonblocking(true).unwrap();
+            state.1 = Some(listener);
+        }
     }
 
     /// Connections accepted so far (a refused one never is).
@@ -102,8 +112,8 @@ impl FaultProxy {
 
 impl Drop for FaultProxy {
     fn drop(&mut self) {
-        // The accept loop polls `stop` and closes the listener.
         self.stop.store(true, Ordering::Relaxed);
+        self.state.lock().unwrap().1 = None;
     }
 }
 
