@@ -342,10 +342,21 @@ async fn the_watcher_rides_out_hours_of_a_flapping_endpoint() {
 /// times with backoff, and the next healthy round is all green again.
 #[test]
 fn probes_name_each_network_fault_and_recover_round_after_round() {
-    let rounds: usize = std::env::var("BEDROCK_TRAY_SOAK_HOURS").ok().and_then(|h| h.parse().ok()).map_or(1, |h: usize| h * 3);
+    let rounds: usize = std::env::var("BEDROCK_TRAY_SOAK_HOURS")
+        .ok()
+        .and_then(|h| h.parse().ok())
+        .map_or(1, |h: usize| h * 3);
     let home = TestHome::new();
     home.write_aws_config("[profile statickeys]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nregion = eu-central-1\n");
-    home.cli_ok(&["use", "--profile", "statickeys", "--geo", "eu", "--model", "sonnet"]);
+    home.cli_ok(&[
+        "use",
+        "--profile",
+        "statickeys",
+        "--geo",
+        "eu",
+        "--model",
+        "sonnet",
+    ]);
     let fake = FakeAws::start();
     let proxy = FaultProxy::start(fake.url.trim_start_matches("http://"));
     let probe = || {
@@ -355,23 +366,54 @@ fn probes_name_each_network_fault_and_recover_round_after_round() {
         fake.apply(&mut cmd);
         cmd.env("AWS_ENDPOINT_URL_BEDROCK", &proxy.url);
         let out = cmd.output().unwrap();
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
-        let bedrock = report["results"].as_array().unwrap().iter().find(|r| r["name"] == "bedrock").unwrap().clone();
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+        let bedrock = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "bedrock")
+            .unwrap()
+            .clone();
         (bedrock, report)
     };
     for round in 0..rounds {
-        for (fault, cause) in [(Fault::Pass, ""), (Fault::Reset, "reset"), (Fault::BlackHole, "no answer from bedrock within 2"), (Fault::Refuse, "refused"), (Fault::Pass, "")] {
+        for (fault, cause) in [
+            (Fault::Pass, ""),
+            (Fault::Reset, "reset"),
+            (Fault::BlackHole, "no answer from bedrock within 2"),
+            (Fault::Refuse, "refused"),
+            (Fault::Pass, ""),
+        ] {
             proxy.set(fault);
             let (bedrock, report) = probe();
             if fault == Fault::Pass {
-                assert_eq!(bedrock["outcome"], "ok", "round {round}: healthy again: {report}");
+                assert_eq!(
+                    bedrock["outcome"], "ok",
+                    "round {round}: healthy again: {report}"
+                );
             } else {
-                assert_eq!(bedrock["outcome"], "failed", "round {round} {fault:?}: {report}");
-                assert_eq!(bedrock["retries"], 0, "a network fault is not retried inside one probe: {report}");
-                let fix = bedrock["fix"].as_str().unwrap_or_default().to_ascii_lowercase();
-                assert!(fix.contains(cause), "round {round}: a {fault:?} is named ({cause:?}): {fix}");
+                assert_eq!(
+                    bedrock["outcome"], "failed",
+                    "round {round} {fault:?}: {report}"
+                );
+                assert_eq!(
+                    bedrock["retries"], 0,
+                    "a network fault is not retried inside one probe: {report}"
+                );
+                let fix = bedrock["fix"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                assert!(
+                    fix.contains(cause),
+                    "round {round}: a {fault:?} is named ({cause:?}): {fix}"
+                );
             }
-            assert_eq!(report["results"][1]["outcome"], "ok", "the other services are unaffected: {report}");
+            assert_eq!(
+                report["results"][1]["outcome"], "ok",
+                "the other services are unaffected: {report}"
+            );
         }
         // A service failing twice with 500 is retried with backoff and
         // passes; one that keeps failing is given up after a bounded number
@@ -379,14 +421,29 @@ fn probes_name_each_network_fault_and_recover_round_after_round() {
         proxy.set(Fault::Pass);
         fake.config(json!({"fail": {"bedrock:ListInferenceProfiles": {"code": "InternalServerException", "count": 2}}}));
         let (bedrock, report) = probe();
-        assert_eq!((bedrock["outcome"].as_str(), bedrock["retries"].as_u64()), (Some("ok"), Some(2)), "{report}");
+        assert_eq!(
+            (bedrock["outcome"].as_str(), bedrock["retries"].as_u64()),
+            (Some("ok"), Some(2)),
+            "{report}"
+        );
         fake.config(json!({"fail": {"bedrock:ListInferenceProfiles": {"code": "InternalServerException", "count": 100}}}));
-        let before = fake.state()["requests"]["bedrock:ListInferenceProfiles"].as_u64().unwrap_or(0);
+        let before = fake.state()["requests"]["bedrock:ListInferenceProfiles"]
+            .as_u64()
+            .unwrap_or(0);
         let (bedrock, report) = probe();
-        let calls = fake.state()["requests"]["bedrock:ListInferenceProfiles"].as_u64().unwrap_or(0) - before;
+        let calls = fake.state()["requests"]["bedrock:ListInferenceProfiles"]
+            .as_u64()
+            .unwrap_or(0)
+            - before;
         assert_eq!(bedrock["outcome"], "failed", "{report}");
-        assert!(bedrock["fix"].as_str().unwrap_or_default().contains("500"), "the real cause, the service's 500: {report}");
-        assert!((2..=5).contains(&calls), "bounded retries, no spin: {calls} calls");
+        assert!(
+            bedrock["fix"].as_str().unwrap_or_default().contains("500"),
+            "the real cause, the service's 500: {report}"
+        );
+        assert!(
+            (2..=5).contains(&calls),
+            "bounded retries, no spin: {calls} calls"
+        );
         fake.config(json!({"fail": {"bedrock:ListInferenceProfiles": null}}));
     }
 }
