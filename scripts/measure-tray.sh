@@ -22,17 +22,25 @@ app="$PWD/target/$profile/bedrock-tray-app"
 [ -x "$app" ] || { echo "measure-tray: $app missing: cargo build --$profile -p bedrock-tray-app" >&2; exit 1; }
 idle="${BEDROCK_TRAY_IDLE_SECONDS:-300}"
 
-if [ -z "${MEASURE_TRAY_INNER:-}" ]; then
-  # Re-run inside a private session bus (dbus-run-session ends it after).
-  MEASURE_TRAY_INNER=1 exec dbus-run-session -- "$0" "$@"
+if [ -z "${MEASURE_TRAY_HOME:-}" ]; then
+  # The throw-away HOME first, so the session bus and everything it starts
+  # (keyring, portals, accessibility) use it too, then re-run inside that
+  # private bus (dbus-run-session ends it after).
+  h=$(mktemp -d)
+  trap 'rm -rf "$h"' EXIT
+  export HOME="$h" XDG_RUNTIME_DIR="$h/run" XDG_CACHE_HOME="$h/.cache" XDG_CONFIG_HOME="$h/.config" XDG_DATA_HOME="$h/.local/share"
+  mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+  MEASURE_TRAY_HOME="$h" dbus-run-session -- "$0" "$@"
+  exit
 fi
 
-h=$(mktemp -d)
+h="$MEASURE_TRAY_HOME"
 xpid=""; apid=""
 cleanup() {
+  set +e  # a killed app's exit status must not stop the cleanup
   [ -n "$apid" ] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null
-  [ -n "$xpid" ] && kill "$xpid" 2>/dev/null
-  rm -rf "$h"
+  [ -n "$xpid" ] && kill "$xpid" 2>/dev/null && wait "$xpid" 2>/dev/null
+  return 0
 }
 trap cleanup EXIT
 
