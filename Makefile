@@ -30,6 +30,8 @@ fuzz: setup
 clean:
 	$(CARGO) clean
 
-# The full crash-safety run (CI runs a reduced one inside `make test`).
+# The full crash-safety run and six hours of a flapping endpoint (CI runs
+# reduced ones inside `make test`).
 stress: setup
 	BEDROCK_TRAY_STRESS_ITERATIONS=5000 cargo test -p bedrock-tray --test tests crash_safety -- --nocapture
+	BEDROCK_TRAY_SOAK_HOURS=6 cargo test -p bedrock-tray --test tests flapping -- --nocapture

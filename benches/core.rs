@@ -1,13 +1,14 @@
 //! In-process benchmarks of the hot paths: a settings switch (patch +
-//! atomic write), reading a large `~/.aws/config`, and a whole snapshot of
-//! 2,000 profiles with their token files. `make bench` runs them.
+//! atomic write), reading a large `~/.aws/config`, a whole snapshot of
+//! 2,000 profiles with their token files, and transcript parsing in MB/s.
+//! `make bench` runs them.
 
 use bedrock_tray::aws_profiles::AwsProfiles;
 use bedrock_tray::claude_settings::{self, OwnedKey, SettingsError};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::snapshot::Snapshot;
 use bedrock_tray::sso_cache::token_file_name;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::ffi::OsString;
 use std::fmt::Write;
 use std::hint::black_box;
@@ -75,5 +76,49 @@ fn snapshot(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, settings_switch, config_parse, snapshot);
+/// About 8 MB of transcript lines in the shape Claude Code writes: user
+/// turns, streamed assistant messages (the same message in two or three
+/// lines with growing usage), tool results with long text.
+fn synthetic_transcript() -> Vec<u8> {
+    let mut out = String::new();
+    let filler = "lorem ipsum dolor sit amet ".repeat(20);
+    let mut i = 0u64;
+    while out.len() < 8 << 20 {
+        let _ = writeln!(out, r#"{{"parentUuid":"u{i}","isSidechain":false,"userType":"external","cwd":"/home/dev/project","sessionId":"s1","version":"2.1.0","type":"user","message":{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t{i}","content":"{filler}"}}]}},"uuid":"u{i}b","timestamp":"2026-11-20T10:{:02}:00.000Z"}}"#, i % 60);
+        for part in 0..3u64 {
+            let _ = writeln!(out, r#"{{"parentUuid":"u{i}b","cwd":"/home/dev/project","sessionId":"s1","version":"2.1.0","message":{{"id":"msg_{i}","type":"message","role":"assistant","model":"eu.anthropic.claude-sonnet-4-6","content":[{{"type":"text","text":"{filler}"}}],"stop_reason":null,"usage":{{"input_tokens":{},"cache_creation_input_tokens":1200,"cache_read_input_tokens":45000,"cache_creation":{{"ephemeral_5m_input_tokens":1200,"ephemeral_1h_input_tokens":0}},"output_tokens":{}}}}},"requestId":"req_{i}","type":"assistant","uuid":"a{i}{part}","timestamp":"2026-11-20T10:{:02}:01.000Z"}}"#, 4 + i % 7, 50 * (part + 1), i % 60);
+        }
+        i += 1;
+    }
+    out.into_bytes()
+}
+
+fn transcript_parse(c: &mut Criterion) {
+    let data = synthetic_transcript();
+    let mut group = c.benchmark_group("transcript");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.sample_size(20);
+    group.bench_function("parse_line over 8 MB", |b| {
+        b.iter(|| {
+            let mut messages = 0u64;
+            for line in data.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                messages += u64::from(matches!(bedrock_tray::usage::parse_line(line, "p"), Ok(Some(_))));
+            }
+            black_box(messages)
+        })
+    });
+    // The whole index read: file I/O, line splitting, streamed-message merge.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("project")).unwrap();
+    std::fs::write(dir.path().join("project/s.jsonl"), &data).unwrap();
+    group.bench_function("usage index: first read of 8 MB", |b| {
+        b.iter(|| {
+            let mut index = bedrock_tray::usage::UsageIndex::default();
+            black_box(index.refresh(dir.path()).unwrap())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, settings_switch, config_parse, snapshot, transcript_parse);
 criterion_main!(benches);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks: criterion for in-process figures, then whole processes side by
-# side with the AWS CLI. Figures and the machine they came from go in
-# benches/README.md.
+# side with the AWS CLI, then the tray app's start-up and idle cost
+# (BEDROCK_TRAY_IDLE_SECONDS, default 300). Figures and the machine they came
+# from go in benches/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p bedrock-tray
+cargo build --release -p bedrock-tray -p bedrock-tray-app
 cargo bench -p bedrock-tray --bench core -- --warm-up-time 1 --measurement-time 5
 .venv/bin/python scripts/bench_processes.py target/release/bedrock-tray "${BENCH_RUNS:-30}"
+scripts/measure-tray.sh release

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../fuzz"
 seconds="${FUZZ_SECONDS:-10}"
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --version 0.13.2
-for target in settings_patch token_cache aws_config preset; do
+for target in settings_patch token_cache aws_config preset transcript config_edit; do
   echo "fuzz: $target for ${seconds}s"
   cargo fuzz run -s none "$target" -- -max_total_time="$seconds" -max_len=4096 2>&1 \
     | grep -E '^(Done|INFO: seed corpus)|panicked|deadly|ERROR' || true

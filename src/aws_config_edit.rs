@@ -144,6 +144,18 @@ impl IniDoc {
         self.lines.iter().filter_map(|l| header_name(l)).map(str::to_string).collect()
     }
 
+    /// The line after the setting at line `i` and its continuation lines.
+    /// An indented header (`  [profile b]`) looks like a continuation but
+    /// starts the next section: it is never part of the setting.
+    fn setting_end(&self, section: &Section, i: usize) -> usize {
+        let section_end = self.find_section(section).map_or(self.lines.len(), |r| r.end);
+        let mut end = i + 1;
+        while end < section_end && is_continuation(&self.lines[end]) {
+            end += 1;
+        }
+        end
+    }
+
     fn key_line(&self, section: &Section, key: &str) -> Option<usize> {
         let range = self.find_section(section)?;
         (range.start + 1..range.end).find(|&i| key_of(&self.lines[i]) == Some(key))
@@ -211,10 +223,7 @@ impl IniDoc {
         let new_line = format!("{key} = {value}{nl}");
         if let Some(i) = self.key_line(section, key) {
             let ending = if self.lines[i].ends_with('\n') { "" } else { "no-newline" };
-            let mut end = i + 1;
-            while end < self.lines.len() && is_continuation(&self.lines[end]) {
-                end += 1;
-            }
+            let end = self.setting_end(section, i);
             let mut replacement = new_line;
             if !ending.is_empty() && end == self.lines.len() {
                 replacement.truncate(replacement.len() - nl.len());
@@ -240,10 +249,7 @@ impl IniDoc {
     /// whether anything was removed.
     pub fn remove_key(&mut self, section: &Section, key: &str) -> bool {
         let Some(i) = self.key_line(section, key) else { return false };
-        let mut end = i + 1;
-        while end < self.lines.len() && is_continuation(&self.lines[end]) {
-            end += 1;
-        }
+        let end = self.setting_end(section, i);
         self.lines.drain(i..end);
         true
     }
@@ -350,6 +356,19 @@ mod tests {
     }
 
     #[test]
+    fn an_indented_header_is_never_taken_for_a_continuation() {
+        // Found by the config_edit fuzz target: replacing `s3` swallowed
+        // the next section's header along with its "continuation".
+        let text = "[profile a]\ns3 =\n  [profile b]\nregion = x\n";
+        let mut doc = IniDoc::parse(text);
+        doc.set(&profile("a"), "s3", "y").unwrap();
+        assert_eq!(doc.render(), "[profile a]\ns3 = y\n  [profile b]\nregion = x\n");
+        let mut doc = IniDoc::parse(text);
+        assert!(doc.remove_key(&profile("a"), "s3"));
+        assert_eq!(doc.render(), "[profile a]\n  [profile b]\nregion = x\n");
+    }
+
+    #[test]
     fn remove_section_keeps_neighbours() {
         let mut doc = IniDoc::parse(SAMPLE);
         assert!(doc.remove_section(&profile("dev")));
@@ -398,6 +417,37 @@ mod tests {
                 let pos = rest.find(l);
                 prop_assert!(pos.is_some(), "line {:?} lost in {:?}", l, out);
                 rest = &rest[pos.unwrap() + l.len()..];
+            }
+        }
+
+        #[test]
+        fn set_then_get_returns_any_value(lines in proptest::collection::vec(line(), 0..20), crlf in any::<bool>(), name in "[a-z]{1,3}", value in "[^\r\n]{0,24}") {
+            let text = if crlf { lines.concat().replace('\n', "\r\n") } else { lines.concat() };
+            let section = profile(&name);
+            let mut doc = IniDoc::parse(&text);
+            doc.set(&section, "region", &value).unwrap();
+            prop_assert_eq!(doc.get(&section, "region"), Some(value.trim()));
+            // What we wrote reads back the same after a render and re-parse.
+            let reread = IniDoc::parse(&doc.render());
+            prop_assert_eq!(reread.get(&section, "region"), Some(value.trim()));
+        }
+
+        #[test]
+        fn remove_section_keeps_every_other_line_byte_for_byte(lines in proptest::collection::vec(line(), 0..30), name in "[a-z]{1,3}") {
+            let text = lines.concat();
+            let section = profile(&name);
+            let orig = IniDoc::parse(&text);
+            let mut doc = orig.clone();
+            match orig.find_section(&section) {
+                Some(r) => {
+                    prop_assert!(doc.remove_section(&section));
+                    let expected = orig.lines[..r.start].concat() + &orig.lines[r.end..].concat();
+                    prop_assert_eq!(doc.render(), expected);
+                }
+                None => {
+                    prop_assert!(!doc.remove_section(&section));
+                    prop_assert_eq!(doc.render(), text);
+                }
             }
         }
 

@@ -57,3 +57,80 @@ pub fn preset(data: &[u8]) {
         assert!(e.to_string().starts_with("preset team.toml"), "errors name the file");
     }
 }
+
+/// Transcript bytes: every line is a message, nothing or malformed, the
+/// same each time; and the incremental index reading the file in two
+/// parts (the first ending mid-line, as while Claude Code writes) counts
+/// what one read of the whole file counts.
+pub fn transcript(data: &[u8]) {
+    use crate::usage::{parse_line, UsageIndex};
+    for line in data.split(|b| *b == b'\n') {
+        let first = parse_line(line.trim_ascii(), "p");
+        if let Ok(Some(m)) = &first {
+            assert!(m.tokens.cache_write_1h <= m.tokens.cache_write, "1-hour writes are part of all writes");
+        }
+        assert_eq!(first, parse_line(line.trim_ascii(), "p"), "parsing is deterministic");
+    }
+    let Ok(dir) = tempfile::tempdir() else { return };
+    let (whole, parts) = (dir.path().join("whole"), dir.path().join("parts"));
+    let cut = data.first().map_or(0, |b| usize::from(*b) * data.len() / 256);
+    let write = |root: &std::path::Path, bytes: &[u8], append: bool| {
+        let file = root.join("project").join("s.jsonl");
+        std::fs::create_dir_all(file.parent().expect("has a parent")).expect("temp folder");
+        let mut f = std::fs::OpenOptions::new().create(true).append(append).write(true).truncate(!append).open(&file).expect("temp file");
+        std::io::Write::write_all(&mut f, bytes).expect("write temp file");
+    };
+    write(&whole, data, false);
+    let mut one = UsageIndex::default();
+    one.refresh(&whole).expect("reads its own temp folder");
+    write(&parts, &data[..cut], false);
+    let mut two = UsageIndex::default();
+    two.refresh(&parts).expect("reads its own temp folder");
+    write(&parts, &data[cut..], true);
+    two.refresh(&parts).expect("reads its own temp folder");
+    assert_eq!(one.buckets(), two.buckets(), "reading in two parts counts the same");
+    assert_eq!(one.malformed_lines, two.malformed_lines, "and finds the same malformed lines");
+}
+
+/// AWS INI text: parse and render give the text back byte for byte; `set`
+/// then `get` returns the value; editing or removing one section leaves
+/// every line outside it byte for byte.
+pub fn config_edit(data: &[u8]) {
+    use crate::aws_config_edit::{IniDoc, Section};
+    use crate::names::{ProfileName, SsoSessionName};
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let doc = IniDoc::parse(text);
+    assert_eq!(doc.render(), text, "parse and render round-trip");
+    // The value: the text's last line, which may hold anything but a line break.
+    let value = text.rsplit('\n').next().unwrap_or_default().replace('\r', "");
+    let sections = [
+        Section::config_profile(&ProfileName::new("default").expect("valid")),
+        Section::config_profile(&ProfileName::new("a").expect("valid")),
+        Section::credentials_profile(&ProfileName::new("a").expect("valid")),
+        Section::sso_session(&SsoSessionName::new("corp").expect("valid")),
+    ];
+    for section in &sections {
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let (before, after) = match doc.find_section(section) {
+            Some(r) => (lines[..r.start].concat(), lines[r.end..].concat()),
+            None => (text.to_string(), String::new()),
+        };
+        for key in ["region", "credential_process", "s3"] {
+            let mut edited = doc.clone();
+            edited.set(section, key, &value).expect("a valid key and a value without line breaks");
+            assert_eq!(edited.get(section, key), Some(value.trim()), "set then get returns the value");
+            let out = edited.render();
+            // Appending to a file without a final newline adds one to its last line.
+            let kept = out.starts_with(&before) || (out.starts_with(before.trim_end_matches(['\r', '\n'])) && !before.ends_with('\n'));
+            assert!(kept, "lines before the section are kept byte for byte");
+            assert!(out.ends_with(&after), "lines after the section are kept byte for byte");
+            let mut removed = edited.clone();
+            removed.remove_key(section, key);
+            assert!(removed.render().ends_with(&after), "removing a key keeps the lines after the section");
+        }
+        let mut gone = doc.clone();
+        if gone.remove_section(section) {
+            assert_eq!(gone.render(), before + &after, "removing a section removes only its lines");
+        }
+    }
+}

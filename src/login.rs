@@ -151,18 +151,52 @@ pub async fn device_login(
     Ok(LoginOutcome::LoggedIn { expires_at: now + time::Duration::seconds(issued.expires_in) })
 }
 
+/// How patient one silent refresh is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshPolicy {
+    /// Per HTTP attempt: a connection that accepts and never answers
+    /// fails after this long.
+    pub attempt_timeout: Duration,
+    /// SDK attempts (its own jittered backoff between them).
+    pub attempts: u32,
+    /// The SSO-OIDC endpoint; `None` follows `AWS_ENDPOINT_URL_SSO_OIDC`
+    /// and the region (an in-process test cannot set the environment
+    /// safely).
+    pub endpoint_url: Option<String>,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        Self { attempt_timeout: Duration::from_secs(10), attempts: 3, endpoint_url: None }
+    }
+}
+
 /// Refreshes a session silently with its refresh token.
 ///
 /// # Errors
 /// [`OidcError::NotRefreshable`] / [`OidcError::InvalidGrant`] mean a
 /// login is needed; [`OidcError::is_transient`] ones may be retried.
 pub async fn refresh(paths: &Paths, target: &SessionTarget) -> Result<OffsetDateTime, LoginError> {
+    refresh_at(paths, target, OffsetDateTime::now_utc(), &RefreshPolicy::default()).await
+}
+
+/// [`refresh`] at the wall-clock time `now` (the new token expires
+/// relative to it, so a watcher on a test clock stays consistent), under
+/// `policy`.
+///
+/// # Errors
+/// As [`refresh`].
+pub async fn refresh_at(
+    paths: &Paths,
+    target: &SessionTarget,
+    now: OffsetDateTime,
+    policy: &RefreshPolicy,
+) -> Result<OffsetDateTime, LoginError> {
     let token_path = target.token_path(&paths.sso_cache_dir);
     let _lock = lock_session(paths, target).await?;
     let token = read_token(&token_path).map_err(|_| OidcError::NotRefreshable("no token file"))?;
-    let now = OffsetDateTime::now_utc();
     let registration = sso_oidc::registration_of(&token).ok_or(OidcError::NotRefreshable("no client registration"))?;
-    let client = sso_oidc::client(&target.region).await;
+    let client = sso_oidc::client_with(&target.region, policy.attempt_timeout, policy.attempts, policy.endpoint_url.as_deref()).await;
     let issued = sso_oidc::refresh(&client, &token, now).await?;
     sso_oidc::write_token(&token_path, Some(&token.raw), target, &issued, &registration, now)?;
     tracing::info!(path = %token_path.display(), expires_in = issued.expires_in, refresh_token = ?issued.refresh_token, "refreshed silently");
@@ -218,7 +252,7 @@ pub async fn run_refresh_command(
     let status = match tokio::time::timeout(timeout, child.wait()).await {
         Ok(status) => status.map_err(LoginError::Spawn)?,
         Err(_) => {
-            let _ = child.kill().await;
+            kill_tree(&mut child).await;
             return Err(LoginError::CommandTimedOut { command: command.to_string(), seconds: timeout.as_secs_f64().ceil() as u64 });
         }
     };
@@ -234,6 +268,60 @@ pub async fn run_refresh_command(
         Some(expires_at) => Ok(LoginOutcome::LoggedIn { expires_at }),
         None => Err(LoginError::CommandNoToken { command: command.to_string(), path: token_path }),
     }
+}
+
+/// Kills `child` and every process it started: an `aws sso login` under
+/// `sh -c` outlives its shell otherwise, waiting for a browser approval
+/// that never comes. Linux finds the descendants through /proc (the child
+/// stays in our process group, so Ctrl-C in a terminal still reaches it);
+/// elsewhere only the child is killed.
+async fn kill_tree(child: &mut tokio::process::Child) {
+    #[cfg(target_os = "linux")]
+    if let Some(root) = child.id() {
+        use rustix::process::{kill_process, Pid, Signal};
+        let send = |pids: &[u32], signal: Signal| {
+            for pid in pids.iter().filter_map(|p| Pid::from_raw(*p as i32)) {
+                let _ = kill_process(pid, signal);
+            }
+        };
+        // Stop what we find (a stopped process cannot fork), look again
+        // until nothing new appears, then kill them all.
+        let mut tree = Vec::new();
+        for _ in 0..5 {
+            let found = process_tree(root);
+            let new: Vec<u32> = found.iter().copied().filter(|p| !tree.contains(p)).collect();
+            if new.is_empty() {
+                break;
+            }
+            send(&new, Signal::STOP);
+            tree.extend(new);
+        }
+        send(&tree, Signal::KILL);
+    }
+    let _ = child.kill().await;
+}
+
+/// `root` and its descendants, from the parent ids in /proc/*/stat.
+#[cfg(target_os = "linux")]
+fn process_tree(root: u32) -> Vec<u32> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parents.push((pid, ppid));
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        i += 1;
+    }
+    tree
 }
 
 /// Opens a URL in the user's browser without a shell. Only http(s) URLs are

@@ -110,8 +110,25 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(err: SdkError
 /// An OIDC client for the SSO region; unsigned, honours
 /// `AWS_ENDPOINT_URL_SSO_OIDC`, never hangs on a dead connection.
 pub async fn client(region: &Region) -> aws_sdk_ssooidc::Client {
-    let retry = RetryConfig::standard().with_max_attempts(3);
-    aws_sdk_ssooidc::Client::new(&crate::unsigned_client::config(region, Duration::from_secs(10), retry).await)
+    client_with(region, Duration::from_secs(10), 3, None).await
+}
+
+/// An OIDC client with its own per-attempt timeout, number of SDK attempts
+/// (the watcher retries on its own schedule, so it asks for one) and,
+/// where given, endpoint.
+pub async fn client_with(
+    region: &Region,
+    attempt_timeout: Duration,
+    attempts: u32,
+    endpoint_url: Option<&str>,
+) -> aws_sdk_ssooidc::Client {
+    let retry = RetryConfig::standard().with_max_attempts(attempts.max(1));
+    let sdk = crate::unsigned_client::config(region, attempt_timeout, retry).await;
+    let mut config = aws_sdk_ssooidc::config::Builder::from(&sdk);
+    if let Some(url) = endpoint_url {
+        config = config.endpoint_url(url);
+    }
+    aws_sdk_ssooidc::Client::from_conf(config.build())
 }
 
 /// A client registration (botocore's cached form).

@@ -68,15 +68,17 @@ impl Tokens {
             cache_read: self.cache_read.max(o.cache_read),
         }
     }
+    // Saturating: counts come from files anyone can write, and a sum past
+    // u64::MAX panicked in debug builds and wrapped to a tiny cost in release.
     fn add(&mut self, o: Tokens) {
-        self.input += o.input;
-        self.output += o.output;
-        self.cache_write += o.cache_write;
-        self.cache_write_1h += o.cache_write_1h;
-        self.cache_read += o.cache_read;
+        self.input = self.input.saturating_add(o.input);
+        self.output = self.output.saturating_add(o.output);
+        self.cache_write = self.cache_write.saturating_add(o.cache_write);
+        self.cache_write_1h = self.cache_write_1h.saturating_add(o.cache_write_1h);
+        self.cache_read = self.cache_read.saturating_add(o.cache_read);
     }
     pub fn total(&self) -> u64 {
-        self.input + self.output + self.cache_write + self.cache_read
+        self.input.saturating_add(self.output).saturating_add(self.cache_write).saturating_add(self.cache_read)
     }
 }
 

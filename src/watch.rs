@@ -16,7 +16,11 @@ use crate::sso_cache::EXPIRING_WITHIN;
 use notify::{RecursiveMode, Watcher as _};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -28,9 +32,16 @@ const DEBOUNCE: Duration = Duration::from_millis(150);
 /// The longest the timer sleeps before re-reading the wall clock.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
-/// The current time, injectable for tests.
+/// The current time and the timer, injectable so tests can run hours of
+/// session life in seconds.
 pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
+
+    /// Resolves once `duration` has passed on this clock. Network
+    /// timeouts and the file-event debounce stay on tokio's real timer.
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
 }
 
 /// The system's wall clock.
@@ -131,6 +142,37 @@ impl Default for WatchOptions {
     }
 }
 
+/// The wait before the `attempt`th retry (1-based) of a failed silent
+/// refresh, before jitter: 15 s, 30 s, 60 s, 120 s, then 240 s.
+pub fn refresh_backoff(attempt: u32) -> Duration {
+    Duration::from_secs(15 << attempt.saturating_sub(1).min(4))
+}
+
+/// Counters of a running watcher: how often it woke and what it holds, to
+/// show it neither spins nor grows over hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct WatchStats {
+    /// Turns of the event loop (timer, file event, poke, refresh done).
+    pub wakeups: u64,
+    /// Silent refreshes started.
+    pub refreshes: u64,
+    /// Silent refreshes running now.
+    pub in_flight: u64,
+    /// Sessions with a failed refresh waiting for its retry.
+    pub pending_retries: u64,
+    /// Sessions whose phase is remembered.
+    pub tracked_sessions: u64,
+}
+
+#[derive(Default)]
+struct SharedStats {
+    wakeups: AtomicU64,
+    refreshes: AtomicU64,
+    in_flight: AtomicU64,
+    pending_retries: AtomicU64,
+    tracked_sessions: AtomicU64,
+}
+
 /// The watcher could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum WatchError {
@@ -149,6 +191,7 @@ pub struct Watcher {
     /// last minutes), whatever the runtime's scheduling.
     first_events: std::sync::Mutex<Option<broadcast::Receiver<SessionEvent>>>,
     poke: mpsc::UnboundedSender<()>,
+    stats: Arc<SharedStats>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -164,6 +207,19 @@ impl Watcher {
     /// # Errors
     /// [`WatchError`] when a folder cannot be created or watched.
     pub fn spawn(paths: Paths, clock: Arc<dyn Clock>, options: WatchOptions) -> Result<Self, WatchError> {
+        Self::spawn_with(paths, clock, options, login::RefreshPolicy::default())
+    }
+
+    /// [`Watcher::spawn`] with silent refreshes made under `refresh`.
+    ///
+    /// # Errors
+    /// As [`Watcher::spawn`].
+    pub fn spawn_with(
+        paths: Paths,
+        clock: Arc<dyn Clock>,
+        options: WatchOptions,
+        refresh: login::RefreshPolicy,
+    ) -> Result<Self, WatchError> {
         // The token cache may not exist yet; the AWS CLI creates it 0700 too.
         crate::atomic_file::create_private_dir(&paths.sso_cache_dir)
             .map_err(|source| WatchError::Create { path: paths.sso_cache_dir.clone(), source })?;
@@ -180,10 +236,13 @@ impl Watcher {
         let (snap_tx, snap_rx) = watch::channel(first);
         let (event_tx, first_events) = broadcast::channel(64);
         let (poke_tx, poke_rx) = mpsc::unbounded_channel();
+        let stats = Arc::new(SharedStats::default());
         let state = Loop {
+            stats: stats.clone(),
             paths,
             clock,
             options,
+            refresh,
             snapshots: snap_tx,
             events: event_tx.clone(),
             phases: HashMap::new(),
@@ -192,7 +251,7 @@ impl Watcher {
             watches,
         };
         let task = tokio::spawn(state.run(file_rx, poke_rx));
-        Ok(Self { snapshots: snap_rx, events: event_tx, first_events: std::sync::Mutex::new(Some(first_events)), poke: poke_tx, task })
+        Ok(Self { snapshots: snap_rx, events: event_tx, first_events: std::sync::Mutex::new(Some(first_events)), poke: poke_tx, stats, task })
     }
 
     /// The latest snapshot, and every new one.
@@ -211,6 +270,18 @@ impl Watcher {
     /// resume signalled by the OS).
     pub fn poke(&self) {
         let _ = self.poke.send(());
+    }
+
+    /// What the watcher has done and holds so far.
+    pub fn stats(&self) -> WatchStats {
+        let s = &self.stats;
+        WatchStats {
+            wakeups: s.wakeups.load(Ordering::Relaxed),
+            refreshes: s.refreshes.load(Ordering::Relaxed),
+            in_flight: s.in_flight.load(Ordering::Relaxed),
+            pending_retries: s.pending_retries.load(Ordering::Relaxed),
+            tracked_sessions: s.tracked_sessions.load(Ordering::Relaxed),
+        }
     }
 }
 
@@ -271,6 +342,7 @@ struct Loop {
     paths: Paths,
     clock: Arc<dyn Clock>,
     options: WatchOptions,
+    refresh: login::RefreshPolicy,
     snapshots: watch::Sender<Arc<Snapshot>>,
     events: broadcast::Sender<SessionEvent>,
     phases: HashMap<PathBuf, Phase>,
@@ -278,6 +350,7 @@ struct Loop {
     retry_at: HashMap<PathBuf, (OffsetDateTime, u32)>,
     refreshing: HashMap<PathBuf, tokio::task::JoinHandle<()>>,
     watches: FolderWatches,
+    stats: Arc<SharedStats>,
 }
 
 impl Loop {
@@ -285,17 +358,23 @@ impl Loop {
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(PathBuf, Result<(), login::LoginError>)>();
         self.evaluate(&done_tx, false);
         loop {
+            self.publish_stats();
             let now = self.clock.now();
             let snapshot = self.snapshots.borrow().clone();
             let expiries: Vec<OffsetDateTime> = sessions(&snapshot).iter().filter_map(|s| s.expires_at).collect();
             let mut deadline = next_transition(&expiries, &self.options.warn_minutes, now);
-            if let Some(retry) = self.retry_at.values().map(|(t, _)| *t).min() {
+            // Only retries still ahead: one that came while its refresh runs
+            // (or whose session has since expired) would arm a zero-length
+            // timer and spin until the refresh ends, or forever.
+            let retries = self.retry_at.iter().filter(|(p, (t, _))| *t > now && !self.refreshing.contains_key(*p));
+            if let Some(retry) = retries.map(|(_, (t, _))| *t).min() {
                 deadline = Some(deadline.map_or(retry, |d| d.min(retry)));
             }
             let sleep = deadline
                 .map(|d| Duration::try_from(d - now).unwrap_or(Duration::ZERO))
                 .unwrap_or(MAX_SLEEP)
                 .min(MAX_SLEEP);
+            let timer = self.clock.sleep(sleep);
             tokio::select! {
                 Some(()) = files.recv() => {
                     // Debounce: let the writer finish, then take everything queued.
@@ -315,10 +394,18 @@ impl Loop {
                     self.after_refresh(path, result);
                     self.evaluate(&done_tx, true);
                 }
-                () = tokio::time::sleep(sleep) => self.evaluate(&done_tx, false),
+                () = timer => self.evaluate(&done_tx, false),
                 else => return,
             }
         }
+    }
+
+    fn publish_stats(&self) {
+        let s = &self.stats;
+        s.wakeups.fetch_add(1, Ordering::Relaxed);
+        s.in_flight.store(self.refreshing.len() as u64, Ordering::Relaxed);
+        s.pending_retries.store(self.retry_at.len() as u64, Ordering::Relaxed);
+        s.tracked_sessions.store(self.phases.len() as u64, Ordering::Relaxed);
     }
 
     /// Re-reads the files, publishes a changed snapshot, emits transition
@@ -369,9 +456,11 @@ impl Loop {
         let Ok(target) = login::target_of(&profile) else { return };
         let paths = self.paths.clone();
         let path = session.token_path.clone();
+        let (now, policy) = (self.clock.now(), self.refresh.clone());
         tracing::info!(session = %session.key, "refreshing the SSO session silently");
+        self.stats.refreshes.fetch_add(1, Ordering::Relaxed);
         let handle = tokio::spawn(async move {
-            let result = login::refresh(&paths, &target).await.map(|_| ());
+            let result = login::refresh_at(&paths, &target, now, &policy).await.map(|_| ());
             let _ = done.send((path, result));
         });
         self.refreshing.insert(session.token_path.clone(), handle);
@@ -388,10 +477,14 @@ impl Loop {
             }
             Err(login::LoginError::Oidc(e)) if e.is_transient() => {
                 let attempts = self.retry_at.get(&path).map_or(0, |(_, n)| *n) + 1;
-                // 15 s, 30 s, 60 s ... at most 4 minutes, with up to 20% jitter.
-                let base = 15u64.saturating_mul(1 << attempts.min(4));
-                let jitter = (self.clock.now().nanosecond() as u64 % (base / 5 + 1)) as i64;
-                let at = self.clock.now() + time::Duration::seconds(base as i64 + jitter);
+                // Up to 20% jitter, from the process's random hash keys (not
+                // the clock, which a test or a coarse timer may hold still),
+                // so many machines behind one outage do not retry in step.
+                let base = refresh_backoff(attempts);
+                let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+                let jitter = base.mul_f64((random % 1000) as f64 / 5000.0);
+                let at = self.clock.now() + (base + jitter);
+                tracing::debug!(session = %key, attempts, wait = ?(base + jitter), "refresh failed, retrying later: {e}");
                 self.retry_at.insert(path, (at, attempts));
                 let _ = self.events.send(SessionEvent::RefreshFailed { session: key, profiles, reason: e.to_string(), retrying: true });
             }
@@ -451,6 +544,13 @@ mod tests {
         assert_eq!(phase(m(0), &warn), Phase::Expired);
         assert_eq!(phase(m(-3), &warn), Phase::Expired);
         assert_eq!(phase(m(20), &[30]), Phase::Warning(30), "thresholds are configurable");
+    }
+
+    #[test]
+    fn refresh_retries_back_off_to_four_minutes() {
+        let waits: Vec<u64> = (1..=7).map(|n| refresh_backoff(n).as_secs()).collect();
+        assert_eq!(waits, [15, 30, 60, 120, 240, 240, 240], "doubling, capped, never zero");
+        assert_eq!(refresh_backoff(u32::MAX).as_secs(), 240, "no overflow after a day of failures");
     }
 
     #[test]

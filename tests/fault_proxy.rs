@@ -1,13 +1,13 @@
 //! A TCP proxy on 127.0.0.1 between a client and a local endpoint that can
-//! pass, delay, reset or black-hole connections, for testing how the tools
-//! behave when AWS misbehaves at the network level. It also keeps what
+//! pass, delay, reset, refuse or black-hole connections, for testing how the
+//! tools behave when AWS misbehaves at the network level. It also keeps what
 //! each client sent, so a test can count the calls that reached AWS.
 
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,17 +18,24 @@ pub enum Fault {
     Pass,
     /// Wait this long before forwarding.
     Delay(Duration),
-    /// Accept, then close at once (a reset mid-request).
+    /// Accept, wait for the request, then close without reading it: the
+    /// kernel answers unread data with a TCP RST (connection reset by peer).
     Reset,
     /// Accept and never answer.
     BlackHole,
+    /// Stop listening: connecting is refused, as on a closed port.
+    Refuse,
 }
 
 pub struct FaultProxy {
     pub url: String,
-    fault: Arc<Mutex<Fault>>,
-    stop: Arc<AtomicBool>,
+    /// The fault and the listener (none while refusing), changed together
+    /// so that once `set` returns every new connection meets the new fault.
+    state: Arc<Mutex<(Fault, Option<TcpListener>)>>,
     port: u16,
+    stop: Arc<AtomicBool>,
+    accepted: Arc<AtomicUsize>,
+    open: Arc<AtomicUsize>,
     /// The bytes each forwarded connection sent upstream.
     sent: Arc<Mutex<Vec<Vec<u8>>>>,
 }
@@ -38,24 +45,39 @@ impl FaultProxy {
     pub fn start(upstream: &str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let fault = Arc::new(Mutex::new(Fault::Pass));
+        listener.set_nonblocking(true).unwrap();
+        let state = Arc::new(Mutex::new((Fault::Pass, Some(listener))));
         let stop = Arc::new(AtomicBool::new(false));
+        let (accepted, open) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let sent = Arc::new(Mutex::new(Vec::new()));
-        let (f, s, upstream, log) = (fault.clone(), stop.clone(), upstream.to_string(), sent.clone());
+        let (st, s, upstream, log) = (state.clone(), stop.clone(), upstream.to_string(), sent.clone());
+        let (acc, op) = (accepted.clone(), open.clone());
         std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if s.load(Ordering::Relaxed) {
-                    break;
-                }
-                let Ok(client) = conn else { continue };
-                let mode = *f.lock().unwrap();
-                let upstream = upstream.clone();
-                let stop = s.clone();
-                let log = log.clone();
-                std::thread::spawn(move || handle(client, &upstream, mode, &stop, &log));
+            // Non-blocking accepts, so `set` can close and reopen the
+            // listener in between and `stop` is seen promptly.
+            while !s.load(Ordering::Relaxed) {
+                let accepted = {
+                    let guard = st.lock().unwrap();
+                    match &guard.1 {
+                        Some(l) => l.accept().ok().map(|(client, _)| (client, guard.0)),
+                        None => None,
+                    }
+                };
+                let Some((client, mode)) = accepted else {
+                    std::thread::sleep(Duration::from_millis(2));
+                    continue;
+                };
+                let _ = client.set_nonblocking(false);
+                acc.fetch_add(1, Ordering::Relaxed);
+                op.fetch_add(1, Ordering::Relaxed);
+                let (upstream, stop, op, log) = (upstream.clone(), s.clone(), op.clone(), log.clone());
+                std::thread::spawn(move || {
+                    handle(client, &upstream, mode, &stop, &log);
+                    op.fetch_sub(1, Ordering::Relaxed);
+                });
             }
         });
-        Self { url: format!("http://127.0.0.1:{port}"), fault, stop, port, sent }
+        Self { url: format!("http://127.0.0.1:{port}"), state, port, stop, accepted, open, sent }
     }
 
     /// How many times `needle` occurs in what clients sent upstream (e.g.
@@ -70,23 +92,53 @@ impl FaultProxy {
         self.sent.lock().unwrap().iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect()
     }
 
+    /// Applies `fault` to every connection made after this returns:
+    /// `Refuse` closes the port, anything else opens it again.
     pub fn set(&self, fault: Fault) {
-        *self.fault.lock().unwrap() = fault;
+        let mut state = self.state.lock().unwrap();
+        state.0 = fault;
+        if fault == Fault::Refuse {
+            state.1 = None;
+        } else if state.1.is_none() {
+            // The port was ours a moment ago; another socket taking it in
+            // between is possible but rare, so wait for it rather than fail.
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            let listener = loop {
+                match TcpListener::bind(("127.0.0.1", self.port)) {
+                    Ok(l) => break l,
+                    Err(e) if std::time::Instant::now() > deadline => panic!("cannot listen on port {} again: {e}", self.port),
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            };
+            listener.set_nonblocking(true).unwrap();
+            state.1 = Some(listener);
+        }
+    }
+
+    /// Connections accepted so far (a refused one never is).
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Connections accepted and not yet closed.
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
     }
 }
 
 impl Drop for FaultProxy {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        // Wake the accept loop so it sees `stop`.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        self.state.lock().unwrap().1 = None;
     }
 }
 
 fn handle(client: TcpStream, upstream: &str, fault: Fault, stop: &AtomicBool, log: &Mutex<Vec<Vec<u8>>>) {
     match fault {
         Fault::Reset => {
-            let _ = client.shutdown(Shutdown::Both);
+            // Closing with the request unread makes the kernel send RST.
+            let _ = client.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = client.peek(&mut [0u8; 1]);
             return;
         }
         Fault::BlackHole => {
@@ -106,7 +158,7 @@ fn handle(client: TcpStream, upstream: &str, fault: Fault, stop: &AtomicBool, lo
             return;
         }
         Fault::Delay(d) => std::thread::sleep(d),
-        Fault::Pass => {}
+        Fault::Pass | Fault::Refuse => {}
     }
     let Ok(server) = TcpStream::connect(upstream) else { return };
     let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());

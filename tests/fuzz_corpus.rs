@@ -37,3 +37,13 @@ fn aws_config_corpus() {
 fn preset_corpus() {
     replay("preset", bedrock_tray::fuzzing::preset);
 }
+
+#[test]
+fn transcript_corpus() {
+    replay("transcript", bedrock_tray::fuzzing::transcript);
+}
+
+#[test]
+fn config_edit_corpus() {
+    replay("config_edit", bedrock_tray::fuzzing::config_edit);
+}

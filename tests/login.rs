@@ -222,3 +222,29 @@ fn the_real_aws_cli_uses_our_login() {
     assert!(id["Account"].as_str().is_some_and(|a| a.len() == 12), "{id}");
     assert_eq!(fake.state()["requests"]["sso:GetRoleCredentials"], 1, "the CLI fetched role credentials with our token");
 }
+
+#[tokio::test]
+async fn a_login_command_that_times_out_is_killed_with_everything_it_started() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let paths = home.paths();
+    let profiles = bedrock_tray::aws_profiles::AwsProfiles::load(&paths.aws_config, &paths.aws_credentials).unwrap();
+    let target = bedrock_tray::login::target_of(profiles.get("dev").unwrap()).unwrap();
+    // A shell whose grandchild (as `aws sso login` would be) never ends.
+    let pid_file = home.path().join("grandchild.pid");
+    let command = format!("sh -c 'sleep 300 & echo $! > {}; wait' ; true", pid_file.display());
+    let result = bedrock_tray::login::run_refresh_command(&paths, &target, &command, &[], std::time::Duration::from_secs(2)).await;
+    assert!(matches!(result, Err(bedrock_tray::login::LoginError::CommandTimedOut { .. })), "{result:?}");
+    let pid = std::fs::read_to_string(&pid_file).expect("the grandchild started").trim().to_string();
+    // Killed: soon gone, or a zombie waiting for init to reap it (a kill
+    // is delivered asynchronously; unkilled, the sleep lasts 300 s).
+    let alive = || {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+        state.as_deref().and_then(|s| s.rsplit_once(')')).is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!alive(), "the grandchild {pid} outlived the timeout");
+}

@@ -111,7 +111,7 @@ fn network_faults_are_named_and_never_hang() {
     assert!(took < std::time::Duration::from_secs(60), "resets are retried, then reported: {took:?}");
 
     // A closed port: connection refused.
-    drop(proxy);
+    proxy.set(Fault::Refuse);
     let (out, _) = run(&home);
     assert!(stderr(&out).contains("cannot reach"), "{}", stderr(&out));
 }

@@ -8,6 +8,7 @@ mod watch;
 
 mod compat_aws_clients;
 mod crash_safety;
+mod flapping;
 mod fuzz_corpus;
 mod hostile_input;
 mod login;

@@ -51,8 +51,10 @@ def raises(exc_class, fn, *args, **kwargs):
     raise AssertionError(f"expected {exc_class.__name__}")
 
 
-def statuses(op, n):
-    return [x["status"] for x in admin("state")["log"] if x["op"] == op][-n:]
+def assert_statuses(op, want):
+    log = admin("state")["log"]
+    got = [x["status"] for x in log if x["op"] == op][-len(want):]
+    assert got == want, f"{op}: {got} != {want}; the fake's log ends {log[-8:]}"
 
 
 def sign_in(oidc):
@@ -168,7 +170,7 @@ def sso_portal_with_paginators():
     # throttled twice, then botocore's own retries get through
     admin("config", {"fail": {"sso:*": {"code": "TooManyRequestsException", "count": 2}}})
     assert sso.list_accounts(accessToken=access)["accountList"]
-    assert statuses("sso:ListAccounts", 3) == [429, 429, 200]
+    assert_statuses("sso:ListAccounts", [429, 429, 200])
     admin("config", {"fail": {"sso:GetRoleCredentials": {"code": "TooManyRequestsException", "count": 1}}})
     once = client("sso", config=NO_RETRY)
     raises(once.exceptions.TooManyRequestsException, once.get_role_credentials, roleName="BedrockUser", accountId="111111111111", accessToken=access)
@@ -252,7 +254,7 @@ def converse_and_errors():
     admin("config", {"fail": {"bedrock-runtime:Converse": {"code": "throttling", "count": 2}}})
     retrying = client("bedrock-runtime", "eu-central-1", Config(retries={"max_attempts": 3, "mode": "standard"}))
     assert retrying.converse(modelId=model, messages=msg)["output"]
-    assert statuses("bedrock-runtime:Converse", 3) == [429, 429, 200]
+    assert_statuses("bedrock-runtime:Converse", [429, 429, 200])
 
 
 @check

@@ -58,6 +58,8 @@ Switches (defaults in DEFAULT_CONFIG below):
   token_expires_in (28800), issue_id_token (false), rotate_refresh_tokens
     (true), refresh_token_invalid (false: when true every refresh grant gets
     InvalidGrantException), client_secret_expires_in (90 days).
+  secret_marker (""): put into every secret issued (client secrets, device
+    codes, access and refresh tokens, secret keys, session tokens).
   accounts [{accountId, accountName, emailAddress}], roles {accountId:
     [roleName]}, sso_page_size (100), role_credentials_expires_in (3600).
   default_region ("us-east-1"), inference_profiles {region: [profile]} where a
@@ -143,6 +145,7 @@ DEFAULT_CONFIG = {
     "converse_text": "Hello from the fake Bedrock.",
     "delay": {},
     "fail": {},
+    "secret_marker": "",
 }
 DICT_SWITCHES = {k for k, v in DEFAULT_CONFIG.items() if isinstance(v, dict)}
 
@@ -325,6 +328,11 @@ class Fake:
     def device_status(dev, now):
         return "expired" if dev["status"] == "pending" and now > dev["exp"] else dev["status"]
 
+    def secret(self, prefix, n):
+        """A random secret; with `secret_marker` set, every secret the fake
+        issues carries it, so a test can look for any of them in one search."""
+        return prefix + self.config["secret_marker"] + secrets.token_urlsafe(n)
+
     # ----- switches applied to every AWS request -----
     def lookup(self, table, svc, op):
         for key in (f"{svc}:{op}", f"{svc}:*", "*"):
@@ -360,7 +368,7 @@ class Fake:
         if not b.get("clientName") or not b.get("clientType"):
             raise ApiError("InvalidRequestException", "clientName and clientType are required")
         now = int(time.time())
-        cid, secret = token("", 16), token("", 48)
+        cid, secret = token("", 16), self.secret("", 48)
         with self.lock:
             self.clients[cid] = {"secret": secret, "clientName": b["clientName"]}
         return {"clientId": cid, "clientSecret": secret, "clientIdIssuedAt": now,
@@ -374,7 +382,7 @@ class Fake:
             cfg = self.config
             letters = "BCDFGHJKLMNPQRSTVWXZ"
             user_code = "-".join("".join(secrets.choice(letters) for _ in range(4)) for _ in range(2))
-            device_code = token("", 48)
+            device_code = self.secret("", 48)
             self.devices[device_code] = {
                 "userCode": user_code, "clientId": req["body"]["clientId"], "status": "pending", "polls": 0,
                 "last_poll": None, "exp": time.time() + cfg["device_expires_in"]}
@@ -385,7 +393,7 @@ class Fake:
 
     def issue_tokens(self, client_id):
         cfg, now = self.config, time.time()
-        access, refresh = token("aoa"), token("aor", 64)
+        access, refresh = self.secret("aoa", 32), self.secret("aor", 64)
         self.access[access] = {"exp": now + cfg["token_expires_in"]}
         self.refresh[refresh] = {"clientId": client_id}
         self.counters["access_issued"] += 1
@@ -458,8 +466,8 @@ class Fake:
             if q["role_name"] not in self.config["roles"].get(q["account_id"], []):
                 raise ApiError("ForbiddenException", "No access")
             exp_ms = int((time.time() + self.config["role_credentials_expires_in"]) * 1000)
-        return {"roleCredentials": {"accessKeyId": key_id("ASIA"), "secretAccessKey": token("", 30)[:40],
-                                    "sessionToken": token("IQoJb3JpZ2luX2Vj", 96), "expiration": exp_ms}}
+        return {"roleCredentials": {"accessKeyId": key_id("ASIA"), "secretAccessKey": self.secret("", 30)[:40],
+                                    "sessionToken": self.secret("IQoJb3JpZ2luX2Vj", 96), "expiration": exp_ms}}
 
     def list_accounts(self, req):
         with self.lock:
@@ -544,6 +552,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "FakeAWS/1.0"
     fake: Fake = None
     verbose = False
+    record = None  # set per request by dispatch, called by send
 
     def do_GET(self):
         self.dispatch()
@@ -568,6 +577,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status, body, headers=None):
         data = b"" if body is None else json.dumps(body).encode()
+        # Record the request before the client can see the answer: a client
+        # that asks for the state right after would otherwise race this
+        # thread (under load it lost, and saw the log one entry short).
+        record, self.record = getattr(self, "record", None), None
+        if record:
+            record(status)
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -614,6 +629,19 @@ class Handler(BaseHTTPRequestHandler):
                "headers": {k.lower(): v for k, v in self.headers.items()},
                "region": auth.group(1) if auth else fake.config["default_region"],
                "model": unquote(m.group("model")) if "model" in pattern else None}
+        def record(status):
+            entry = {"op": f"{svc}:{op}", "status": status}
+            if svc.startswith("bedrock"):
+                entry["region"] = req["region"]
+            if req["model"]:
+                entry["model"] = req["model"]
+            with fake.lock:
+                fake.requests[entry["op"]] += 1
+                fake.log = (fake.log + [entry])[-500:]
+            if self.verbose:
+                sys.stderr.write(f"fake_aws: {self.command} {url.path} {entry['op']} -> {status}\n")
+
+        self.record = record
         with fake.lock:
             delay = fake.config["delay"].get(fake.lookup(fake.config["delay"], svc, op), 0)
         if delay:
@@ -628,24 +656,12 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if err:
                 raise err
-            result = getattr(fake, name)(req)
-            status = 200
-            self.send(200, result)
+            self.send(200, getattr(fake, name)(req))
         except ApiError as e:
-            status = self.send_api_error(svc, e, req["model"])
+            self.send_api_error(svc, e, req["model"])
         except Exception as e:  # a bug in the fake: say so, answer like AWS would
             sys.stderr.write(f"fake_aws: {op} failed: {type(e).__name__}: {e}\n")
-            status = self.send_api_error(svc, ApiError("InternalServerException"), req["model"])
-        entry = {"op": f"{svc}:{op}", "status": status}
-        if svc.startswith("bedrock"):
-            entry["region"] = req["region"]
-        if req["model"]:
-            entry["model"] = req["model"]
-        with fake.lock:
-            fake.requests[entry["op"]] += 1
-            fake.log = (fake.log + [entry])[-500:]
-        if self.verbose:
-            sys.stderr.write(f"fake_aws: {self.command} {url.path} {entry['op']} -> {status}\n")
+            self.send_api_error(svc, ApiError("InternalServerException"), req["model"])
 
     def admin(self, url, raw):
         fake, action = self.fake, url.path.removeprefix("/_fake/")
