@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 cargo build --release -p bedrock-tray -p bedrock-tray-app
 cargo bench -p bedrock-tray --bench core -- --warm-up-time 1 --measurement-time 5
 .venv/bin/python scripts/bench_processes.py target/release/bedrock-tray "${BENCH_RUNS:-30}"
-scripts/measure-tray.sh release
+.venv/bin/python scripts/measure_tray.py target/release/bedrock-tray-app target/release/bedrock-tray "${BEDROCK_TRAY_IDLE_SECONDS:-300}"

@@ -9,14 +9,15 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Tauri's Linux build needs (https://v2.tauri.app/start/prerequisites/#linux),
 # plus what the tests use: the real AWS CLI v2, Xvfb and WebKitWebDriver for
-# the end-to-end tests, gnome-keyring + dbus for the real Secret Service.
+# the end-to-end tests, gnome-keyring + dbus for the real Secret Service,
+# dbus-daemon for the tray-host tests, xdotool to find the dashboard window.
 APT_PACKAGES=(
   build-essential pkg-config curl file ca-certificates
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev
   libdbus-1-dev
   awscli python3 python3-venv
   xvfb xauth webkit2gtk-driver
-  gnome-keyring dbus-x11
+  gnome-keyring dbus dbus-x11 xdotool
 )
 
 missing=()
