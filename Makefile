@@ -25,7 +25,7 @@ bench: setup
 
 # Long fuzzing run of every target (the test command runs 10 s of each).
 fuzz: setup
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} scripts/fuzz.sh
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} FUZZ_GROW_CORPUS=1 scripts/fuzz.sh
 
 clean:
 	$(CARGO) clean
