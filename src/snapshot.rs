@@ -45,7 +45,11 @@ impl Snapshot {
         let profiles = match &loaded {
             Ok(p) => profiles_view::rows(paths, p, now),
             Err(e) => {
-                errors.push(e.to_string());
+                // With readable settings the status already lists it as a
+                // problem; saying it twice would show it twice.
+                if status.is_none() {
+                    errors.push(e.to_string());
+                }
                 Vec::new()
             }
         };
@@ -61,5 +65,29 @@ impl Snapshot {
     /// This snapshot with the latest spend summary.
     pub fn with_spend(self, spend: Option<crate::usage::Spend>) -> Self {
         Self { spend, ..self }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_aws_config_is_reported_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = dir.path().to_path_buf();
+        let paths = Paths::from_lookup(|k| (k == "HOME").then(|| h.clone().into_os_string())).unwrap();
+        std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+        std::fs::write(&paths.aws_config, "[profile dev\nregion = eu-west-1\n").unwrap();
+        let snap = Snapshot::read(&paths, OffsetDateTime::now_utc());
+        let problems = &snap.status.as_ref().expect("settings are readable (absent)").problems;
+        let mentions = problems.iter().chain(&snap.errors).filter(|p| p.contains("config")).count();
+        assert_eq!(mentions, 1, "problems {problems:?}, errors {:?}", snap.errors);
+
+        std::fs::create_dir_all(dir.path().join(".claude")).unwrap();
+        std::fs::write(&paths.claude_settings, "{ broken").unwrap();
+        let snap = Snapshot::read(&paths, OffsetDateTime::now_utc());
+        assert!(snap.status.is_none());
+        assert_eq!(snap.errors.len(), 2, "both broken files are named: {:?}", snap.errors);
     }
 }
