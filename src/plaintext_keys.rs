@@ -39,20 +39,12 @@ fn scan(path: &Path, config_file: bool, out: &mut Vec<PlaintextKey>) {
         return;
     };
     let doc = IniDoc::parse(&text);
-    for header in doc.sections() {
+    for header in doc.sections_setting("aws_secret_access_key") {
         let Some(profile) = profile_of(&header, config_file) else {
             continue;
         };
-        let section = crate::aws_config_edit::Section::raw(&header);
-        if doc
-            .get(&section, "aws_secret_access_key")
-            .is_some_and(|v| !v.is_empty())
-            && !out.iter().any(|k| k.profile == profile && k.file == path)
-        {
-            out.push(PlaintextKey {
-                profile,
-                file: path.to_path_buf(),
-            });
+        if !out.iter().any(|k| k.profile == profile && k.file == path) {
+            out.push(PlaintextKey { profile, file: path.to_path_buf() });
         }
     }
 }
