@@ -36,8 +36,9 @@ impl Section {
         Self(format!("sso-session {}", name.as_str()))
     }
 
-    /// A header read from the file itself, for reading it back (crate
-    /// only: writes go through the validated constructors).
+    /// A header as read from a file (tests only: writes go through the
+    /// validated constructors).
+    #[cfg(test)]
     pub(crate) fn raw(header: &str) -> Self {
         Self(header.to_string())
     }

@@ -293,6 +293,9 @@ fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
     let home = TestHome::new();
     let fake = crate::harness::FakeAws::start();
     fake.config(TWO_ACCOUNTS.clone());
+    // Opus 4.6 is not offered in the region the preset picks for EU.
+    let offered = ["eu.anthropic.claude-sonnet-4-6", "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"];
+    fake.config(json!({"inference_profiles": {"eu-central-1": offered}}));
     // No --open-dashboard: an empty HOME is reason enough to open it.
     let mut run = launch(&home, &[], "wizard", |cmd| fake.apply(cmd));
     let s = &mut run.s;
@@ -348,5 +351,12 @@ fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
     // Back on the dashboard, which shows the new selection.
     s.click("#wiz-finish");
     s.wait_text("#summary", Duration::from_secs(5), |t| t.contains("Sonnet 4.6") && t.contains("EU") && t.contains("claude-bedrock"));
+    // Finishing runs the connection check: identity, and the models the
+    // region does not offer are disabled with the reason.
+    s.wait_text("#arn", Duration::from_secs(20), |t| t.starts_with("arn:aws:sts::"));
+    let opus = s.script("const o = document.querySelector('#model option[value=opus]'); return [o.disabled, o.textContent];", json!([]));
+    assert_eq!(opus, json!([true, "Claude Opus 4.6 (not offered in eu-central-1)"]), "{opus}");
+    let sonnet = s.script("return document.querySelector('#model option[value=sonnet]').disabled;", json!([]));
+    assert_eq!(sonnet, json!(false));
     s.screenshot("dashboard");
 }

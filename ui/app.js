@@ -60,7 +60,19 @@ function render(snap) {
   $("provider").value = st.provider;
   fillSelect($("profile"), snap.profiles.map((p) => [p.name, `${p.name} (${p.credentials})`]), st.profile);
   if (catalog) {
-    fillSelect($("model"), catalog.models.map((m) => [m.key, m.name, !st.geography || m.geographies.includes(st.geography)]), st.model);
+    // Disabled: no inference profile in this geography, or (after a
+    // check) not offered in this region by ListInferenceProfiles.
+    const active = snap.probe?.bedrock?.active?.map((p) => p.id);
+    fillSelect(
+      $("model"),
+      catalog.models.map((m) => {
+        const id = st.geography && m.profiles[st.geography];
+        if (st.geography && !id) return [m.key, `${m.name} (no ${st.geography.toUpperCase()} profile)`, false];
+        if (active && id && !active.includes(id)) return [m.key, `${m.name} (not offered in ${st.region})`, false];
+        return [m.key, m.name, true];
+      }),
+      st.model,
+    );
     fillSelect($("geography"), catalog.geographies.map((g) => [g.key, g.name]), st.geography);
   }
   text("region", st.region);

@@ -36,7 +36,7 @@ pub fn get_catalog() -> serde_json::Value {
     let c = bedrock_tray::catalog::Catalog::builtin();
     serde_json::json!({
         "models": c.models.iter().map(|m| serde_json::json!({
-            "key": m.key, "name": m.name, "geographies": m.profiles.keys().collect::<Vec<_>>(),
+            "key": m.key, "name": m.name, "geographies": m.profiles.keys().collect::<Vec<_>>(), "profiles": m.profiles,
         })).collect::<Vec<_>>(),
         "geographies": c.geographies.iter().map(|g| serde_json::json!({"key": g.key, "name": g.name})).collect::<Vec<_>>(),
     })
