@@ -4,7 +4,7 @@
 
 use crate::harness::moto;
 use crate::util::*;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,15 +21,7 @@ struct PrivateKeyring {
 
 impl PrivateKeyring {
     fn start(home: &TestHome) -> Self {
-        let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon (Debian dbus-daemon / dbus-x11) is needed: run scripts/setup.sh");
-        let mut address = String::new();
-        BufReader::new(bus.stdout.take().unwrap()).read_line(&mut address).unwrap();
-        let address = address.trim().to_string();
+        let (bus, address) = session_bus();
         // A non-empty password: with an empty one gnome-keyring creates no
         // default collection on a fresh HOME.
         let mut keyring = Command::new("gnome-keyring-daemon")

@@ -12,17 +12,10 @@ use std::path::Path;
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A private session bus: `dbus-daemon` and its address.
-fn session_bus() -> (Killed, String) {
-    let mut child = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon (scripts/setup.sh installs dbus-x11)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    (Killed(child), line.trim().to_string())
+/// A private session bus, killed on drop, and its address.
+fn private_bus() -> (Killed, String) {
+    let (child, address) = session_bus();
+    (Killed(child), address)
 }
 
 struct Host {
@@ -107,7 +100,7 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
     let today = write_transcript_today(&home, 1_000_000, 100_000);
 
     let (_x, display) = xvfb();
-    let (_bus, bus) = session_bus();
+    let (_bus, bus) = private_bus();
     let mut host = Host::start(&bus);
     let mut app = Command::new(target_dir().join("bedrock-tray-app"));
     home.isolate(&mut app);
@@ -185,7 +178,7 @@ fn with_no_tray_host_the_app_runs_and_a_second_launch_opens_its_dashboard() {
     home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
     let (_x, display) = xvfb();
     // A session bus (single instance needs one) but no StatusNotifier host.
-    let (_bus, bus) = session_bus();
+    let (_bus, bus) = private_bus();
     let app = |args: &[&str]| {
         let mut c = Command::new(target_dir().join("bedrock-tray-app"));
         home.isolate(&mut c);

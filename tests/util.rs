@@ -301,3 +301,18 @@ pub static TWO_ACCOUNTS: std::sync::LazyLock<serde_json::Value> = std::sync::Laz
         "roles": {"111122223333": ["ClaudeCodeBedrock"], "444455556666": ["ClaudeCodeBedrock", "ReadOnly"]},
     })
 });
+
+/// Starts a private D-Bus session bus and returns it with its address
+/// (kill it when done).
+pub fn session_bus() -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dbus-daemon (Debian dbus) is needed: run scripts/setup.sh");
+    let mut address = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut address).unwrap();
+    (child, address.trim().to_string())
+}
