@@ -39,8 +39,13 @@ pub trait Progress {
     fn choose(&mut self, roles: &[AccountRole]) -> Option<usize>;
 }
 
-/// Performs the login for the preset's SSO session when it has no valid one.
-pub type LoginStep<'a> = &'a mut dyn FnMut(&Paths, &crate::sso_oidc::SessionTarget) -> Result<(), String>;
+/// How the login step reaches the user when the preset's SSO session has
+/// no valid token: where the sign-in code goes, and whether the browser
+/// opens on the approval page.
+pub struct SignIn<'a> {
+    pub prompt: &'a mut (dyn crate::login::LoginPrompt + Send),
+    pub open_browser: bool,
+}
 
 /// Why onboarding stopped; files written by completed steps stay.
 #[derive(Debug, thiserror::Error)]
@@ -180,7 +185,7 @@ pub async fn run(
     preset: &Preset,
     request: &OnboardRequest,
     progress: &mut dyn Progress,
-    login: LoginStep<'_>,
+    sign_in: SignIn<'_>,
     now: OffsetDateTime,
 ) -> Result<OnboardSummary, OnboardError> {
     let catalog = Catalog::builtin();
@@ -249,7 +254,9 @@ pub async fn run(
             region: preset.sso.region.clone(),
             scopes: Some(preset.sso.registration_scopes.clone()),
         };
-        login(paths, &target).map_err(OnboardError::Login)?;
+        crate::login::device_login(paths, &target, sign_in.prompt, sign_in.open_browser)
+            .await
+            .map_err(|e| OnboardError::Login(e.to_string()))?;
         progress.detail("signed in");
     }
 

@@ -7,12 +7,12 @@
 use crate::commands::CommandError;
 use crate::shared::Shared;
 use bedrock_tray::catalog::Catalog;
-use bedrock_tray::login::{self, LoginPrompt};
-use bedrock_tray::onboard::{self, OnboardRequest, OnboardSummary, Progress};
+use bedrock_tray::login::LoginPrompt;
+use bedrock_tray::onboard::{self, OnboardRequest, OnboardSummary, Progress, SignIn};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::preset::{Preset, PresetError};
 use bedrock_tray::sso_accounts::AccountRole;
-use bedrock_tray::sso_oidc::{DeviceAuthorization, SessionTarget};
+use bedrock_tray::sso_oidc::DeviceAuthorization;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
@@ -174,19 +174,9 @@ pub fn wizard_choose(wizard: State<'_, Wizard>, index: Option<usize>) -> Result<
 /// The onboarding itself, on the calling thread.
 fn run<R: Runtime>(app: &AppHandle<R>, paths: &Paths, preset: &Preset, request: &OnboardRequest) -> Result<OnboardSummary, String> {
     let mut progress = Events { app: app.clone() };
-    let app_for_login = app.clone();
-    let mut login = move |paths: &Paths, target: &SessionTarget| -> Result<(), String> {
-        // Called inside the onboarding runtime: the login gets its own.
-        let (paths, target, app) = (paths.clone(), target.clone(), app_for_login.clone());
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-            rt.block_on(login::device_login(&paths, &target, &mut CodePrompt(app), true)).map(|_| ()).map_err(|e| e.to_string())
-        })
-        .join()
-        .map_err(|_| "the login thread panicked".to_string())?
-    };
+    let sign_in = SignIn { prompt: &mut CodePrompt(app.clone()), open_browser: true };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    rt.block_on(onboard::run(paths, preset, request, &mut progress, &mut login, time::OffsetDateTime::now_utc())).map_err(|e| e.to_string())
+    rt.block_on(onboard::run(paths, preset, request, &mut progress, sign_in, time::OffsetDateTime::now_utc())).map_err(|e| e.to_string())
 }
 
 struct Events<R: Runtime> {

@@ -1,7 +1,7 @@
 //! `bedrock-tray onboard`: a new laptop from a team preset in one command.
 
 use super::Failure;
-use bedrock_tray::onboard::{self, OnboardError, OnboardRequest, Progress};
+use bedrock_tray::onboard::{self, OnboardError, OnboardRequest, Progress, SignIn};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::preset::Preset;
 use bedrock_tray::sso_accounts::AccountRole;
@@ -89,23 +89,16 @@ pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), 
         geography: args.geography,
     };
     let mut progress = Terminal { interactive: !args.yes && std::io::stdin().is_terminal() };
-    let no_browser = args.no_browser;
-    let mut login = |paths: &Paths, target: &bedrock_tray::sso_oidc::SessionTarget| -> Result<(), String> {
-        // Runs inside the onboarding runtime's block_on: a nested runtime
-        // on another thread keeps the flow simple.
-        let (paths, target) = (paths.clone(), target.clone());
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-            rt.block_on(bedrock_tray::login::device_login(&paths, &target, &mut super::login::TerminalPrompt, !no_browser))
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        })
-        .join()
-        .map_err(|_| "the login thread panicked".to_string())?
-    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
     let summary = runtime
-        .block_on(onboard::run(paths, &preset, &request, &mut progress, &mut login, now))
+        .block_on(onboard::run(
+            paths,
+            &preset,
+            &request,
+            &mut progress,
+            SignIn { prompt: &mut super::login::TerminalPrompt, open_browser: !args.no_browser },
+            now,
+        ))
         .map_err(|e: OnboardError| if e.is_usage() { Failure::usage(e) } else { Failure::env(e) })?;
     if args.json {
         super::render::print_json(&summary);
