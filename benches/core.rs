@@ -9,7 +9,6 @@ use bedrock_tray::paths::Paths;
 use bedrock_tray::snapshot::Snapshot;
 use bedrock_tray::sso_cache::token_file_name;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use std::ffi::OsString;
 use std::fmt::Write;
 use std::hint::black_box;
 
@@ -42,7 +41,7 @@ fn home_with_profiles(n: usize) -> (tempfile::TempDir, Paths) {
         "{\"permissions\":{\"allow\":[\"Bash(ls)\"]},\"env\":{\"CLAUDE_CODE_USE_BEDROCK\":\"1\",\"AWS_PROFILE\":\"p7\",\"AWS_REGION\":\"eu-central-1\",\"ANTHROPIC_MODEL\":\"eu.anthropic.claude-sonnet-4-6\"}}",
     )
     .unwrap();
-    let paths = Paths::from_lookup(|k| (k == "HOME").then(|| OsString::from(&home))).unwrap();
+    let paths = Paths::under_home(&home);
     (dir, paths)
 }
 

@@ -312,7 +312,7 @@ mod tests {
         std::fs::create_dir_all(home.join(".aws")).unwrap();
         std::fs::create_dir_all(home.join(".claude")).unwrap();
         std::fs::write(home.join(".aws/config"), "[profile kc]\ncredential_process = bedrock-tray credential-process --profile kc\n").unwrap();
-        let paths = crate::paths::Paths::from_lookup(|k| (k == "HOME").then(|| std::ffi::OsString::from(home))).unwrap();
+        let paths = crate::paths::Paths::under_home(home);
         let check = |export_profile: &str| {
             let settings = serde_json::json!({
                 "env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "kc", "AWS_REGION": "us-east-1"},
@@ -337,7 +337,7 @@ mod tests {
         std::fs::write(home.join(".aws/credentials"), "[dev]\naws_access_key_id = AKIAX\naws_secret_access_key = hunter2-secret\n").unwrap();
         std::fs::write(home.join(".aws/config"), "[profile dev]\nregion = eu-west-1\n[profile ops]\naws_secret_access_key = other-secret\n").unwrap();
         std::fs::write(home.join(".claude/settings.json"), "{}").unwrap();
-        let paths = crate::paths::Paths::from_lookup(|k| (k == "HOME").then(|| std::ffi::OsString::from(home))).unwrap();
+        let paths = crate::paths::Paths::under_home(home);
         let (checks, _) = super::setup_checks(&paths, Some("aws-cli/2.9"), Some("2.1"), None, time::OffsetDateTime::now_utc());
         let warned: Vec<_> = checks.iter().filter(|c| c.name == "plaintext key").collect();
         assert_eq!(warned.len(), 2, "one warning per profile: {checks:?}");

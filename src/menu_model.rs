@@ -287,7 +287,6 @@ fn summarise(snapshot: &Snapshot, catalog: &Catalog) -> (TrayState, String) {
 mod tests {
     use super::*;
     use crate::paths::Paths;
-    use std::ffi::OsString;
 
     /// A snapshot read from a temporary HOME holding `settings`, an SSO
     /// profile `dev` and a token expiring in `token_secs` (None: no token).
@@ -312,7 +311,7 @@ mod tests {
             }
             std::fs::write(home.join(".aws/sso/cache").join(crate::sso_cache::token_file_name("corp")), v.to_string()).unwrap();
         }
-        let paths = Paths::from_lookup(|k| (k == "HOME").then(|| OsString::from(&home))).unwrap();
+        let paths = Paths::under_home(&home);
         let snap = Snapshot::read(&paths, now);
         (dir, snap)
     }
@@ -365,7 +364,7 @@ mod tests {
     fn no_profiles_and_anthropic_provider() {
         let (d, _) = snapshot("{}", None, false);
         std::fs::remove_file(d.path().join(".aws/config")).unwrap();
-        let paths = Paths::from_lookup(|k| (k == "HOME").then(|| OsString::from(d.path()))).unwrap();
+        let paths = Paths::under_home(d.path());
         let s = Snapshot::read(&paths, time::OffsetDateTime::now_utc());
         let t = tray(&s, Catalog::builtin(), true);
         assert_eq!(t.state, TrayState::Idle);

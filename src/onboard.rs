@@ -386,8 +386,7 @@ mod tests {
     #[test]
     fn setup_is_needed_until_bedrock_has_a_profile_that_exists() {
         let dir = tempfile::tempdir().unwrap();
-        let h = dir.path().to_path_buf();
-        let paths = Paths::from_lookup(|k| (k == "HOME").then(|| h.clone().into_os_string())).unwrap();
+        let paths = Paths::under_home(dir.path());
         let now = OffsetDateTime::now_utc();
         let snap = || crate::snapshot::Snapshot::read(&paths, now);
         assert!(setup_needed(&snap(), false).unwrap().contains("not set up"), "an empty HOME");

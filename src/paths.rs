@@ -36,6 +36,13 @@ impl Paths {
         Self::from_lookup(|k| std::env::var_os(k))
     }
 
+    /// Every path at its default place under `home`, whatever the process
+    /// environment says (tests, benchmarks, a throw-away HOME).
+    pub fn under_home(home: &Path) -> Self {
+        let home = home.as_os_str().to_owned();
+        Self::from_lookup(|k| (k == "HOME").then(|| home.clone())).expect("a HOME is given")
+    }
+
     /// Resolves every path from an environment lookup, for tests and for
     /// callers that build an environment of their own.
     ///

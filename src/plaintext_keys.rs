@@ -184,7 +184,6 @@ pub fn set_credential_process(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsString;
 
     #[test]
     fn finds_secret_keys_in_both_files_and_never_returns_values() {
@@ -201,7 +200,7 @@ mod tests {
             "[profile sso]\nsso_session = corp\n[profile both]\naws_secret_access_key = s3cr3t-three\n[profile  spaced]\naws_secret_access_key = s3cr3t-four\n[sso-session corp]\nsso_region = eu-west-1\n[profile empty]\naws_secret_access_key =\n",
         )
         .unwrap();
-        let paths = Paths::from_lookup(|k| (k == "HOME").then(|| OsString::from(home))).unwrap();
+        let paths = Paths::under_home(home);
         assert_eq!(
             profiles(&paths),
             ["default", "both", "spaced"],
@@ -221,7 +220,7 @@ mod tests {
     fn missing_files_mean_no_keys() {
         let dir = tempfile::tempdir().unwrap();
         let paths =
-            Paths::from_lookup(|k| (k == "HOME").then(|| OsString::from(dir.path()))).unwrap();
+            Paths::under_home(dir.path());
         assert!(profiles(&paths).is_empty());
     }
 }

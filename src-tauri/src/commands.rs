@@ -123,8 +123,7 @@ mod tests {
         std::fs::create_dir_all(home.path().join(".aws")).unwrap();
         std::fs::write(home.path().join(".claude/settings.json"), SETTINGS).unwrap();
         std::fs::write(home.path().join(".aws/config"), AWS_CONFIG).unwrap();
-        let h = home.path().to_path_buf();
-        let paths = Paths::from_lookup(|k| (k == "HOME").then(|| h.clone().into_os_string())).unwrap();
+        let paths = Paths::under_home(home.path());
         let app = build_app(mock_builder(), paths).build(mock_context(noop_assets())).unwrap();
         let window = WebviewWindowBuilder::new(&app, DASHBOARD, Default::default()).build().unwrap();
         Fixture { home, _app: app, window }
