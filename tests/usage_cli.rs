@@ -120,14 +120,8 @@ fn real_claude_code_transcript_is_priced() {
 #[test]
 fn budget_warning_names_the_threshold_reached() {
     let home = TestHome::new();
-    let dir = home.path().join(".claude/projects/-p");
-    std::fs::create_dir_all(&dir).unwrap();
-    let today = time::OffsetDateTime::now_utc().date().to_string();
-    // 1M sonnet output tokens today: $15.
-    let line = format!(
-        r#"{{"type":"assistant","cwd":"/p","message":{{"id":"m1","model":"claude-sonnet-4-6","usage":{{"input_tokens":0,"output_tokens":1000000}}}},"timestamp":"{today}T00:00:01Z"}}"#
-    );
-    std::fs::write(dir.join("s.jsonl"), line + "\n").unwrap();
+    // 1M Sonnet 4.6 output tokens today: $15.
+    assert_eq!(write_transcript_today(&home, 0, 1_000_000), 15.0);
     let out = home.cli(&["usage", "--budget", "20"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("today $15.00, this month $15.00"), "{}", text(&out));
@@ -139,14 +133,8 @@ fn budget_warning_names_the_threshold_reached() {
 #[test]
 fn budget_from_config_is_used_and_bad_amounts_change_nothing() {
     let home = TestHome::new();
-    let dir = home.path().join(".claude/projects/-p");
-    std::fs::create_dir_all(&dir).unwrap();
-    let today = time::OffsetDateTime::now_utc().date().to_string();
-    // 1M sonnet output tokens today: $15.
-    let line = format!(
-        r#"{{"type":"assistant","cwd":"/p","message":{{"id":"m1","model":"claude-sonnet-4-6","usage":{{"input_tokens":0,"output_tokens":1000000}}}},"timestamp":"{today}T00:00:01Z"}}"#
-    );
-    std::fs::write(dir.join("s.jsonl"), line + "\n").unwrap();
+    // 1M Sonnet 4.6 output tokens today: $15.
+    assert_eq!(write_transcript_today(&home, 0, 1_000_000), 15.0);
 
     let set = home.cli_ok(&["config", "budget", "18"]);
     assert!(set.contains("$18.00"), "{set}");
