@@ -16,28 +16,18 @@ Usage: bench_credentials.py BEDROCK_TRAY [RUNS] [TRANSCRIPT_MB]
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from bench_common import isolated_env, median_ms, session_bus
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = sys.argv[1]
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 21
 MB = int(sys.argv[3]) if len(sys.argv) > 3 else 200
 PY = os.path.join(ROOT, ".venv/bin/python")
-
-
-def median_ms(cmd, env):
-    samples = []
-    for _ in range(RUNS):
-        t = time.perf_counter()
-        out = subprocess.run(cmd, env=env, capture_output=True)
-        samples.append((time.perf_counter() - t) * 1000)
-        if out.returncode != 0:
-            raise RuntimeError(f"{cmd}: {out.stderr.decode()}")
-    return statistics.median(samples)
 
 
 def wait_file(path, proc, what):
@@ -81,13 +71,10 @@ def main():
         os.makedirs(f"{home}/.aws")
         with open(f"{home}/.aws/config", "w") as f:
             f.write("[profile static]\nregion = eu-central-1\n")
-        bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        bus, address = session_bus()
         procs.append(bus)
-        address = bus.stdout.readline().strip()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CLAUDE_", "BEDROCK_TRAY_"))}
-        env.update(HOME=home, XDG_DATA_HOME=f"{home}/.local/share", DBUS_SESSION_BUS_ADDRESS=address,
-                   AWS_CONFIG_FILE=f"{home}/.aws/config", AWS_SHARED_CREDENTIALS_FILE=f"{home}/.aws/credentials",
-                   CLAUDE_CONFIG_DIR=f"{home}/.claude", BEDROCK_TRAY_CONFIG_DIR=f"{home}/.config/bedrock-tray")
+        env = isolated_env(home)
+        env.update(XDG_DATA_HOME=f"{home}/.local/share", DBUS_SESSION_BUS_ADDRESS=address)
         keyring = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"], env=env,
                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(keyring)
@@ -110,8 +97,8 @@ def main():
         subprocess.run([BIN, "credentials", "set", "--profile", "static"], env=env, check=True, capture_output=True,
                        input=b"AKIABENCHMARK0000001\nbenchSecretKey/0123456789abcdefghijklmnop\n")
         subprocess.run([BIN, "credential-process", "--profile", "static"], env=env, check=True, capture_output=True)
-        ours = median_ms([BIN, "credential-process", "--profile", "static"], env)
-        theirs = median_ms(["/usr/bin/aws", "configure", "export-credentials", "--profile", "static", "--format", "process"], env)
+        ours = median_ms([BIN, "credential-process", "--profile", "static"], env, RUNS, check=True)
+        theirs = median_ms(["/usr/bin/aws", "configure", "export-credentials", "--profile", "static", "--format", "process"], env, RUNS, check=True)
         print(f"median of {RUNS} runs, wall time, cached session in the keyring")
         print(f"  bedrock-tray credential-process --profile static   {ours:8.1f} ms")
         print(f"  aws configure export-credentials --format process  {theirs:8.1f} ms   ratio {theirs / ours:5.1f}x")

@@ -9,11 +9,11 @@ credential process) actually waits for.
 import hashlib
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from bench_common import SSO_CONFIG, isolated_env, median_ms
 
 BIN = sys.argv[1]
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 30
@@ -25,30 +25,15 @@ def make_home() -> dict:
     os.makedirs(f"{home}/.aws/sso/cache")
     os.makedirs(f"{home}/.claude")
     with open(f"{home}/.aws/config", "w") as f:
-        f.write(
-            "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n"
-            "sso_registration_scopes = sso:account:access\n\n"
-            "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\nregion = eu-central-1\n"
-        )
+        f.write(SSO_CONFIG)
     name = hashlib.sha1(b"corp").hexdigest()
     with open(f"{home}/.aws/sso/cache/{name}.json", "w") as f:
         json.dump({"startUrl": "https://corp.awsapps.com/start", "region": "eu-west-1",
                    "accessToken": "x", "expiresAt": "2099-01-01T00:00:00Z"}, f)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(HOME=home, CLAUDE_CONFIG_DIR=f"{home}/.claude", AWS_CONFIG_FILE=f"{home}/.aws/config",
-               BEDROCK_TRAY_CONFIG_DIR=f"{home}/.config/bedrock-tray")
+    env = isolated_env(home)
     subprocess.run([BIN, "use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"], env=env,
                    check=True, capture_output=True)
     return env
-
-
-def median_ms(cmd, env) -> float:
-    samples = []
-    for _ in range(RUNS):
-        t = time.perf_counter()
-        subprocess.run(cmd, env=env, capture_output=True)
-        samples.append((time.perf_counter() - t) * 1000)
-    return statistics.median(samples)
 
 
 def main() -> None:
@@ -60,9 +45,9 @@ def main() -> None:
     ]
     print(f"median of {RUNS} runs each, wall time")
     for name, cmd, peer_name, peer in pairs:
-        ours = median_ms(cmd, env)
+        ours = median_ms(cmd, env, RUNS)
         if peer:
-            theirs = median_ms(peer, env)
+            theirs = median_ms(peer, env, RUNS)
             print(f"  bedrock-tray {name:<22} {ours:8.2f} ms   {peer_name:<36} {theirs:8.1f} ms   ratio {theirs / ours:6.1f}x")
         else:
             print(f"  bedrock-tray {name:<22} {ours:8.2f} ms")

@@ -25,23 +25,14 @@ import sys
 import tempfile
 import time
 
+from bench_common import SSO_CONFIG, isolated_env, session_bus
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP, CLI = sys.argv[1], sys.argv[2]
 IDLE = float(sys.argv[3]) if len(sys.argv) > 3 else 60
 CLICKS = int(sys.argv[4]) if len(sys.argv) > 4 else 20
 TICK = os.sysconf("SC_CLK_TCK")
 
-CONFIG = """[sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
-sso_region = eu-west-1
-sso_registration_scopes = sso:account:access
-
-[profile dev]
-sso_session = corp
-sso_account_id = 111122223333
-sso_role_name = Developer
-region = eu-central-1
-"""
 
 
 def descendants(pid):
@@ -173,19 +164,17 @@ def main():
         os.makedirs(f"{home}/.aws/sso/cache")
         os.makedirs(f"{home}/.claude")
         with open(f"{home}/.aws/config", "w") as f:
-            f.write(CONFIG)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CLAUDE_", "BEDROCK_TRAY_", "DBUS_"))}
-        env.update(HOME=home, AWS_CONFIG_FILE=f"{home}/.aws/config", CLAUDE_CONFIG_DIR=f"{home}/.claude",
-                   BEDROCK_TRAY_CONFIG_DIR=f"{home}/.config/bedrock-tray", BEDROCK_TRAY_NO_AUTO_LOGIN="1")
+            f.write(SSO_CONFIG)
+        env = isolated_env(home)
+        env["BEDROCK_TRAY_NO_AUTO_LOGIN"] = "1"
         subprocess.run([CLI, "use", "--profile", "dev", "--model", "sonnet", "--geo", "eu"], env=env, check=True, capture_output=True)
 
         xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         procs.append(xvfb)
         env["DISPLAY"] = ":" + xvfb.stdout.readline().strip()
-        bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        bus, env["DBUS_SESSION_BUS_ADDRESS"] = session_bus()
         procs.append(bus)
-        env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
         host = Host(env)
         procs.append(host.proc)
 
