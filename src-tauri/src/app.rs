@@ -202,9 +202,7 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
             }
             start_watching(&handle);
             // First run: the dashboard opens on its setup wizard.
-            let remembered = bedrock_tray::app_state::AppState::load(&handle.state::<AppShared>().paths.app_state())
-                .is_ok_and(|s| s.remembered_bedrock.is_some());
-            if open_at_start || bedrock_tray::onboard::setup_needed(&first, remembered).is_some() {
+            if open_at_start || handle.state::<AppShared>().setup_needed().is_some() {
                 open_dashboard(&handle);
             }
             Ok(())

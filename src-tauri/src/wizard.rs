@@ -102,8 +102,7 @@ fn emit<R: Runtime>(app: &AppHandle<R>, event: &Event<'_>) {
 /// wizard when there is a reason.
 #[tauri::command]
 pub fn wizard_status(shared: Shared<'_>) -> Option<String> {
-    let remembered = bedrock_tray::app_state::AppState::load(&shared.paths.app_state()).is_ok_and(|s| s.remembered_bedrock.is_some());
-    onboard::setup_needed(&shared.latest(), remembered)
+    shared.setup_needed()
 }
 
 /// Loads a team preset from its text (the dashboard reads the file the
