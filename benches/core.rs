@@ -3,11 +3,11 @@
 //! 2,000 profiles with their token files, and transcript parsing in MB/s.
 //! `make bench` runs them.
 
-use bedrock_tray::aws_profiles::AwsProfiles;
-use bedrock_tray::claude_settings::{self, OwnedKey, SettingsError};
+use bedrock_tray::aws::profiles::AwsProfiles;
+use bedrock_tray::claude::settings::{self, OwnedKey, SettingsError};
 use bedrock_tray::paths::Paths;
-use bedrock_tray::snapshot::Snapshot;
-use bedrock_tray::sso_cache::token_file_name;
+use bedrock_tray::view::snapshot::Snapshot;
+use bedrock_tray::sso::cache::token_file_name;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::fmt::Write;
 use std::hint::black_box;
@@ -52,7 +52,7 @@ fn settings_switch(c: &mut Criterion) {
         b.iter(|| {
             flip = !flip;
             let model = if flip { "eu.anthropic.claude-opus-4-6-v1" } else { "eu.anthropic.claude-sonnet-4-6" };
-            claude_settings::update::<SettingsError>(&paths.claude_settings, |_| {
+            settings::update::<SettingsError>(&paths.claude_settings, |_| {
                 Ok(vec![(OwnedKey::Model, Some(model.to_string()))])
             })
             .unwrap()
@@ -101,7 +101,7 @@ fn transcript_parse(c: &mut Criterion) {
         b.iter(|| {
             let mut messages = 0u64;
             for line in data.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-                messages += u64::from(matches!(bedrock_tray::usage::parse_line(line, "p"), Ok(Some(_))));
+                messages += u64::from(matches!(bedrock_tray::claude::usage::parse_line(line, "p"), Ok(Some(_))));
             }
             black_box(messages)
         })
@@ -112,7 +112,7 @@ fn transcript_parse(c: &mut Criterion) {
     std::fs::write(dir.path().join("project/s.jsonl"), &data).unwrap();
     group.bench_function("usage index: first read of 8 MB", |b| {
         b.iter(|| {
-            let mut index = bedrock_tray::usage::UsageIndex::default();
+            let mut index = bedrock_tray::claude::usage::UsageIndex::default();
             black_box(index.refresh(dir.path()).unwrap())
         })
     });

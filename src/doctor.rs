@@ -2,13 +2,13 @@
 //! one [`Check`] per link with its fix. The probes come last (see
 //! [`crate::probe`]).
 
-use crate::aws_profiles::{AwsProfiles, CredentialSource};
+use crate::aws::profiles::{AwsProfiles, CredentialSource};
 use crate::catalog::Catalog;
-use crate::claude_settings::SettingsDoc;
+use crate::claude::settings::SettingsDoc;
 use crate::paths::Paths;
 use crate::probe::{Outcome, ProbeReport, ProbeTarget};
-use crate::selection::{Provider, Selection};
-use crate::sso_cache::{SessionState, SessionStatus};
+use crate::claude::selection::{Provider, Selection};
+use crate::sso::cache::{SessionState, SessionStatus};
 use serde::Serialize;
 use std::process::Command;
 use time::OffsetDateTime;
@@ -202,8 +202,8 @@ pub fn setup_checks(
     // Our awsCredentialExport hands out the selected profile's credentials:
     // Claude Code uses them before AWS_PROFILE, so another profile's would
     // silently send requests to another account.
-    if let (Some(name), Some(cmd)) = (&profile_name, doc.get(crate::claude_settings::OwnedKey::CredentialExport)) {
-        match crate::keychain::credential_process_profile(&cmd) {
+    if let (Some(name), Some(cmd)) = (&profile_name, doc.get(crate::claude::settings::OwnedKey::CredentialExport)) {
+        match crate::aws::keychain::credential_process_profile(&cmd) {
             Some(named) if named != name.as_str() => checks.push(Check::fail(
                 "awsCredentialExport",
                 format!("exports profile {named}'s credentials while AWS_PROFILE is {name}"),
@@ -255,8 +255,8 @@ pub fn setup_checks(
 /// One warning per profile whose secret key is in plain text, naming the
 /// files (never the key) and the import that moves it into the keyring.
 pub fn plaintext_key_checks(paths: &Paths) -> Vec<Check> {
-    let found = crate::plaintext_keys::find(paths);
-    crate::plaintext_keys::profiles(paths)
+    let found = crate::aws::plaintext_keys::find(paths);
+    crate::aws::plaintext_keys::profiles(paths)
         .into_iter()
         .map(|profile| {
             let files: Vec<String> =

@@ -3,7 +3,7 @@
 //! must return (errors are fine) without panicking, and checks the
 //! invariant of its parser.
 
-use crate::claude_settings::{apply, render, OwnedKey};
+use crate::claude::settings::{apply, render, OwnedKey};
 use serde_json::{Map, Value};
 
 /// Settings bytes: parse; if it parses, patch every owned key and check
@@ -36,7 +36,7 @@ pub fn settings_patch(data: &[u8]) {
 
 /// Token cache bytes: a token or an error message that never quotes input.
 pub fn token_cache(data: &[u8]) {
-    if let Err(message) = crate::sso_cache::parse_token(data) {
+    if let Err(message) = crate::sso::cache::parse_token(data) {
         assert!(message.len() < 200, "error messages stay short");
     }
 }
@@ -45,8 +45,8 @@ pub fn token_cache(data: &[u8]) {
 pub fn aws_config(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let (config, credentials) = (std::path::Path::new("config"), std::path::Path::new("credentials"));
-    let _ = crate::aws_profiles::AwsProfiles::parse(Some(text), None, config, credentials);
-    let _ = crate::aws_profiles::AwsProfiles::parse(None, Some(text), config, credentials);
+    let _ = crate::aws::profiles::AwsProfiles::parse(Some(text), None, config, credentials);
+    let _ = crate::aws::profiles::AwsProfiles::parse(None, Some(text), config, credentials);
 }
 
 /// Preset text: a preset or an error naming the file.
@@ -63,7 +63,7 @@ pub fn preset(data: &[u8]) {
 /// parts (the first ending mid-line, as while Claude Code writes) counts
 /// what one read of the whole file counts.
 pub fn transcript(data: &[u8]) {
-    use crate::usage::{parse_line, UsageIndex};
+    use crate::claude::usage::{parse_line, UsageIndex};
     for line in data.split(|b| *b == b'\n') {
         let first = parse_line(line.trim_ascii(), "p");
         if let Ok(Some(m)) = &first {
@@ -96,7 +96,7 @@ pub fn transcript(data: &[u8]) {
 /// then `get` returns the value; editing or removing one section leaves
 /// every line outside it byte for byte.
 pub fn config_edit(data: &[u8]) {
-    use crate::aws_config_edit::{IniDoc, Section};
+    use crate::aws::ini::{IniDoc, Section};
     use crate::names::{ProfileName, SsoSessionName};
     let Ok(text) = std::str::from_utf8(data) else { return };
     let doc = IniDoc::parse(text);

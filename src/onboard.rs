@@ -3,15 +3,15 @@
 //! step atomic, the whole idempotent (a second run changes nothing and
 //! says so).
 
-use crate::aws_config_blocks::{self, Block, BlockOutcome};
-use crate::aws_config_edit::Section;
-use crate::aws_profiles::AwsProfiles;
+use crate::aws::blocks::{self, Block, BlockOutcome};
+use crate::aws::ini::Section;
+use crate::aws::profiles::AwsProfiles;
 use crate::catalog::Catalog;
 use crate::names::ProfileName;
 use crate::paths::Paths;
 use crate::preset::Preset;
-use crate::sso_accounts::{self, AccountRole};
-use crate::sso_cache::{self, SessionState, SessionStatus};
+use crate::sso::accounts::{self, AccountRole};
+use crate::sso::cache::{self, SessionState, SessionStatus};
 use crate::switch::{self, UseRequest};
 use time::OffsetDateTime;
 
@@ -43,7 +43,7 @@ pub trait Progress {
 /// no valid token: where the sign-in code goes, and whether the browser
 /// opens on the approval page.
 pub struct SignIn<'a> {
-    pub prompt: &'a mut (dyn crate::login::LoginPrompt + Send),
+    pub prompt: &'a mut (dyn crate::sso::login::LoginPrompt + Send),
     pub open_browser: bool,
 }
 
@@ -55,13 +55,13 @@ pub enum OnboardError {
     #[error(transparent)]
     Name(#[from] crate::names::InvalidName),
     #[error(transparent)]
-    Config(#[from] aws_config_blocks::BlockError),
+    Config(#[from] blocks::BlockError),
     #[error(transparent)]
-    Profiles(#[from] crate::aws_profiles::ProfilesError),
+    Profiles(#[from] crate::aws::profiles::ProfilesError),
     #[error("login failed: {0}")]
     Login(String),
     #[error(transparent)]
-    Accounts(#[from] sso_accounts::AccountsError),
+    Accounts(#[from] accounts::AccountsError),
     #[error("the SSO session reaches no account with a role: ask your AWS admin for an assignment")]
     NoAccounts,
     #[error("several accounts and roles are reachable; pick one with --account ID --role NAME (or --team):\n{0}")]
@@ -161,14 +161,14 @@ pub fn derived_profile_name(role: &AccountRole) -> String {
 /// Why this machine needs onboarding, or `None` when Claude Code already
 /// has a usable Bedrock setup. `remembered_bedrock`: the user switched to
 /// the Anthropic API on purpose and has a Bedrock setup to come back to.
-pub fn setup_needed(snapshot: &crate::snapshot::Snapshot, remembered_bedrock: bool) -> Option<String> {
+pub fn setup_needed(snapshot: &crate::view::snapshot::Snapshot, remembered_bedrock: bool) -> Option<String> {
     // Unreadable settings are an error to fix, not a machine to set up.
     let status = snapshot.status.as_ref()?;
     match (&status.provider, &status.profile) {
-        (crate::selection::Provider::Anthropic, _) if remembered_bedrock => None,
-        (crate::selection::Provider::Anthropic, _) => Some("Claude Code is not set up for Amazon Bedrock yet".into()),
-        (crate::selection::Provider::Bedrock, None) => Some("Claude Code uses Bedrock but no AWS profile is selected".into()),
-        (crate::selection::Provider::Bedrock, Some(p)) if !snapshot.profiles.iter().any(|r| &r.name == p) => {
+        (crate::claude::selection::Provider::Anthropic, _) if remembered_bedrock => None,
+        (crate::claude::selection::Provider::Anthropic, _) => Some("Claude Code is not set up for Amazon Bedrock yet".into()),
+        (crate::claude::selection::Provider::Bedrock, None) => Some("Claude Code uses Bedrock but no AWS profile is selected".into()),
+        (crate::claude::selection::Provider::Bedrock, Some(p)) if !snapshot.profiles.iter().any(|r| &r.name == p) => {
             Some(format!("the selected AWS profile {p:?} is not in your AWS config"))
         }
         _ => None,
@@ -233,10 +233,10 @@ pub async fn run(
     if let Some(t) = team {
         blocks.push(profile_block(preset, &profile_name, &t.account_id, &t.role_name, region.as_str()));
     }
-    report_blocks(progress, &mut summary, &blocks, aws_config_blocks::ensure(&paths.aws_config, &blocks, request.force, &stamp)?);
+    report_blocks(progress, &mut summary, &blocks, blocks::ensure(&paths.aws_config, &blocks, request.force, &stamp)?);
 
     progress.step("Sign in to IAM Identity Center");
-    let session_profile = crate::aws_profiles::CredentialSource::Sso {
+    let session_profile = crate::aws::profiles::CredentialSource::Sso {
         sso_session: preset.sso.session_name.to_string(),
         start_url: preset.sso.start_url.clone(),
         sso_region: preset.sso.region.to_string(),
@@ -248,13 +248,13 @@ pub async fn run(
     if matches!(status.state, SessionState::Valid | SessionState::Expiring) {
         progress.detail("already signed in");
     } else {
-        let target = crate::sso_oidc::SessionTarget {
+        let target = crate::sso::oidc::SessionTarget {
             session_name: Some(preset.sso.session_name.to_string()),
             start_url: preset.sso.start_url.clone(),
             region: preset.sso.region.clone(),
             scopes: Some(preset.sso.registration_scopes.clone()),
         };
-        crate::login::device_login(paths, &target, sign_in.prompt, sign_in.open_browser)
+        crate::sso::login::device_login(paths, &target, sign_in.prompt, sign_in.open_browser)
             .await
             .map_err(|e| OnboardError::Login(e.to_string()))?;
         progress.detail("signed in");
@@ -262,13 +262,13 @@ pub async fn run(
 
     if team.is_none() {
         progress.step("Accounts and roles");
-        let token_path = sso_cache::token_path(&paths.sso_cache_dir, &session_profile).expect("sso source");
-        let token = sso_cache::read_token(&token_path).map_err(|e| OnboardError::Login(e.to_string()))?;
-        let roles = match sso_accounts::cached(&paths.app_dir, &preset.sso.start_url, time::Duration::hours(1), now) {
+        let token_path = cache::token_path(&paths.sso_cache_dir, &session_profile).expect("sso source");
+        let token = cache::read_token(&token_path).map_err(|e| OnboardError::Login(e.to_string()))?;
+        let roles = match accounts::cached(&paths.app_dir, &preset.sso.start_url, time::Duration::hours(1), now) {
             Some(r) => r,
             None => {
-                let r = sso_accounts::list(&sso_accounts::portal_client(&preset.sso.region).await, &token.access_token).await?;
-                sso_accounts::store(&paths.app_dir, &preset.sso.start_url, &r, now);
+                let r = accounts::list(&accounts::portal_client(&preset.sso.region).await, &token.access_token).await?;
+                accounts::store(&paths.app_dir, &preset.sso.start_url, &r, now);
                 r
             }
         };
@@ -284,7 +284,7 @@ pub async fn run(
         let chosen = pick(&roles, request, progress)?;
         progress.detail(&format!("{} ({}) as {}", chosen.account_name, chosen.account_id, chosen.role_name));
         blocks.push(profile_block(preset, &profile_name, &chosen.account_id, &chosen.role_name, region.as_str()));
-        report_blocks(progress, &mut summary, &blocks, aws_config_blocks::ensure(&paths.aws_config, &blocks, request.force, &stamp)?);
+        report_blocks(progress, &mut summary, &blocks, blocks::ensure(&paths.aws_config, &blocks, request.force, &stamp)?);
     }
 
     progress.step(&format!("Claude Code settings: {}", paths.claude_settings.display()));
@@ -295,7 +295,7 @@ pub async fn run(
             geography: Some(geography),
             profile: Some(profile_name.to_string()),
             region: Some(region.to_string()),
-            provider: Some(crate::selection::Provider::Bedrock),
+            provider: Some(crate::claude::selection::Provider::Bedrock),
             max_output_tokens: preset.max_output_tokens,
             max_thinking_tokens: preset.max_thinking_tokens,
             login_method: Some(preset.defaults.login_method),
@@ -312,7 +312,7 @@ pub async fn run(
 
     progress.step("Check");
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
-    let status = crate::status::Status::from_profiles(paths, Ok(&profiles), now).map_err(switch::UseError::from)?;
+    let status = crate::view::status::Status::from_profiles(paths, Ok(&profiles), now).map_err(switch::UseError::from)?;
     for p in &status.problems {
         summary.to_do.push(p.clone());
     }
@@ -388,7 +388,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let paths = Paths::under_home(dir.path());
         let now = OffsetDateTime::now_utc();
-        let snap = || crate::snapshot::Snapshot::read(&paths, now);
+        let snap = || crate::view::snapshot::Snapshot::read(&paths, now);
         assert!(setup_needed(&snap(), false).unwrap().contains("not set up"), "an empty HOME");
         assert_eq!(setup_needed(&snap(), true), None, "Anthropic chosen on purpose");
         std::fs::create_dir_all(dir.path().join(".claude")).unwrap();

@@ -7,12 +7,12 @@
 //! `AWS_REGION` stays a region from which that geography can be called.
 
 use crate::app_state::{AppState, AppStateError, LoginMethod, RememberedBedrock};
-use crate::aws_profiles::{AwsProfile, AwsProfiles, CredentialSource, ProfilesError, UnknownProfile};
+use crate::aws::profiles::{AwsProfile, AwsProfiles, CredentialSource, ProfilesError, UnknownProfile};
 use crate::catalog::{Catalog, CatalogError, Family, Geography, Model};
-use crate::claude_settings::{self, Change, OwnedKey, Patch, SettingsDoc, SettingsError};
+use crate::claude::settings::{self, Change, OwnedKey, Patch, SettingsDoc, SettingsError};
 use crate::names::{InvalidName, ProfileName, Region};
 use crate::paths::Paths;
-use crate::selection::{Provider, Selection};
+use crate::claude::selection::{Provider, Selection};
 
 /// What the user asked to change; `None` keeps the current value.
 #[derive(Debug, Clone, Default)]
@@ -80,7 +80,7 @@ pub struct Plan {
 
 /// Computes the patch for `request` against the current settings.
 /// `program` is the CLI named in `awsCredentialExport`
-/// ([`crate::keychain::cli_program`]).
+/// ([`crate::aws::keychain::cli_program`]).
 ///
 /// # Errors
 /// [`UseError`] for unknown or inconsistent choices.
@@ -322,7 +322,7 @@ pub fn auth_refresh_for(profile: &AwsProfile, current: Option<&str>, method: Opt
 pub fn is_keyring_backed(profile: &AwsProfile) -> bool {
     match &profile.credentials {
         CredentialSource::Process { command } => {
-            crate::keychain::credential_process_profile(command) == Some(profile.name.as_str())
+            crate::aws::keychain::credential_process_profile(command) == Some(profile.name.as_str())
         }
         _ => false,
     }
@@ -350,12 +350,12 @@ pub fn credential_export_for(
 ) -> Option<Option<String>> {
     let current = current.filter(|c| !c.trim().is_empty());
     let ours_for = current.and_then(|c| {
-        let named = crate::keychain::credential_process_profile(c)?;
+        let named = crate::aws::keychain::credential_process_profile(c)?;
         c.split_whitespace().any(|w| w == "--export").then_some(named)
     });
     let command = |p: &AwsProfile| {
         let name = ProfileName::new(p.name.as_str()).ok()?;
-        Some(crate::keychain::credential_process_command(program, &name, true))
+        Some(crate::aws::keychain::credential_process_command(program, &name, true))
     };
     match (asked, asked.or(remembered)) {
         (Some(true), _) => profile.and_then(command).map(Some),
@@ -405,9 +405,9 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
             state.save(&state_path)?;
         }
     }
-    let program = crate::keychain::cli_program();
+    let program = crate::aws::keychain::cli_program();
     let mut remember = None;
-    let changes = claude_settings::update(&paths.claude_settings, |doc| {
+    let changes = settings::update(&paths.claude_settings, |doc| {
         let p = plan(doc, request, catalog, &profiles, &state, &program)?;
         remember = p.remember.clone();
         Ok::<_, UseError>(p.patch)

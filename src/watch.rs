@@ -9,10 +9,10 @@
 //! tokio's timers run on the monotonic clock, which stops during suspend.
 //! (notify-debouncer-full is not used: its thread wakes every tick forever.)
 
-use crate::login;
+use crate::sso::login;
 use crate::paths::Paths;
-use crate::snapshot::Snapshot;
-use crate::sso_cache::EXPIRING_WITHIN;
+use crate::view::snapshot::Snapshot;
+use crate::sso::cache::EXPIRING_WITHIN;
 use notify::{RecursiveMode, Watcher as _};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -451,7 +451,7 @@ impl Loop {
     }
 
     fn start_refresh(&mut self, session: &Session, done: mpsc::UnboundedSender<(PathBuf, Result<(), login::LoginError>)>) {
-        let profiles = crate::aws_profiles::AwsProfiles::load(&self.paths.aws_config, &self.paths.aws_credentials);
+        let profiles = crate::aws::profiles::AwsProfiles::load(&self.paths.aws_config, &self.paths.aws_credentials);
         let Some(profile) = profiles.ok().and_then(|p| session.profiles.first().and_then(|n| p.get(n).cloned())) else { return };
         let Ok(target) = login::target_of(&profile) else { return };
         let paths = self.paths.clone();

@@ -272,9 +272,9 @@ fn token_refreshes_killed_midway_never_leave_a_broken_token_file() {
     home.isolate(&mut login);
     fake.apply(&mut login);
     assert!(login.output().unwrap().status.success());
-    let file = home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp"));
+    let file = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
     let killed = kill_while_reading(&home, &fake, &[&["refresh", "--profile", "dev"]], iterations(60), file.clone(), |bytes| {
-        let t = bedrock_tray::sso_cache::parse_token(bytes)?;
+        let t = bedrock_tray::sso::cache::parse_token(bytes)?;
         if t.refresh_token.is_none() || t.client_secret.is_none() {
             return Err("a token file lost its refresh token or registration".into());
         }
@@ -312,7 +312,7 @@ fn config_edits_killed_midway_keep_the_users_config_whole() {
         if !text.starts_with("# mine\n[default]\nregion = us-east-1\n\n[profile personal]\nregion = eu-west-1\n") {
             return Err(format!("the user's part changed:\n{text}"));
         }
-        bedrock_tray::aws_profiles::AwsProfiles::parse(Some(text), None, std::path::Path::new("config"), std::path::Path::new("credentials"))
+        bedrock_tray::aws::profiles::AwsProfiles::parse(Some(text), None, std::path::Path::new("config"), std::path::Path::new("credentials"))
             .map_err(|e| e.to_string())?;
         let blocks = text.matches("[profile claude-bedrock]").count();
         if blocks > 1 {

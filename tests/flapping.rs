@@ -12,7 +12,7 @@
 use crate::fault_proxy::{Fault, FaultProxy};
 use crate::harness::FakeAws;
 use crate::util::*;
-use bedrock_tray::login::RefreshPolicy;
+use bedrock_tray::sso::login::RefreshPolicy;
 use bedrock_tray::watch::{
     refresh_backoff, Clock, SessionEvent, WatchOptions, WatchStats, Watcher,
 };

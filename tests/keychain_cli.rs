@@ -419,7 +419,7 @@ fn import_takes_keys_from_the_config_file_too() {
     let kr = PrivateKeyring::start(&home);
     let original = format!("[profile kc]\nregion = eu-west-1\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n");
     home.write_aws_config(&original);
-    let snapshot = |home: &TestHome| bedrock_tray::snapshot::Snapshot::read(&home.paths(), time::OffsetDateTime::now_utc());
+    let snapshot = |home: &TestHome| bedrock_tray::view::snapshot::Snapshot::read(&home.paths(), time::OffsetDateTime::now_utc());
     assert_eq!(snapshot(&home).plaintext_key_profiles, ["kc"], "the dashboard sees what to import");
 
     let out = bt(&home, &kr, &["credentials", "import", "--profile", "kc"], "");

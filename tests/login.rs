@@ -63,7 +63,7 @@ fn device_login_writes_the_token_botocore_uses() {
         assert!(Instant::now() < deadline, "no device authorization started: {state}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(!home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp")).exists(), "nothing written before approval");
+    assert!(!home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp")).exists(), "nothing written before approval");
     fake.admin("approve", json!({}));
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
@@ -71,7 +71,7 @@ fn device_login_writes_the_token_botocore_uses() {
     let code = fake.state()["devices"][0]["userCode"].as_str().unwrap().to_string();
     assert!(err.contains(&code) && err.contains("http"), "the code and link reach the user: {err}");
 
-    let path = home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp"));
+    let path = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     let token: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     for key in ["startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret", "registrationExpiresAt", "refreshToken"] {
@@ -96,7 +96,7 @@ fn second_login_reuses_the_registration_and_slow_down_is_honoured() {
     fake.config(json!({"auto_approve": true, "auto_approve_after_polls": 2, "slow_down": true, "interval": 1}));
     let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]);
     assert!(out.status.success(), "{}", text(&out));
-    std::fs::remove_file(home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp"))).unwrap();
+    std::fs::remove_file(home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"))).unwrap();
     let out = run(&home, &fake, &["login", "--profile", "prod", "--no-browser"]);
     assert!(out.status.success(), "{}", text(&out));
     let state = fake.state();
@@ -132,7 +132,7 @@ fn denied_or_expired_authorizations_say_so_and_write_nothing() {
     let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("denied"), "{}", stderr(&out));
-    assert!(!home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp")).exists());
+    assert!(!home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp")).exists());
 
     fake.config(json!({"fail": null, "device_expires_in": 1}));
     let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]);
@@ -149,7 +149,7 @@ fn refresh_renews_silently_and_botocore_uses_the_new_token() {
     let fake = fake_with_roles();
     fake.config(json!({"auto_approve": true, "token_expires_in": 600}));
     assert!(run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]).status.success());
-    let path = home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp"));
+    let path = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
     // Claude Code and the CLI add keys of their own; a refresh keeps them.
     let mut token: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     token["someFutureKey"] = "kept".into();
@@ -183,7 +183,7 @@ fn the_auth_refresh_command_runs_with_the_settings_env() {
     let fake = fake_with_roles();
     // A stand-in for `aws sso login`: writes a valid token where the CLI
     // would, using a variable that only the settings' env provides.
-    let token_path = home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp"));
+    let token_path = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
     std::fs::create_dir_all(home.sso_cache()).unwrap();
     let script = format!(
         "echo \"logging in for $AWS_PROFILE\"; printf '{{\"accessToken\":\"x\",\"expiresAt\":\"%s\"}}' \"$FAKE_EXPIRY\" > '{}'",
@@ -228,13 +228,13 @@ async fn a_login_command_that_times_out_is_killed_with_everything_it_started() {
     let home = TestHome::new();
     home.write_aws_config(SSO_CONFIG);
     let paths = home.paths();
-    let profiles = bedrock_tray::aws_profiles::AwsProfiles::load(&paths.aws_config, &paths.aws_credentials).unwrap();
-    let target = bedrock_tray::login::target_of(profiles.get("dev").unwrap()).unwrap();
+    let profiles = bedrock_tray::aws::profiles::AwsProfiles::load(&paths.aws_config, &paths.aws_credentials).unwrap();
+    let target = bedrock_tray::sso::login::target_of(profiles.get("dev").unwrap()).unwrap();
     // A shell whose grandchild (as `aws sso login` would be) never ends.
     let pid_file = home.path().join("grandchild.pid");
     let command = format!("sh -c 'sleep 300 & echo $! > {}; wait' ; true", pid_file.display());
-    let result = bedrock_tray::login::run_refresh_command(&paths, &target, &command, &[], std::time::Duration::from_secs(2)).await;
-    assert!(matches!(result, Err(bedrock_tray::login::LoginError::CommandTimedOut { .. })), "{result:?}");
+    let result = bedrock_tray::sso::login::run_refresh_command(&paths, &target, &command, &[], std::time::Duration::from_secs(2)).await;
+    assert!(matches!(result, Err(bedrock_tray::sso::login::LoginError::CommandTimedOut { .. })), "{result:?}");
     let pid = std::fs::read_to_string(&pid_file).expect("the grandchild started").trim().to_string();
     // Killed: soon gone, or a zombie waiting for init to reap it (a kill
     // is delivered asynchronously; unkilled, the sleep lasts 300 s).

@@ -62,7 +62,7 @@ fn an_auth_refresh_naming_our_login_runs_natively_instead_of_waiting_on_itself()
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert!(started.elapsed() < Duration::from_secs(60), "no 3-minute wait for our own lock: {:?}", started.elapsed());
-    assert!(home.sso_cache().join(bedrock_tray::sso_cache::token_file_name("corp")).exists(), "the native login wrote the token");
+    assert!(home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp")).exists(), "the native login wrote the token");
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn ctrl_c_during_a_login_leaves_no_token_and_no_temp_file() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let token = bedrock_tray::sso_cache::token_file_name("corp");
+    let token = bedrock_tray::sso::cache::token_file_name("corp");
     assert!(!left.contains(&token), "no token file after Ctrl-C: {left:?}");
     assert!(left.iter().all(|n| n.ends_with(".json") && !n.starts_with('.')), "no temp file left behind: {left:?}");
     assert!(left.len() <= 1, "at most the client registration, which botocore also caches: {left:?}");
@@ -130,7 +130,7 @@ fn ctrl_c_during_a_login_leaves_no_token_and_no_temp_file() {
 fn a_login_command_that_hangs_is_stopped_at_the_timeout() {
     let home = TestHome::new();
     let paths = home.paths();
-    let target = bedrock_tray::sso_oidc::SessionTarget {
+    let target = bedrock_tray::sso::oidc::SessionTarget {
         session_name: Some("corp".into()),
         start_url: "https://corp.awsapps.com/start".into(),
         region: bedrock_tray::names::Region::new("eu-west-1").unwrap(),
@@ -138,7 +138,7 @@ fn a_login_command_that_hangs_is_stopped_at_the_timeout() {
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let started = Instant::now();
-    let result = runtime.block_on(bedrock_tray::login::run_refresh_command(
+    let result = runtime.block_on(bedrock_tray::sso::login::run_refresh_command(
         &paths,
         &target,
         "sleep 30",
@@ -158,7 +158,7 @@ async fn settings_in_a_folder_created_after_the_watcher_started_are_watched() {
     let paths = home.paths();
     let watcher = Watcher::spawn(paths, std::sync::Arc::new(SystemClock), WatchOptions { auto_refresh: false, ..Default::default() }).unwrap();
     let mut snapshots = watcher.subscribe();
-    let region = |s: &bedrock_tray::snapshot::Snapshot| s.status.as_ref().and_then(|st| st.region.clone());
+    let region = |s: &bedrock_tray::view::snapshot::Snapshot| s.status.as_ref().and_then(|st| st.region.clone());
 
     // A fresh laptop: the first write creates ~/.claude.
     std::fs::create_dir(home.path().join(".claude")).unwrap();

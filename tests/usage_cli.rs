@@ -184,7 +184,7 @@ fn spend_now_reads_the_budget_and_only_new_lines() {
     };
     std::fs::write(dir.join("s.jsonl"), line("m1")).unwrap();
     home.cli_ok(&["config", "budget", "20"]);
-    let spend = bedrock_tray::usage::spend_now(&paths, now).unwrap();
+    let spend = bedrock_tray::claude::usage::spend_now(&paths, now).unwrap();
     assert!((spend.today_usd - 15.0).abs() < 1e-9 && (spend.month_usd - 15.0).abs() < 1e-9, "{spend:?}");
     assert_eq!(spend.month, &today[..7]);
     assert_eq!((spend.budget_usd, spend.level), (Some(20.0), Some(50)), "$15 of $20 is the 50 % level");
@@ -192,9 +192,9 @@ fn spend_now_reads_the_budget_and_only_new_lines() {
 
     let mut f = std::fs::OpenOptions::new().append(true).open(dir.join("s.jsonl")).unwrap();
     f.write_all(line("m2").as_bytes()).unwrap();
-    let spend = bedrock_tray::usage::spend_now(&paths, now).unwrap();
+    let spend = bedrock_tray::claude::usage::spend_now(&paths, now).unwrap();
     assert_eq!(spend.level, Some(100), "$30 of $20");
-    let snap = bedrock_tray::snapshot::Snapshot::read(&paths, now).with_spend(Some(spend));
+    let snap = bedrock_tray::view::snapshot::Snapshot::read(&paths, now).with_spend(Some(spend));
     let v = serde_json::to_value(&snap).unwrap();
     assert_eq!(v["spend"]["level"], 100, "the snapshot carries the spend for the views");
 }

@@ -226,7 +226,7 @@ pub fn write_token(home: &TestHome, cache_key: &str, expires_at: &str, refresh: 
 /// An RFC 3339 time `secs` from now, in the CLI's format.
 pub fn in_seconds(secs: i64) -> String {
     let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
-    bedrock_tray::sso_cache::format_cli_timestamp(t)
+    bedrock_tray::sso::cache::format_cli_timestamp(t)
 }
 
 /// An `AWS_DATA_PATH` folder that sends AWS CLI 2.9's SSO portal and

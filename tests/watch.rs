@@ -29,7 +29,7 @@ async fn transitions_follow_a_controllable_clock() {
     let home = TestHome::new();
     home.write_aws_config(SSO_CONFIG);
     let start = OffsetDateTime::now_utc();
-    write_token(&home, "corp", &bedrock_tray::sso_cache::format_cli_timestamp(start + time::Duration::minutes(20)), false);
+    write_token(&home, "corp", &bedrock_tray::sso::cache::format_cli_timestamp(start + time::Duration::minutes(20)), false);
     let clock = Arc::new(TestClock(Mutex::new(start)));
     let watcher = Watcher::spawn(home.paths(), clock.clone(), WatchOptions { warn_minutes: vec![15, 5], auto_refresh: false }).unwrap();
     let mut events = watcher.events();

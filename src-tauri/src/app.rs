@@ -4,7 +4,7 @@
 use crate::shared::AppShared;
 use crate::{commands, tray};
 use bedrock_tray::paths::Paths;
-use bedrock_tray::snapshot::Snapshot;
+use bedrock_tray::view::snapshot::Snapshot;
 use bedrock_tray::watch::{SessionEvent, SystemClock, WatchOptions, Watcher};
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime, WebviewUrl, WebviewWindowBuilder};
@@ -80,7 +80,7 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>) {
         let mut events = watcher.events();
         // Spend: re-read the transcripts' new lines once a minute (the
         // first tick is immediate).
-        let mut spend_timer = tokio::time::interval(std::time::Duration::from_secs(bedrock_tray::usage::SPEND_REFRESH_SECS));
+        let mut spend_timer = tokio::time::interval(std::time::Duration::from_secs(bedrock_tray::claude::usage::SPEND_REFRESH_SECS));
         spend_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let view = shared.view(&snapshots.borrow_and_update());
@@ -131,7 +131,7 @@ fn auto_login() -> bool {
 async fn refresh_spend<R: Runtime>(app: &AppHandle<R>) -> bool {
     let paths = app.state::<AppShared>().paths.clone();
     let now = time::OffsetDateTime::now_utc();
-    let read = tauri::async_runtime::spawn_blocking(move || bedrock_tray::usage::spend_now(&paths, now)).await;
+    let read = tauri::async_runtime::spawn_blocking(move || bedrock_tray::claude::usage::spend_now(&paths, now)).await;
     let spend = match read {
         Ok(Ok(spend)) => spend,
         Ok(Err(e)) => {
@@ -143,14 +143,14 @@ async fn refresh_spend<R: Runtime>(app: &AppHandle<R>) -> bool {
     let shared = app.state::<AppShared>();
     let state_path = shared.paths.app_state();
     if let Ok(mut state) = bedrock_tray::app_state::AppState::load(&state_path) {
-        if let Some(threshold) = bedrock_tray::usage::budget_warning_due(&state, &spend) {
+        if let Some(threshold) = bedrock_tray::claude::usage::budget_warning_due(&state, &spend) {
             let budget = spend.budget_usd.unwrap_or_default();
             tray::notify(
                 app,
                 &format!("Claude Code has used {threshold} % of this month's budget"),
                 &format!("${:.2} of ${budget:.2} in {}.", spend.month_usd, spend.month),
             );
-            bedrock_tray::usage::record_budget_warning(&mut state, &spend, threshold);
+            bedrock_tray::claude::usage::record_budget_warning(&mut state, &spend, threshold);
             if let Err(e) = state.save(&state_path) {
                 tracing::warn!("cannot remember the budget warning: {e}");
             }

@@ -3,8 +3,8 @@
 //! written; errors reach the UI as `{kind, message}`.
 
 use crate::shared::Shared;
-use bedrock_tray::selection::Provider;
-use bedrock_tray::snapshot::Snapshot;
+use bedrock_tray::claude::selection::Provider;
+use bedrock_tray::view::snapshot::Snapshot;
 use bedrock_tray::switch::{self, UseError, UseRequest};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime};
@@ -74,11 +74,11 @@ pub fn login<R: Runtime>(app: AppHandle<R>) {
 /// `bedrock-tray credentials import` does) and says where the backup is.
 #[tauri::command]
 pub fn import_keys(shared: Shared<'_>, profile: String) -> Result<String, CommandError> {
-    use bedrock_tray::plaintext_keys::{self, ImportError};
+    use bedrock_tray::aws::plaintext_keys::{self, ImportError};
     let name = bedrock_tray::names::ProfileName::new(profile.as_str())
         .map_err(|e| CommandError { kind: "invalid", message: e.to_string() })?;
-    let kc = bedrock_tray::keychain::Keychain::new(bedrock_tray::keychain::OsKeyring);
-    let done = plaintext_keys::import(&shared.paths, &kc, &name, &bedrock_tray::keychain::cli_program()).map_err(|e| CommandError {
+    let kc = bedrock_tray::aws::keychain::Keychain::new(bedrock_tray::aws::keychain::OsKeyring);
+    let done = plaintext_keys::import(&shared.paths, &kc, &name, &bedrock_tray::aws::keychain::cli_program()).map_err(|e| CommandError {
         kind: if matches!(e, ImportError::NothingToImport { .. }) { "invalid" } else { "environment" },
         message: e.to_string(),
     })?;

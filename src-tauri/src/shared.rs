@@ -3,7 +3,7 @@
 
 use bedrock_tray::paths::Paths;
 use bedrock_tray::probe::ProbeReport;
-use bedrock_tray::snapshot::Snapshot;
+use bedrock_tray::view::snapshot::Snapshot;
 use std::sync::{Arc, Mutex};
 
 /// Managed once with `app.manage`; commands reach it as [`Shared`].
@@ -14,7 +14,7 @@ pub struct AppShared {
     pub latest: Mutex<Arc<Snapshot>>,
     pub probe: Mutex<Option<ProbeReport>>,
     /// The latest spend summary (transcripts are re-read once a minute).
-    pub spend: Mutex<Option<bedrock_tray::usage::Spend>>,
+    pub spend: Mutex<Option<bedrock_tray::claude::usage::Spend>>,
     /// Asks the watcher to re-read now (after one of our own writes).
     pub poke: tokio::sync::mpsc::UnboundedSender<()>,
 }

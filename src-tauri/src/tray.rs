@@ -1,13 +1,13 @@
 //! Renders the core's tray model and routes clicks back to core operations.
-//! No decisions are made here: what to show is `menu_model::tray`.
+//! No decisions are made here: what to show is `menu::tray`.
 
 use crate::shared::AppShared;
 use bedrock_tray::catalog::Catalog;
-use bedrock_tray::login::{self, LoginOutcome, LoginPrompt};
-use bedrock_tray::menu_model::{self, MenuAction, MenuItem, TrayState};
+use bedrock_tray::sso::login::{self, LoginOutcome, LoginPrompt};
+use bedrock_tray::view::menu::{self, MenuAction, MenuItem, TrayState};
 use bedrock_tray::probe::{self, ProbeOptions, ProbeTarget};
-use bedrock_tray::snapshot::Snapshot;
-use bedrock_tray::sso_oidc::DeviceAuthorization;
+use bedrock_tray::view::snapshot::Snapshot;
+use bedrock_tray::sso::oidc::DeviceAuthorization;
 use bedrock_tray::switch::{self, UseRequest};
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem as TauriItem, PredefinedMenuItem, Submenu};
@@ -155,7 +155,7 @@ fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
 /// GNOME setups) this fails; the app keeps running and the dashboard stays
 /// reachable by launching the app again.
 pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Result<()> {
-    let model = menu_model::tray(snapshot, Catalog::builtin(), autostart_enabled(app));
+    let model = menu::tray(snapshot, Catalog::builtin(), autostart_enabled(app));
     let (menu, on_screen) = build_menu(app, &model.items)?;
     let icon = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(model.state))
@@ -172,7 +172,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Res
 /// shape, rebuilt otherwise.
 pub fn update<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) {
     let Some(tray) = app.try_state::<TrayHandle<R>>() else { return };
-    let model = menu_model::tray(snapshot, Catalog::builtin(), autostart_enabled(app));
+    let model = menu::tray(snapshot, Catalog::builtin(), autostart_enabled(app));
     {
         let mut shown = tray.shown.lock().expect("tray icon lock");
         if shown.0 != model.state {
@@ -252,7 +252,7 @@ pub fn start_login<R: Runtime>(app: &AppHandle<R>) {
         let Some(name) = snapshot.status.as_ref().and_then(|s| s.profile.clone()) else {
             return notify(&app, "No AWS profile selected", "Pick a profile from the tray menu first.");
         };
-        let profiles = bedrock_tray::aws_profiles::AwsProfiles::load(&shared.paths.aws_config, &shared.paths.aws_credentials);
+        let profiles = bedrock_tray::aws::profiles::AwsProfiles::load(&shared.paths.aws_config, &shared.paths.aws_credentials);
         let Some(profile) = profiles.ok().and_then(|p| p.get(&name).cloned()) else { return };
         let target = match login::target_of(&profile) {
             Ok(t) => t,

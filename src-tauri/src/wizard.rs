@@ -7,12 +7,12 @@
 use crate::commands::CommandError;
 use crate::shared::Shared;
 use bedrock_tray::catalog::Catalog;
-use bedrock_tray::login::LoginPrompt;
+use bedrock_tray::sso::login::LoginPrompt;
 use bedrock_tray::onboard::{self, OnboardRequest, OnboardSummary, Progress, SignIn};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::preset::{Preset, PresetError};
-use bedrock_tray::sso_accounts::AccountRole;
-use bedrock_tray::sso_oidc::DeviceAuthorization;
+use bedrock_tray::sso::accounts::AccountRole;
+use bedrock_tray::sso::oidc::DeviceAuthorization;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};

@@ -2,7 +2,7 @@
 
 use super::{render, Failure};
 use bedrock_tray::paths::Paths;
-use bedrock_tray::sso_accounts;
+use bedrock_tray::sso::accounts;
 use time::OffsetDateTime;
 
 pub fn run(paths: &Paths, profile: Option<String>, refresh: bool, json: bool, now: OffsetDateTime) -> Result<(), Failure> {
@@ -10,9 +10,9 @@ pub fn run(paths: &Paths, profile: Option<String>, refresh: bool, json: bool, no
     let profile = &profile;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
     let roles = runtime
-        .block_on(sso_accounts::list_for_profile(paths, profile, refresh, now))
+        .block_on(accounts::list_for_profile(paths, profile, refresh, now))
         .map_err(|e| match e {
-            sso_accounts::AccountsError::NotSso(_) => Failure::usage(e),
+            accounts::AccountsError::NotSso(_) => Failure::usage(e),
             _ => Failure::env(e),
         })?;
     if json {

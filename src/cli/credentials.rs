@@ -3,8 +3,8 @@
 //! sessions (with an MFA code when the profile has an `mfa_serial`).
 
 use super::Failure;
-use bedrock_tray::aws_config_edit::{edit_file, IniDoc, Section};
-use bedrock_tray::keychain::{self, Keychain, LongTermKey, OsKeyring};
+use bedrock_tray::aws::ini::{edit_file, IniDoc, Section};
+use bedrock_tray::aws::keychain::{self, Keychain, LongTermKey, OsKeyring};
 use bedrock_tray::names::ProfileName;
 use bedrock_tray::paths::Paths;
 use bedrock_tray::secret::Secret;
@@ -78,7 +78,7 @@ fn stty(arg: &str) -> bool {
 }
 
 fn set_credential_process(paths: &Paths, profile: &ProfileName, mfa_serial: Option<&str>) -> Result<(), Failure> {
-    bedrock_tray::plaintext_keys::set_credential_process(paths, profile, &keychain::cli_program(), mfa_serial).map_err(Failure::env)?;
+    bedrock_tray::aws::plaintext_keys::set_credential_process(paths, profile, &keychain::cli_program(), mfa_serial).map_err(Failure::env)?;
     Ok(())
 }
 
@@ -190,7 +190,7 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
             let section = Section::config_profile(&profile);
             let edited = edit_file(&paths.aws_config, |doc: &mut IniDoc| {
                 if !doc.get(&section, "credential_process").is_some_and(is_ours) {
-                    return Ok::<_, bedrock_tray::aws_config_edit::EditError>(false);
+                    return Ok::<_, bedrock_tray::aws::ini::EditError>(false);
                 }
                 doc.remove_key(&section, "credential_process");
                 // An mfa_serial alone is what `set --mfa-serial` left: the
@@ -217,7 +217,7 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
 }
 
 fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Result<(), Failure> {
-    use bedrock_tray::plaintext_keys::{self, ImportError};
+    use bedrock_tray::aws::plaintext_keys::{self, ImportError};
     let done = plaintext_keys::import(paths, kc, profile, &keychain::cli_program()).map_err(|e| match e {
         ImportError::NothingToImport { .. } => Failure::usage(e),
         _ => Failure::env(e),

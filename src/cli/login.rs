@@ -2,13 +2,13 @@
 
 use super::Failure;
 use bedrock_tray::app_state::{AppState, LoginMethod};
-use bedrock_tray::aws_profiles::{AwsProfile, AwsProfiles};
-use bedrock_tray::claude_settings::{OwnedKey, SettingsDoc};
-use bedrock_tray::login::{self, LoginError, LoginOutcome, LoginPrompt};
+use bedrock_tray::aws::profiles::{AwsProfile, AwsProfiles};
+use bedrock_tray::claude::settings::{OwnedKey, SettingsDoc};
+use bedrock_tray::sso::login::{self, LoginError, LoginOutcome, LoginPrompt};
 use bedrock_tray::names::ProfileName;
 use bedrock_tray::paths::Paths;
-use bedrock_tray::sso_cache::format_rfc3339;
-use bedrock_tray::sso_oidc::DeviceAuthorization;
+use bedrock_tray::sso::cache::format_rfc3339;
+use bedrock_tray::sso::oidc::DeviceAuthorization;
 use std::time::Duration;
 
 #[derive(clap::Args)]

@@ -14,8 +14,8 @@ mod usage;
 
 use bedrock_tray::catalog::Catalog;
 use bedrock_tray::paths::Paths;
-use bedrock_tray::selection::Provider;
-use bedrock_tray::status::Status;
+use bedrock_tray::claude::selection::Provider;
+use bedrock_tray::view::status::Status;
 use bedrock_tray::switch::{self, UseRequest};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -129,8 +129,8 @@ enum Command {
         /// First day to count (YYYY-MM-DD, UTC).
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
-        #[arg(long, value_enum, default_value_t = bedrock_tray::usage::GroupBy::Day)]
-        by: bedrock_tray::usage::GroupBy,
+        #[arg(long, value_enum, default_value_t = bedrock_tray::claude::usage::GroupBy::Day)]
+        by: bedrock_tray::claude::usage::GroupBy,
         /// Monthly budget in USD: warn at 50, 80 and 100 percent (default: `config budget`).
         #[arg(long, value_name = "USD")]
         budget: Option<f64>,
@@ -260,7 +260,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Profiles { json } => {
-            let list = bedrock_tray::profiles_view::list(&paths, now).map_err(Failure::env)?;
+            let list = bedrock_tray::view::profiles::list(&paths, now).map_err(Failure::env)?;
             if json {
                 render::print_json(&list);
             } else {

@@ -4,7 +4,7 @@ use super::Failure;
 use bedrock_tray::onboard::{self, OnboardError, OnboardRequest, Progress, SignIn};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::preset::Preset;
-use bedrock_tray::sso_accounts::AccountRole;
+use bedrock_tray::sso::accounts::AccountRole;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use time::OffsetDateTime;

@@ -5,7 +5,7 @@ use super::{render, Failure};
 use bedrock_tray::doctor::{self, Check, DoctorReport, Mark};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::probe::{self, Outcome, ProbeOptions, ProbeReport, ProbeTarget};
-use bedrock_tray::status::Status;
+use bedrock_tray::view::status::Status;
 use std::time::Duration;
 use time::OffsetDateTime;
 

@@ -2,11 +2,11 @@
 //! values; this file only lays them out for people.
 
 use bedrock_tray::catalog::Catalog;
-use bedrock_tray::claude_settings::Change;
-use bedrock_tray::profiles_view::ProfileRow;
-use bedrock_tray::selection::Provider;
-use bedrock_tray::sso_cache::{SessionState, SessionStatus};
-use bedrock_tray::status::Status;
+use bedrock_tray::claude::settings::Change;
+use bedrock_tray::view::profiles::ProfileRow;
+use bedrock_tray::claude::selection::Provider;
+use bedrock_tray::sso::cache::{SessionState, SessionStatus};
+use bedrock_tray::view::status::Status;
 use serde::Serialize;
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 
 use super::Failure;
 use bedrock_tray::paths::Paths;
-use bedrock_tray::snapshot::Snapshot;
+use bedrock_tray::view::snapshot::Snapshot;
 use bedrock_tray::watch::{fingerprint, SystemClock, WatchOptions, Watcher};
 use serde_json::json;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 fn line(snapshot: &Snapshot) -> String {
     json!({
         "type": "snapshot",
-        "taken_at": bedrock_tray::sso_cache::format_rfc3339(snapshot.taken_at),
+        "taken_at": bedrock_tray::sso::cache::format_rfc3339(snapshot.taken_at),
         "status": snapshot.status,
         "profiles": snapshot.profiles,
         "errors": snapshot.errors,

@@ -11,7 +11,7 @@
 use crate::atomic_file::write_atomic;
 use crate::names::Region;
 use crate::secret::Secret;
-use crate::sso_cache::{format_cli_timestamp, parse_timestamp, SsoToken};
+use crate::sso::cache::{format_cli_timestamp, parse_timestamp, SsoToken};
 use aws_config::retry::RetryConfig;
 use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
 use serde_json::{Map, Value};
@@ -40,7 +40,7 @@ impl SessionTarget {
     /// The token file, as AWS CLI v2 names it.
     pub fn token_path(&self, cache_dir: &Path) -> PathBuf {
         let key = self.session_name.as_deref().unwrap_or(&self.start_url);
-        cache_dir.join(crate::sso_cache::token_file_name(key))
+        cache_dir.join(crate::sso::cache::token_file_name(key))
     }
 
     /// The registration file, as botocore names it.
@@ -103,7 +103,7 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(err: SdkError
                 message: e.err().message().unwrap_or_default().to_string(),
             },
         },
-        _ => OidcError::Unreachable(crate::unsigned_client::innermost(&err)),
+        _ => OidcError::Unreachable(crate::sso::client::innermost(&err)),
     }
 }
 
@@ -123,7 +123,7 @@ pub async fn client_with(
     endpoint_url: Option<&str>,
 ) -> aws_sdk_ssooidc::Client {
     let retry = RetryConfig::standard().with_max_attempts(attempts.max(1));
-    let sdk = crate::unsigned_client::config(region, attempt_timeout, retry).await;
+    let sdk = crate::sso::client::config(region, attempt_timeout, retry).await;
     let mut config = aws_sdk_ssooidc::config::Builder::from(&sdk);
     if let Some(url) = endpoint_url {
         config = config.endpoint_url(url);
@@ -380,6 +380,6 @@ mod tests {
             .expect("python3 is on every machine this builds on");
         let expected = String::from_utf8(expected.stdout).unwrap();
         assert_eq!(t.registration_path(Path::new("/c")), Path::new("/c").join(format!("{}.json", expected.trim())));
-        assert_eq!(t.token_path(Path::new("/c")), Path::new("/c").join(crate::sso_cache::token_file_name("corp")));
+        assert_eq!(t.token_path(Path::new("/c")), Path::new("/c").join(crate::sso::cache::token_file_name("corp")));
     }
 }

@@ -646,7 +646,7 @@ pub const SPEND_REFRESH_SECS: u64 = 60;
 /// appended to the transcripts, but still lists every transcript folder
 /// and loads the index: callers that build snapshots often (the tray)
 /// call this at most once every [`SPEND_REFRESH_SECS`] and attach the
-/// result with [`crate::snapshot::Snapshot::with_spend`].
+/// result with [`crate::view::snapshot::Snapshot::with_spend`].
 ///
 /// # Errors
 /// Transcripts or the index cannot be read or written.

@@ -1,11 +1,11 @@
 //! Ensures whole `[sso-session]` and `[profile]` blocks in `~/.aws/config`
 //! for onboarding, through the line-preserving editor of
-//! [`crate::aws_config_edit`]: every other line, comment and profile stays
+//! [`crate::aws::ini`]: every other line, comment and profile stays
 //! byte for byte; the old file is backed up first; a block that already
 //! exists with other values is never changed silently.
 
 use crate::atomic_file::{write_atomic, WriteError};
-use crate::aws_config_edit::{EditError, IniDoc, Section};
+use crate::aws::ini::{EditError, IniDoc, Section};
 use std::path::{Path, PathBuf};
 
 /// A section to ensure and its properties in order.

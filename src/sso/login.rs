@@ -4,11 +4,11 @@
 //! in other tools: here every login takes a per-session lock, and a login
 //! that waited for another one finds the fresh token and stops there.
 
-use crate::aws_profiles::{AwsProfile, CredentialSource};
+use crate::aws::profiles::{AwsProfile, CredentialSource};
 use crate::names::Region;
 use crate::paths::Paths;
-use crate::sso_cache::{read_token, SessionState, SessionStatus};
-use crate::sso_oidc::{self, DeviceAuthorization, OidcError, SessionTarget};
+use crate::sso::cache::{read_token, SessionState, SessionStatus};
+use crate::sso::oidc::{self, DeviceAuthorization, OidcError, SessionTarget};
 use sha1::{Digest, Sha1};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -125,28 +125,28 @@ pub async fn device_login(
             }
         }
     }
-    let client = sso_oidc::client(&target.region).await;
-    let registration = match sso_oidc::cached_registration(target, &paths.sso_cache_dir, now) {
+    let client = oidc::client(&target.region).await;
+    let registration = match oidc::cached_registration(target, &paths.sso_cache_dir, now) {
         Some(r) => {
             tracing::debug!(client_id = %r.client_id, "reusing the cached client registration");
             r
         }
         None => {
-            let r = sso_oidc::register(&client, target, &paths.sso_cache_dir).await?;
+            let r = oidc::register(&client, target, &paths.sso_cache_dir).await?;
             tracing::info!(client_id = %r.client_id, "registered a new OIDC client");
             r
         }
     };
-    let authorization = sso_oidc::start_device_authorization(&client, &registration, target, now).await?;
+    let authorization = oidc::start_device_authorization(&client, &registration, target, now).await?;
     tracing::info!(user_code = %authorization.user_code, interval = ?authorization.interval, "waiting for approval in the browser");
     prompt.show(&authorization);
     if open_browser {
         open_in_browser(&authorization.verification_uri_complete);
     }
-    let issued = sso_oidc::poll_for_token(&client, &registration, &authorization).await?;
+    let issued = oidc::poll_for_token(&client, &registration, &authorization).await?;
     let previous = read_token(&token_path).ok().map(|t| t.raw);
     let now = OffsetDateTime::now_utc();
-    sso_oidc::write_token(&token_path, previous.as_ref(), target, &issued, &registration, now)?;
+    oidc::write_token(&token_path, previous.as_ref(), target, &issued, &registration, now)?;
     tracing::info!(path = %token_path.display(), expires_in = issued.expires_in, token = ?issued.access_token, "signed in");
     Ok(LoginOutcome::LoggedIn { expires_at: now + time::Duration::seconds(issued.expires_in) })
 }
@@ -195,10 +195,10 @@ pub async fn refresh_at(
     let token_path = target.token_path(&paths.sso_cache_dir);
     let _lock = lock_session(paths, target).await?;
     let token = read_token(&token_path).map_err(|_| OidcError::NotRefreshable("no token file"))?;
-    let registration = sso_oidc::registration_of(&token).ok_or(OidcError::NotRefreshable("no client registration"))?;
-    let client = sso_oidc::client_with(&target.region, policy.attempt_timeout, policy.attempts, policy.endpoint_url.as_deref()).await;
-    let issued = sso_oidc::refresh(&client, &token, now).await?;
-    sso_oidc::write_token(&token_path, Some(&token.raw), target, &issued, &registration, now)?;
+    let registration = oidc::registration_of(&token).ok_or(OidcError::NotRefreshable("no client registration"))?;
+    let client = oidc::client_with(&target.region, policy.attempt_timeout, policy.attempts, policy.endpoint_url.as_deref()).await;
+    let issued = oidc::refresh(&client, &token, now).await?;
+    oidc::write_token(&token_path, Some(&token.raw), target, &issued, &registration, now)?;
     tracing::info!(path = %token_path.display(), expires_in = issued.expires_in, refresh_token = ?issued.refresh_token, "refreshed silently");
     Ok(now + time::Duration::seconds(issued.expires_in))
 }

@@ -1,8 +1,8 @@
 //! `bedrock-tray profiles`: every AWS profile with its session state.
 
-use crate::aws_profiles::{AwsProfiles, ProfilesError};
+use crate::aws::profiles::{AwsProfiles, ProfilesError};
 use crate::paths::Paths;
-use crate::sso_cache::SessionStatus;
+use crate::sso::cache::SessionStatus;
 use serde::Serialize;
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -31,7 +31,7 @@ pub fn list(paths: &Paths, now: OffsetDateTime) -> Result<Vec<ProfileRow>, Profi
 /// The rows for profiles already loaded. Profiles sharing an sso-session
 /// share one token file, which is read once.
 pub fn rows(paths: &Paths, profiles: &AwsProfiles, now: OffsetDateTime) -> Vec<ProfileRow> {
-    use crate::aws_profiles::CredentialSource as C;
+    use crate::aws::profiles::CredentialSource as C;
     let mut sessions: HashMap<Option<String>, SessionStatus> = HashMap::new();
     profiles
         .all()

@@ -2,7 +2,7 @@
 //! `~/.aws/sso/cache/<sha1 hex>.json`. The format is theirs; we read what
 //! they write and keep keys we do not know when we write.
 
-use crate::aws_profiles::CredentialSource;
+use crate::aws::profiles::CredentialSource;
 use crate::secret::Secret;
 use serde::Serialize;
 use sha1::{Digest, Sha1};

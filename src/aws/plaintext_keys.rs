@@ -3,7 +3,7 @@
 //! the OS keyring (`bedrock-tray credentials import`). Only profile names
 //! leave this module, never a value.
 
-use crate::aws_config_edit::IniDoc;
+use crate::aws::ini::IniDoc;
 use crate::paths::Paths;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -77,11 +77,11 @@ pub enum ImportError {
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
-    Keychain(#[from] crate::keychain::KeychainError),
+    Keychain(#[from] crate::aws::keychain::KeychainError),
     #[error(transparent)]
     Write(#[from] crate::atomic_file::WriteError),
     #[error(transparent)]
-    Edit(#[from] crate::aws_config_edit::EditError),
+    Edit(#[from] crate::aws::ini::EditError),
 }
 
 /// Where an imported key came from, and the backup of that file (which
@@ -101,13 +101,13 @@ pub struct Imported {
 /// # Errors
 /// [`ImportError`]; the files are unchanged unless the keyring step
 /// succeeded.
-pub fn import<S: crate::keychain::SecretStore>(
+pub fn import<S: crate::aws::keychain::SecretStore>(
     paths: &Paths,
-    kc: &crate::keychain::Keychain<S>,
+    kc: &crate::aws::keychain::Keychain<S>,
     profile: &crate::names::ProfileName,
     program: &str,
 ) -> Result<Imported, ImportError> {
-    use crate::aws_config_edit::{edit_file, EditError, Section};
+    use crate::aws::ini::{edit_file, EditError, Section};
     let sources = [
         (&paths.aws_credentials, Section::credentials_profile(profile)),
         (&paths.aws_config, Section::config_profile(profile)),
@@ -121,7 +121,7 @@ pub fn import<S: crate::keychain::SecretStore>(
         };
         let doc = IniDoc::parse(&text);
         if let (Some(id), Some(secret)) = (doc.get(&section, "aws_access_key_id"), doc.get(&section, "aws_secret_access_key")) {
-            let key = crate::keychain::LongTermKey {
+            let key = crate::aws::keychain::LongTermKey {
                 access_key_id: id.to_string(),
                 secret_access_key: crate::secret::Secret::new(secret.to_string()),
             };
@@ -168,10 +168,10 @@ pub fn set_credential_process(
     profile: &crate::names::ProfileName,
     program: &str,
     mfa_serial: Option<&str>,
-) -> Result<bool, crate::aws_config_edit::EditError> {
-    use crate::aws_config_edit::{edit_file, EditError, Section};
+) -> Result<bool, crate::aws::ini::EditError> {
+    use crate::aws::ini::{edit_file, EditError, Section};
     let section = Section::config_profile(profile);
-    let value = crate::keychain::credential_process_command(program, profile, false);
+    let value = crate::aws::keychain::credential_process_command(program, profile, false);
     edit_file(&paths.aws_config, |doc: &mut IniDoc| {
         let mut changed = doc.set(&section, "credential_process", &value)?;
         if let Some(serial) = mfa_serial {

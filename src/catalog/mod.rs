@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-const BUILTIN: &str = include_str!("../data/catalog.toml");
+const BUILTIN: &str = include_str!("../../data/catalog.toml");
 
 /// Which Claude Code model slot a model fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]

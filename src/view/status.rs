@@ -1,11 +1,11 @@
 //! `bedrock-tray status`: the selection and the session of the selected
 //! profile, as one serialisable value.
 
-use crate::aws_profiles::AwsProfiles;
+use crate::aws::profiles::AwsProfiles;
 use crate::catalog::Catalog;
-use crate::claude_settings::SettingsDoc;
-use crate::selection::{Provider, Selection};
-use crate::sso_cache::SessionStatus;
+use crate::claude::settings::SettingsDoc;
+use crate::claude::selection::{Provider, Selection};
+use crate::sso::cache::SessionStatus;
 use crate::paths::Paths;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -37,7 +37,7 @@ impl Status {
     /// # Errors
     /// The settings file cannot be read or parsed. A broken AWS config is
     /// reported in `problems` instead, so status still shows the rest.
-    pub fn read(paths: &Paths, now: OffsetDateTime) -> Result<Self, crate::claude_settings::SettingsError> {
+    pub fn read(paths: &Paths, now: OffsetDateTime) -> Result<Self, crate::claude::settings::SettingsError> {
         let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
         Self::from_profiles(paths, profiles.as_ref().map_err(ToString::to_string), now)
     }
@@ -51,7 +51,7 @@ impl Status {
         paths: &Paths,
         profiles: Result<&AwsProfiles, String>,
         now: OffsetDateTime,
-    ) -> Result<Self, crate::claude_settings::SettingsError> {
+    ) -> Result<Self, crate::claude::settings::SettingsError> {
         let doc = SettingsDoc::read(&paths.claude_settings)?;
         let catalog = Catalog::builtin();
         let sel = Selection::read(&doc, catalog);

@@ -1,7 +1,7 @@
 //! What `settings.json` currently selects, read through the catalog.
 
 use crate::catalog::{Catalog, Geography, Model};
-use crate::claude_settings::{OwnedKey, SettingsDoc};
+use crate::claude::settings::{OwnedKey, SettingsDoc};
 use serde::Serialize;
 
 /// Which API Claude Code talks to.

@@ -2,10 +2,10 @@
 //! dashboard and `status` are projections of it; a file change produces a
 //! new one (see the watcher), never an in-place update.
 
-use crate::aws_profiles::AwsProfiles;
+use crate::aws::profiles::AwsProfiles;
 use crate::paths::Paths;
-use crate::profiles_view::{self, ProfileRow};
-use crate::status::Status;
+use crate::view::profiles::{self, ProfileRow};
+use crate::view::status::Status;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 /// reported in `errors`, so the views can still show the rest.
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
-    #[serde(serialize_with = "crate::sso_cache::ser_time")]
+    #[serde(serialize_with = "crate::sso::cache::ser_time")]
     pub taken_at: OffsetDateTime,
     /// `None` when `settings.json` cannot be read (see `errors`).
     pub status: Option<Status>,
@@ -30,8 +30,8 @@ pub struct Snapshot {
     pub plaintext_key_profiles: Vec<String>,
     /// What Claude Code cost today and this month. Reading transcripts is
     /// not free, so [`Snapshot::read`] leaves it `None`; a holder attaches
-    /// [`crate::usage::spend_now`]'s result with [`Snapshot::with_spend`].
-    pub spend: Option<crate::usage::Spend>,
+    /// [`crate::claude::usage::spend_now`]'s result with [`Snapshot::with_spend`].
+    pub spend: Option<crate::claude::usage::Spend>,
 }
 
 impl Snapshot {
@@ -43,7 +43,7 @@ impl Snapshot {
             .map_err(|e| errors.push(e.to_string()))
             .ok();
         let profiles = match &loaded {
-            Ok(p) => profiles_view::rows(paths, p, now),
+            Ok(p) => profiles::rows(paths, p, now),
             Err(e) => {
                 // With readable settings the status already lists it as a
                 // problem; saying it twice would show it twice.
@@ -53,7 +53,7 @@ impl Snapshot {
                 Vec::new()
             }
         };
-        let plaintext_key_profiles = crate::plaintext_keys::profiles(paths);
+        let plaintext_key_profiles = crate::aws::plaintext_keys::profiles(paths);
         Self { taken_at: now, status, profiles, errors, probe: None, plaintext_key_profiles, spend: None }
     }
 
@@ -63,7 +63,7 @@ impl Snapshot {
     }
 
     /// This snapshot with the latest spend summary.
-    pub fn with_spend(self, spend: Option<crate::usage::Spend>) -> Self {
+    pub fn with_spend(self, spend: Option<crate::claude::usage::Spend>) -> Self {
         Self { spend, ..self }
     }
 }

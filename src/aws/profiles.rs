@@ -266,7 +266,7 @@ fn parse_sections(files: &EnvConfigFiles) -> Result<EnvConfigSections, String> {
     let fut = aws_config::profile::load(&fs, &env, files, None);
     poll_ready(fut).map_err(|e| {
         // The useful part ("on line 3: ...") is in the source error.
-        let message = crate::unsigned_client::innermost(&e);
+        let message = crate::sso::client::innermost(&e);
         // "error parsing  on line 4:\n  Profile definition must end with ']'"
         // (the in-memory source has no path) -> "line 4: Profile ...".
         let message = message.replace(":\n", ": ");

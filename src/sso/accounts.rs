@@ -37,7 +37,7 @@ pub enum AccountsError {
     #[error("profile {0:?} does not use IAM Identity Center (SSO): nothing to list")]
     NotSso(String),
     #[error("{0}")]
-    NoToken(#[from] crate::sso_cache::TokenFileError),
+    NoToken(#[from] crate::sso::cache::TokenFileError),
     #[error("profile {0:?} has an invalid sso_region")]
     BadRegion(String),
     #[error("the SSO session is no longer valid: log in again (bedrock-tray login)")]
@@ -62,9 +62,9 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(err: SdkError
             )),
         },
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
-            AccountsError::Unreachable(crate::unsigned_client::innermost(&err))
+            AccountsError::Unreachable(crate::sso::client::innermost(&err))
         }
-        _ => AccountsError::Service(crate::unsigned_client::innermost(&err)),
+        _ => AccountsError::Service(crate::sso::client::innermost(&err)),
     }
 }
 
@@ -75,7 +75,7 @@ pub async fn portal_client(sso_region: &Region) -> aws_sdk_sso::Client {
         .with_max_attempts(6)
         .with_initial_backoff(Duration::from_millis(200))
         .with_max_backoff(Duration::from_secs(8));
-    aws_sdk_sso::Client::new(&crate::unsigned_client::config(sso_region, Duration::from_secs(5), retry).await)
+    aws_sdk_sso::Client::new(&crate::sso::client::config(sso_region, Duration::from_secs(5), retry).await)
 }
 
 /// Lists every (account, role) pair the token can reach, sorted by account
@@ -139,7 +139,7 @@ pub async fn list(client: &aws_sdk_sso::Client, token: &Secret) -> Result<Vec<Ac
 /// [`AccountsError`]: not an SSO profile, no valid token, or the portal's.
 pub async fn list_for_profile(
     paths: &crate::paths::Paths,
-    profile: &crate::aws_profiles::AwsProfile,
+    profile: &crate::aws::profiles::AwsProfile,
     refresh: bool,
     now: OffsetDateTime,
 ) -> Result<Vec<AccountRole>, AccountsError> {
@@ -150,8 +150,8 @@ pub async fn list_for_profile(
             return Ok(roles);
         }
     }
-    let token_path = crate::sso_cache::token_path(&paths.sso_cache_dir, source).expect("SSO profiles have a token path");
-    let token = crate::sso_cache::read_token(&token_path)?;
+    let token_path = crate::sso::cache::token_path(&paths.sso_cache_dir, source).expect("SSO profiles have a token path");
+    let token = crate::sso::cache::read_token(&token_path)?;
     if token.expires_at <= now {
         return Err(AccountsError::SessionExpired);
     }

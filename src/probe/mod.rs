@@ -3,10 +3,10 @@
 //! concurrently, each under its own timeout; every failure carries a typed
 //! [`Cause`] that maps to one sentence with the fix.
 
-use crate::aws_profiles::{AwsProfiles, CredentialSource};
+use crate::aws::profiles::{AwsProfiles, CredentialSource};
 use crate::catalog::Catalog;
 use crate::paths::Paths;
-use crate::sso_cache::{SessionState, SessionStatus};
+use crate::sso::cache::{SessionState, SessionStatus};
 use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -34,8 +34,8 @@ impl ProbeTarget {
     /// The settings cannot be read, or name no profile or region; the
     /// message says what to run.
     pub fn from_settings(paths: &Paths, profile: Option<&str>) -> Result<Self, String> {
-        let doc = crate::claude_settings::SettingsDoc::read(&paths.claude_settings).map_err(|e| e.to_string())?;
-        let sel = crate::selection::Selection::read(&doc, Catalog::builtin());
+        let doc = crate::claude::settings::SettingsDoc::read(&paths.claude_settings).map_err(|e| e.to_string())?;
+        let sel = crate::claude::selection::Selection::read(&doc, Catalog::builtin());
         let profile = profile
             .map(str::to_string)
             .or(sel.profile)
@@ -306,7 +306,7 @@ pub struct ProbeReport {
     pub profile: String,
     pub region: String,
     pub model_id: Option<String>,
-    #[serde(serialize_with = "crate::sso_cache::ser_time")]
+    #[serde(serialize_with = "crate::sso::cache::ser_time")]
     pub started_at: OffsetDateTime,
     pub wall_ms: u64,
     pub results: Vec<ProbeResult>,
@@ -333,7 +333,7 @@ impl ProbeReport {
 
 fn ser_opt_time<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
     match t {
-        Some(t) => crate::sso_cache::ser_time(t, s),
+        Some(t) => crate::sso::cache::ser_time(t, s),
         None => s.serialize_none(),
     }
 }
@@ -670,7 +670,7 @@ async fn probe_credentials(config: &SdkConfig, ctx: &Ctx<'_>) -> (Attempt<Creden
         Ok(creds) => {
             let expires_at = creds.expiry().map(OffsetDateTime::from);
             let summary = match expires_at {
-                Some(t) => format!("{kind}, expire {}", crate::sso_cache::format_rfc3339(t)),
+                Some(t) => format!("{kind}, expire {}", crate::sso::cache::format_rfc3339(t)),
                 None => format!("{kind}, no expiry"),
             };
             (Ok((CredentialsInfo { kind, expires_at }, summary)), 0)

@@ -7,9 +7,9 @@
 //! the menu itself.
 
 use crate::catalog::Catalog;
-use crate::selection::Provider;
-use crate::snapshot::Snapshot;
-use crate::sso_cache::SessionState;
+use crate::claude::selection::Provider;
+use crate::view::snapshot::Snapshot;
+use crate::sso::cache::SessionState;
 use serde::Serialize;
 
 /// What a click asks for. Menu item ids are these, rendered as strings.
@@ -229,7 +229,7 @@ fn usd(v: f64) -> String {
 }
 
 /// "This month $42.10 · 21 % of the $200.00 budget".
-fn month_line(spend: &crate::usage::Spend) -> String {
+fn month_line(spend: &crate::claude::usage::Spend) -> String {
     match (spend.budget_usd, spend.budget_percent) {
         (Some(b), Some(pct)) => format!("This month {} · {pct:.0} % of the {} budget", usd(spend.month_usd), usd(b)),
         _ => format!("This month {}", usd(spend.month_usd)),
@@ -303,13 +303,13 @@ mod tests {
         std::fs::write(home.join(".claude/settings.json"), settings).unwrap();
         let now = time::OffsetDateTime::now_utc();
         if let Some(secs) = token_secs {
-            let mut v = serde_json::json!({"accessToken": "t", "expiresAt": crate::sso_cache::format_cli_timestamp(now + time::Duration::seconds(secs))});
+            let mut v = serde_json::json!({"accessToken": "t", "expiresAt": crate::sso::cache::format_cli_timestamp(now + time::Duration::seconds(secs))});
             if refreshable {
                 v["refreshToken"] = "r".into();
                 v["clientId"] = "c".into();
                 v["clientSecret"] = "s".into();
             }
-            std::fs::write(home.join(".aws/sso/cache").join(crate::sso_cache::token_file_name("corp")), v.to_string()).unwrap();
+            std::fs::write(home.join(".aws/sso/cache").join(crate::sso::cache::token_file_name("corp")), v.to_string()).unwrap();
         }
         let paths = Paths::under_home(&home);
         let snap = Snapshot::read(&paths, now);
@@ -418,7 +418,7 @@ mod tests {
 
     #[test]
     fn spend_shows_in_the_summary_and_tooltip_and_a_near_budget_warns() {
-        use crate::usage::Spend;
+        use crate::claude::usage::Spend;
         let (_d, s) = snapshot(EU_SONNET, Some(42 * 60 + 30), false);
         let t = tray(&s.clone().with_spend(Some(Spend::new(1.2, 42.1, "2026-11", Some(200.0)))), Catalog::builtin(), false);
         assert_eq!(t.items[0], MenuItem::Label { text: "Sonnet 4.6 · EU · dev · 42 min left · $1.20 today".into() });
