@@ -6,8 +6,8 @@
 use bedrock_tray::aws::profiles::AwsProfiles;
 use bedrock_tray::claude::settings::{self, OwnedKey, SettingsError};
 use bedrock_tray::paths::Paths;
-use bedrock_tray::view::snapshot::Snapshot;
 use bedrock_tray::sso::cache::token_file_name;
+use bedrock_tray::view::snapshot::Snapshot;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::fmt::Write;
 use std::hint::black_box;
@@ -83,9 +83,19 @@ fn synthetic_transcript() -> Vec<u8> {
     let filler = "lorem ipsum dolor sit amet ".repeat(20);
     let mut i = 0u64;
     while out.len() < 8 << 20 {
-        let _ = writeln!(out, r#"{{"parentUuid":"u{i}","isSidechain":false,"userType":"external","cwd":"/home/dev/project","sessionId":"s1","version":"2.1.0","type":"user","message":{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t{i}","content":"{filler}"}}]}},"uuid":"u{i}b","timestamp":"2026-11-20T10:{:02}:00.000Z"}}"#, i % 60);
+        let _ = writeln!(
+            out,
+            r#"{{"parentUuid":"u{i}","isSidechain":false,"userType":"external","cwd":"/home/dev/project","sessionId":"s1","version":"2.1.0","type":"user","message":{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t{i}","content":"{filler}"}}]}},"uuid":"u{i}b","timestamp":"2026-11-20T10:{:02}:00.000Z"}}"#,
+            i % 60
+        );
         for part in 0..3u64 {
-            let _ = writeln!(out, r#"{{"parentUuid":"u{i}b","cwd":"/home/dev/project","sessionId":"s1","version":"2.1.0","message":{{"id":"msg_{i}","type":"message","role":"assistant","model":"eu.anthropic.claude-sonnet-4-6","content":[{{"type":"text","text":"{filler}"}}],"stop_reason":null,"usage":{{"input_tokens":{},"cache_creation_input_tokens":1200,"cache_read_input_tokens":45000,"cache_creation":{{"ephemeral_5m_input_tokens":1200,"ephemeral_1h_input_tokens":0}},"output_tokens":{}}}}},"requestId":"req_{i}","type":"assistant","uuid":"a{i}{part}","timestamp":"2026-11-20T10:{:02}:01.000Z"}}"#, 4 + i % 7, 50 * (part + 1), i % 60);
+            let _ = writeln!(
+                out,
+                r#"{{"parentUuid":"u{i}b","cwd":"/home/dev/project","sessionId":"s1","version":"2.1.0","message":{{"id":"msg_{i}","type":"message","role":"assistant","model":"eu.anthropic.claude-sonnet-4-6","content":[{{"type":"text","text":"{filler}"}}],"stop_reason":null,"usage":{{"input_tokens":{},"cache_creation_input_tokens":1200,"cache_read_input_tokens":45000,"cache_creation":{{"ephemeral_5m_input_tokens":1200,"ephemeral_1h_input_tokens":0}},"output_tokens":{}}}}},"requestId":"req_{i}","type":"assistant","uuid":"a{i}{part}","timestamp":"2026-11-20T10:{:02}:01.000Z"}}"#,
+                4 + i % 7,
+                50 * (part + 1),
+                i % 60
+            );
         }
         i += 1;
     }

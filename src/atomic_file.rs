@@ -26,11 +26,7 @@ pub fn resolve_target(path: &Path) -> io::Result<PathBuf> {
         match fs::symlink_metadata(&current) {
             Ok(meta) if meta.file_type().is_symlink() => {
                 let link = fs::read_link(&current)?;
-                current = if link.is_absolute() {
-                    link
-                } else {
-                    current.parent().unwrap_or(Path::new(".")).join(link)
-                };
+                current = if link.is_absolute() { link } else { current.parent().unwrap_or(Path::new(".")).join(link) };
             }
             Ok(_) => return Ok(current),
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
@@ -91,10 +87,7 @@ impl PreparedWrite {
         }
 
         let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(
-                ".{}.",
-                target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
-            ))
+            .prefix(&format!(".{}.", target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()))
             .suffix(".tmp")
             .permissions(mode_permissions(mode))
             .tempfile_in(&dir)

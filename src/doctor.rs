@@ -4,10 +4,10 @@
 
 use crate::aws::profiles::{AwsProfiles, CredentialSource};
 use crate::catalog::Catalog;
+use crate::claude::selection::{Provider, Selection};
 use crate::claude::settings::SettingsDoc;
 use crate::paths::Paths;
 use crate::probe::{Outcome, ProbeReport, ProbeTarget};
-use crate::claude::selection::{Provider, Selection};
 use crate::sso::cache::{SessionState, SessionStatus};
 use serde::Serialize;
 use std::process::Command;
@@ -88,7 +88,9 @@ pub fn setup_checks(
     });
     checks.push(match claude {
         Some(v) => Check::ok("claude code", v),
-        None => Check::fail("claude code", "not found", "install Claude Code: npm install -g @anthropic-ai/claude-code"),
+        None => {
+            Check::fail("claude code", "not found", "install Claude Code: npm install -g @anthropic-ai/claude-code")
+        }
     });
 
     let doc = match SettingsDoc::read(&paths.claude_settings) {
@@ -115,7 +117,9 @@ pub fn setup_checks(
 
     // Region inside the geography.
     match (sel.geography, sel.region.as_deref(), sel.model_id.as_deref()) {
-        (_, None, _) => checks.push(Check::fail("region", "AWS_REGION unset", "run `bedrock-tray use --region REGION`")),
+        (_, None, _) => {
+            checks.push(Check::fail("region", "AWS_REGION unset", "run `bedrock-tray use --region REGION`"))
+        }
         (Some(geo), Some(region), Some(id)) if !geo.serves(region) => checks.push(Check::fail(
             "region",
             format!("{id} from {region}"),
@@ -220,15 +224,15 @@ pub fn setup_checks(
         checks.push(match s.state {
             SessionState::NotSso => Check::skip("session", "not an SSO profile"),
             SessionState::Expired => Check::fail("session", "SSO session expired", login),
-            SessionState::Missing => {
-                Check::fail("session", s.reason.unwrap_or_else(|| "no SSO token".into()), login)
-            }
+            SessionState::Missing => Check::fail("session", s.reason.unwrap_or_else(|| "no SSO token".into()), login),
             SessionState::Expiring => Check::warn(
                 "session",
                 format!("expires in {} min", s.seconds_left.unwrap_or(0) / 60),
                 if s.refreshable { "it will be refreshed".to_string() } else { login },
             ),
-            SessionState::Valid => Check::ok("session", format!("valid, {} min left", s.seconds_left.unwrap_or(0) / 60)),
+            SessionState::Valid => {
+                Check::ok("session", format!("valid, {} min left", s.seconds_left.unwrap_or(0) / 60))
+            }
         });
         if matches!(p.credentials, CredentialSource::LegacySso { .. }) {
             checks.push(Check::warn(
@@ -311,7 +315,11 @@ mod tests {
         let home = dir.path();
         std::fs::create_dir_all(home.join(".aws")).unwrap();
         std::fs::create_dir_all(home.join(".claude")).unwrap();
-        std::fs::write(home.join(".aws/config"), "[profile kc]\ncredential_process = bedrock-tray credential-process --profile kc\n").unwrap();
+        std::fs::write(
+            home.join(".aws/config"),
+            "[profile kc]\ncredential_process = bedrock-tray credential-process --profile kc\n",
+        )
+        .unwrap();
         let paths = crate::paths::Paths::under_home(home);
         let check = |export_profile: &str| {
             let settings = serde_json::json!({
@@ -319,7 +327,8 @@ mod tests {
                 "awsCredentialExport": format!("bedrock-tray credential-process --profile {export_profile} --export"),
             });
             std::fs::write(home.join(".claude/settings.json"), settings.to_string()).unwrap();
-            let (checks, _) = super::setup_checks(&paths, Some("aws-cli/2.9"), Some("2.1"), None, time::OffsetDateTime::now_utc());
+            let (checks, _) =
+                super::setup_checks(&paths, Some("aws-cli/2.9"), Some("2.1"), None, time::OffsetDateTime::now_utc());
             checks.into_iter().find(|c| c.name == "awsCredentialExport").unwrap()
         };
         assert_eq!(check("kc").mark, super::Mark::Ok);
@@ -334,11 +343,20 @@ mod tests {
         let home = dir.path();
         std::fs::create_dir_all(home.join(".aws")).unwrap();
         std::fs::create_dir_all(home.join(".claude")).unwrap();
-        std::fs::write(home.join(".aws/credentials"), "[dev]\naws_access_key_id = AKIAX\naws_secret_access_key = hunter2-secret\n").unwrap();
-        std::fs::write(home.join(".aws/config"), "[profile dev]\nregion = eu-west-1\n[profile ops]\naws_secret_access_key = other-secret\n").unwrap();
+        std::fs::write(
+            home.join(".aws/credentials"),
+            "[dev]\naws_access_key_id = AKIAX\naws_secret_access_key = hunter2-secret\n",
+        )
+        .unwrap();
+        std::fs::write(
+            home.join(".aws/config"),
+            "[profile dev]\nregion = eu-west-1\n[profile ops]\naws_secret_access_key = other-secret\n",
+        )
+        .unwrap();
         std::fs::write(home.join(".claude/settings.json"), "{}").unwrap();
         let paths = crate::paths::Paths::under_home(home);
-        let (checks, _) = super::setup_checks(&paths, Some("aws-cli/2.9"), Some("2.1"), None, time::OffsetDateTime::now_utc());
+        let (checks, _) =
+            super::setup_checks(&paths, Some("aws-cli/2.9"), Some("2.1"), None, time::OffsetDateTime::now_utc());
         let warned: Vec<_> = checks.iter().filter(|c| c.name == "plaintext key").collect();
         assert_eq!(warned.len(), 2, "one warning per profile: {checks:?}");
         assert!(warned.iter().all(|c| c.mark == super::Mark::Warn));

@@ -14,21 +14,23 @@ pub fn settings_patch(data: &[u8]) {
         return;
     }
     let mut patched = root.clone();
-    let patch: Vec<_> = OwnedKey::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (*k, (i % 3 != 0).then(|| format!("v{i}"))))
-        .collect();
+    let patch: Vec<_> =
+        OwnedKey::ALL.iter().enumerate().map(|(i, k)| (*k, (i % 3 != 0).then(|| format!("v{i}")))).collect();
     apply(&mut patched, &patch);
     let reparsed: Map<String, Value> = serde_json::from_slice(&render(&patched)).expect("our output parses");
     let foreign = |m: &Map<String, Value>| -> Vec<(String, Value)> {
-        m.iter().filter(|(k, _)| *k != "env" && !OwnedKey::is_owned_top(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+        m.iter()
+            .filter(|(k, _)| *k != "env" && !OwnedKey::is_owned_top(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     };
     assert_eq!(foreign(&root), foreign(&reparsed), "a foreign top-level key changed");
     let env = |m: &Map<String, Value>| -> Vec<(String, Value)> {
         m.get("env")
             .and_then(Value::as_object)
-            .map(|e| e.iter().filter(|(k, _)| !OwnedKey::is_owned_env(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+            .map(|e| {
+                e.iter().filter(|(k, _)| !OwnedKey::is_owned_env(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+            })
             .unwrap_or_default()
     };
     assert_eq!(env(&root), env(&reparsed), "a foreign env key changed");
@@ -77,7 +79,13 @@ pub fn transcript(data: &[u8]) {
     let write = |root: &std::path::Path, bytes: &[u8], append: bool| {
         let file = root.join("project").join("s.jsonl");
         std::fs::create_dir_all(file.parent().expect("has a parent")).expect("temp folder");
-        let mut f = std::fs::OpenOptions::new().create(true).append(append).write(true).truncate(!append).open(&file).expect("temp file");
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(append)
+            .write(true)
+            .truncate(!append)
+            .open(&file)
+            .expect("temp file");
         std::io::Write::write_all(&mut f, bytes).expect("write temp file");
     };
     write(&whole, data, false);
@@ -121,7 +129,8 @@ pub fn config_edit(data: &[u8]) {
             assert_eq!(edited.get(section, key), Some(value.trim()), "set then get returns the value");
             let out = edited.render();
             // Appending to a file without a final newline adds one to its last line.
-            let kept = out.starts_with(&before) || (out.starts_with(before.trim_end_matches(['\r', '\n'])) && !before.ends_with('\n'));
+            let kept = out.starts_with(&before)
+                || (out.starts_with(before.trim_end_matches(['\r', '\n'])) && !before.ends_with('\n'));
             assert!(kept, "lines before the section are kept byte for byte");
             assert!(out.ends_with(&after), "lines after the section are kept byte for byte");
             let mut removed = edited.clone();

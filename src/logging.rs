@@ -32,11 +32,8 @@ const CAPPED: &[&str] = &[
 pub fn filter(setting: Option<&str>) -> EnvFilter {
     let setting = setting.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("warn");
     let is_level = ["trace", "debug", "info", "warn", "error", "off"].contains(&setting.to_ascii_lowercase().as_str());
-    let spec = if is_level {
-        format!("warn,bedrock_tray={setting},bedrock_tray_app={setting}")
-    } else {
-        setting.to_string()
-    };
+    let spec =
+        if is_level { format!("warn,bedrock_tray={setting},bedrock_tray_app={setting}") } else { setting.to_string() };
     let mut filter = EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new("warn"));
     for target in CAPPED {
         filter = filter.add_directive(format!("{target}=warn").parse().expect("a valid directive"));
@@ -50,8 +47,6 @@ pub fn filter(setting: Option<&str>) -> EnvFilter {
 /// Installs the stderr logger (idempotent).
 pub fn init() {
     let setting = std::env::var("BEDROCK_TRAY_LOG").ok();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter(setting.as_deref()))
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter(setting.as_deref())).with_writer(std::io::stderr).try_init();
 }

@@ -28,10 +28,7 @@ fn check_token(what: &'static str, value: &str, max: usize) -> Result<(), Invali
     }
     // The set the AWS CLI accepts in practice for profile and session names,
     // minus everything a shell or an INI header would interpret.
-    if !value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+'))
-    {
+    if !value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+')) {
         return bad("only letters, digits and - _ . @ + are allowed");
     }
     Ok(())
@@ -102,9 +99,7 @@ fn check_region(value: &str) -> Result<(), InvalidName> {
     let parts: Vec<&str> = value.split('-').collect();
     let shaped = parts.len() >= 3
         && value.len() <= 32
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
         && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty();
     if shaped {
@@ -131,7 +126,18 @@ mod tests {
     #[test]
     fn hostile_names_are_refused() {
         for bad in [
-            "", "a b", "a'b", "a\"b", "$(rm -rf ~)", "`id`", "a;b", "a\nb", "../x", "a/b", "é", "-rf",
+            "",
+            "a b",
+            "a'b",
+            "a\"b",
+            "$(rm -rf ~)",
+            "`id`",
+            "a;b",
+            "a\nb",
+            "../x",
+            "a/b",
+            "é",
+            "-rf",
             "x]\n[profile y",
         ] {
             assert!(ProfileName::new(bad).is_err(), "{bad:?} must be refused");

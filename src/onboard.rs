@@ -80,18 +80,27 @@ impl OnboardError {
     /// The user asked for something impossible (as opposed to a failure of
     /// the machine, the network or AWS).
     pub fn is_usage(&self) -> bool {
-        matches!(self, Self::UnknownTeam(..) | Self::Name(_) | Self::ChoiceNeeded(_) | Self::NotReachable(..) | Self::Choice(_))
+        matches!(
+            self,
+            Self::UnknownTeam(..) | Self::Name(_) | Self::ChoiceNeeded(_) | Self::NotReachable(..) | Self::Choice(_)
+        )
     }
 }
 
 /// The model and geography to select: the request's, else the preset's,
 /// checked against the catalog and the preset's allowed models.
-fn model_and_geography(preset: &Preset, request: &OnboardRequest, catalog: &Catalog) -> Result<(String, String), OnboardError> {
+fn model_and_geography(
+    preset: &Preset,
+    request: &OnboardRequest,
+    catalog: &Catalog,
+) -> Result<(String, String), OnboardError> {
     let geography = request.geography.clone().unwrap_or_else(|| preset.defaults.geography.clone());
     let model = request.model.clone().unwrap_or_else(|| preset.defaults.model.clone());
     let geo = catalog.geography(&geography).map_err(|e| OnboardError::Choice(e.to_string()))?;
     let (m, _) = catalog.model(&model).map_err(|e| OnboardError::Choice(e.to_string()))?;
-    if !preset.allowed_models.is_empty() && !preset.allowed_models.iter().any(|k| catalog.model(k).is_ok_and(|(a, _)| a.key == m.key)) {
+    if !preset.allowed_models.is_empty()
+        && !preset.allowed_models.iter().any(|k| catalog.model(k).is_ok_and(|(a, _)| a.key == m.key))
+    {
         return Err(OnboardError::Choice(format!(
             "{} is not allowed by {}'s preset; choose one of: {}",
             m.name,
@@ -166,8 +175,12 @@ pub fn setup_needed(snapshot: &crate::view::snapshot::Snapshot, remembered_bedro
     let status = snapshot.status.as_ref()?;
     match (&status.provider, &status.profile) {
         (crate::claude::selection::Provider::Anthropic, _) if remembered_bedrock => None,
-        (crate::claude::selection::Provider::Anthropic, _) => Some("Claude Code is not set up for Amazon Bedrock yet".into()),
-        (crate::claude::selection::Provider::Bedrock, None) => Some("Claude Code uses Bedrock but no AWS profile is selected".into()),
+        (crate::claude::selection::Provider::Anthropic, _) => {
+            Some("Claude Code is not set up for Amazon Bedrock yet".into())
+        }
+        (crate::claude::selection::Provider::Bedrock, None) => {
+            Some("Claude Code uses Bedrock but no AWS profile is selected".into())
+        }
         (crate::claude::selection::Provider::Bedrock, Some(p)) if !snapshot.profiles.iter().any(|r| &r.name == p) => {
             Some(format!("the selected AWS profile {p:?} is not in your AWS config"))
         }
@@ -278,13 +291,24 @@ pub async fn run(
         let mut blocks = Vec::new();
         if request.all_roles {
             for r in &roles {
-                blocks.push(profile_block(preset, &ProfileName::new(derived_profile_name(r))?, &r.account_id, &r.role_name, region.as_str()));
+                blocks.push(profile_block(
+                    preset,
+                    &ProfileName::new(derived_profile_name(r))?,
+                    &r.account_id,
+                    &r.role_name,
+                    region.as_str(),
+                ));
             }
         }
         let chosen = pick(&roles, request, progress)?;
         progress.detail(&format!("{} ({}) as {}", chosen.account_name, chosen.account_id, chosen.role_name));
         blocks.push(profile_block(preset, &profile_name, &chosen.account_id, &chosen.role_name, region.as_str()));
-        report_blocks(progress, &mut summary, &blocks, blocks::ensure(&paths.aws_config, &blocks, request.force, &stamp)?);
+        report_blocks(
+            progress,
+            &mut summary,
+            &blocks,
+            blocks::ensure(&paths.aws_config, &blocks, request.force, &stamp)?,
+        );
     }
 
     progress.step(&format!("Claude Code settings: {}", paths.claude_settings.display()));
@@ -312,7 +336,8 @@ pub async fn run(
 
     progress.step("Check");
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
-    let status = crate::view::status::Status::from_profiles(paths, Ok(&profiles), now).map_err(switch::UseError::from)?;
+    let status =
+        crate::view::status::Status::from_profiles(paths, Ok(&profiles), now).map_err(switch::UseError::from)?;
     for p in &status.problems {
         summary.to_do.push(p.clone());
     }
@@ -340,7 +365,12 @@ pub async fn run(
     Ok(summary)
 }
 
-fn report_blocks(progress: &mut dyn Progress, summary: &mut OnboardSummary, blocks: &[Block], outcomes: Vec<BlockOutcome>) {
+fn report_blocks(
+    progress: &mut dyn Progress,
+    summary: &mut OnboardSummary,
+    blocks: &[Block],
+    outcomes: Vec<BlockOutcome>,
+) {
     for (block, outcome) in blocks.iter().zip(outcomes) {
         let what = match outcome {
             BlockOutcome::Added => "added",
@@ -357,7 +387,11 @@ fn report_blocks(progress: &mut dyn Progress, summary: &mut OnboardSummary, bloc
     }
 }
 
-fn pick<'r>(roles: &'r [AccountRole], request: &OnboardRequest, progress: &mut dyn Progress) -> Result<&'r AccountRole, OnboardError> {
+fn pick<'r>(
+    roles: &'r [AccountRole],
+    request: &OnboardRequest,
+    progress: &mut dyn Progress,
+) -> Result<&'r AccountRole, OnboardError> {
     if let (Some(account), Some(role)) = (&request.account_id, &request.role_name) {
         return roles
             .iter()
@@ -392,7 +426,8 @@ mod tests {
         assert!(setup_needed(&snap(), false).unwrap().contains("not set up"), "an empty HOME");
         assert_eq!(setup_needed(&snap(), true), None, "Anthropic chosen on purpose");
         std::fs::create_dir_all(dir.path().join(".claude")).unwrap();
-        std::fs::write(&paths.claude_settings, r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "dev"}}"#).unwrap();
+        std::fs::write(&paths.claude_settings, r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "dev"}}"#)
+            .unwrap();
         assert!(setup_needed(&snap(), false).unwrap().contains("\"dev\" is not in your AWS config"));
         std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
         std::fs::write(&paths.aws_config, "[profile dev]\nregion = eu-west-1\n").unwrap();
@@ -403,7 +438,12 @@ mod tests {
 
     #[test]
     fn derived_names_are_valid_profile_names() {
-        let r = |name: &str, role: &str| AccountRole { account_name: name.into(), account_id: "111122223333".into(), role_name: role.into(), email: None };
+        let r = |name: &str, role: &str| AccountRole {
+            account_name: name.into(),
+            account_id: "111122223333".into(),
+            role_name: role.into(),
+            email: None,
+        };
         for (role, want) in [
             (r("Platform Team (prod)", "AdministratorAccess"), "platform-team-prod.administratoraccess"),
             (r("dev", "Developer"), "dev.developer"),

@@ -54,16 +54,13 @@ impl Paths {
         let claude_dir = non_empty("CLAUDE_CONFIG_DIR").unwrap_or_else(|| home.join(".claude"));
         let aws_dir = home.join(".aws");
         let app_dir = non_empty("BEDROCK_TRAY_CONFIG_DIR").unwrap_or_else(|| {
-            non_empty("XDG_CONFIG_HOME")
-                .unwrap_or_else(|| home.join(".config"))
-                .join("bedrock-tray")
+            non_empty("XDG_CONFIG_HOME").unwrap_or_else(|| home.join(".config")).join("bedrock-tray")
         });
         Ok(Self {
             claude_settings: claude_dir.join("settings.json"),
             claude_dir,
             aws_config: non_empty("AWS_CONFIG_FILE").unwrap_or_else(|| aws_dir.join("config")),
-            aws_credentials: non_empty("AWS_SHARED_CREDENTIALS_FILE")
-                .unwrap_or_else(|| aws_dir.join("credentials")),
+            aws_credentials: non_empty("AWS_SHARED_CREDENTIALS_FILE").unwrap_or_else(|| aws_dir.join("credentials")),
             sso_cache_dir: aws_dir.join("sso").join("cache"),
             app_dir,
             home,
@@ -91,8 +88,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn paths(vars: &[(&str, &str)]) -> Paths {
-        let map: HashMap<String, OsString> =
-            vars.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
+        let map: HashMap<String, OsString> = vars.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
         Paths::from_lookup(|k| map.get(k).cloned()).unwrap()
     }
 

@@ -136,27 +136,33 @@ impl Preset {
     /// # Errors
     /// [`PresetError`] naming the field.
     pub fn parse(text: &str, path: &Path, catalog: &Catalog) -> Result<Self, PresetError> {
-        let raw: RawPreset = toml::from_str(text).map_err(|e| PresetError::Syntax {
-            path: path.into(),
-            message: toml_message(&e),
-        })?;
-        let field = |field: &str, message: String| PresetError::Field { path: path.into(), field: field.into(), message };
+        let raw: RawPreset =
+            toml::from_str(text).map_err(|e| PresetError::Syntax { path: path.into(), message: toml_message(&e) })?;
+        let field =
+            |field: &str, message: String| PresetError::Field { path: path.into(), field: field.into(), message };
 
         if raw.organisation.trim().is_empty() {
             return Err(field("organisation", "must not be empty".into()));
         }
         let start_url = raw.sso.start_url.trim().to_string();
         if !valid_start_url(&start_url) {
-            return Err(field("sso.start_url", format!("{start_url:?} is not an https URL like https://d-1234567890.awsapps.com/start")));
+            return Err(field(
+                "sso.start_url",
+                format!("{start_url:?} is not an https URL like https://d-1234567890.awsapps.com/start"),
+            ));
         }
         let sso = SsoSettings {
             start_url,
             region: Region::new(&raw.sso.region).map_err(|e| field("sso.region", e.to_string()))?,
-            session_name: SsoSessionName::new(&raw.sso.session_name).map_err(|e| field("sso.session_name", e.to_string()))?,
+            session_name: SsoSessionName::new(&raw.sso.session_name)
+                .map_err(|e| field("sso.session_name", e.to_string()))?,
             registration_scopes: raw.sso.registration_scopes,
         };
         if sso.registration_scopes.is_empty()
-            || sso.registration_scopes.iter().any(|s| s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || ":_-.".contains(c)))
+            || sso
+                .registration_scopes
+                .iter()
+                .any(|s| s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || ":_-.".contains(c)))
         {
             return Err(field("sso.registration_scopes", "a list of scopes such as \"sso:account:access\"".into()));
         }
@@ -170,7 +176,9 @@ impl Preset {
         for key in &raw.allowed_models {
             catalog.model(key).map_err(|e| field("allowed_models", e.to_string()))?;
         }
-        if !raw.allowed_models.is_empty() && !raw.allowed_models.iter().any(|k| catalog.model(k).is_ok_and(|(m, _)| m.key == model.key)) {
+        if !raw.allowed_models.is_empty()
+            && !raw.allowed_models.iter().any(|k| catalog.model(k).is_ok_and(|(m, _)| m.key == model.key))
+        {
             return Err(field("defaults.model", format!("{} is not in allowed_models", model.key)));
         }
 
@@ -181,7 +189,10 @@ impl Preset {
             let region = Region::new(&region).map_err(|e| field(&name, e.to_string()))?;
             if !geo.serves(region.as_str()) {
                 let valid: Vec<String> = geo.source_regions.iter().map(ToString::to_string).collect();
-                return Err(field(&name, format!("{region} cannot call {} profiles; choose one of: {}", geo.key, valid.join(", "))));
+                return Err(field(
+                    &name,
+                    format!("{region} cannot call {} profiles; choose one of: {}", geo.key, valid.join(", ")),
+                ));
             }
             regions.insert(geo.key.clone(), region);
         }
@@ -202,7 +213,10 @@ impl Preset {
                 return Err(field(&format!("{prefix}.account_id"), "must be a 12-digit AWS account ID".into()));
             }
             if !valid_role_name(&team.role_name) {
-                return Err(field(&format!("{prefix}.role_name"), "must be an IAM role name (letters, digits, +=,.@_-, at most 64)".into()));
+                return Err(field(
+                    &format!("{prefix}.role_name"),
+                    "must be an IAM role name (letters, digits, +=,.@_-, at most 64)".into(),
+                ));
             }
             let profile = team
                 .profile
@@ -212,7 +226,10 @@ impl Preset {
             teams.insert(name, Team { account_id: team.account_id, role_name: team.role_name, profile });
         }
 
-        for (what, value) in [("tokens.max_output_tokens", raw.tokens.max_output_tokens), ("tokens.max_thinking_tokens", raw.tokens.max_thinking_tokens)] {
+        for (what, value) in [
+            ("tokens.max_output_tokens", raw.tokens.max_output_tokens),
+            ("tokens.max_thinking_tokens", raw.tokens.max_thinking_tokens),
+        ] {
             if value == Some(0) {
                 return Err(field(what, "must be a positive number".into()));
             }
@@ -327,9 +344,18 @@ mod tests {
         assert_eq!(p.sso.registration_scopes, ["sso:account:access"]);
         assert_eq!(p.defaults.geography, "eu");
         assert_eq!(p.defaults.profile.as_str(), "claude-bedrock");
-        assert_eq!(Preset::from_start_url("https://corp.awsapps.com/start", "us-east-1", c).unwrap().defaults.geography, "us");
-        assert_eq!(Preset::from_start_url("https://corp.awsapps.com/start", "ap-northeast-1", c).unwrap().defaults.geography, "jp");
-        assert_eq!(Preset::from_start_url("https://corp.awsapps.com/start", "sa-east-1", c).unwrap().defaults.geography, "global");
+        assert_eq!(
+            Preset::from_start_url("https://corp.awsapps.com/start", "us-east-1", c).unwrap().defaults.geography,
+            "us"
+        );
+        assert_eq!(
+            Preset::from_start_url("https://corp.awsapps.com/start", "ap-northeast-1", c).unwrap().defaults.geography,
+            "jp"
+        );
+        assert_eq!(
+            Preset::from_start_url("https://corp.awsapps.com/start", "sa-east-1", c).unwrap().defaults.geography,
+            "global"
+        );
         for (url, region, field) in [
             ("http://corp.awsapps.com/start", "eu-west-1", "sso.start_url"),
             ("https://corp.awsapps.com/start\"\n[x]", "eu-west-1", "sso.start_url"),

@@ -9,10 +9,10 @@
 use crate::app_state::{AppState, AppStateError, LoginMethod, RememberedBedrock};
 use crate::aws::profiles::{AwsProfile, AwsProfiles, CredentialSource, ProfilesError, UnknownProfile};
 use crate::catalog::{Catalog, CatalogError, Family, Geography, Model};
+use crate::claude::selection::{Provider, Selection};
 use crate::claude::settings::{self, Change, OwnedKey, Patch, SettingsDoc, SettingsError};
 use crate::names::{InvalidName, ProfileName, Region};
 use crate::paths::Paths;
-use crate::claude::selection::{Provider, Selection};
 
 /// What the user asked to change; `None` keeps the current value.
 #[derive(Debug, Clone, Default)]
@@ -109,9 +109,7 @@ fn plan_unordered(
     let current = Selection::read(doc, catalog);
     let mut plan = Plan::default();
     let touches_model = request.model.is_some() || request.geography.is_some() || request.region.is_some();
-    let provider = request
-        .provider
-        .unwrap_or(if touches_model { Provider::Bedrock } else { current.provider });
+    let provider = request.provider.unwrap_or(if touches_model { Provider::Bedrock } else { current.provider });
 
     for (key, value, what) in [
         (OwnedKey::MaxOutputTokens, request.max_output_tokens, "--max-output-tokens"),
@@ -239,13 +237,8 @@ fn plan_unordered(
     Ok(plan)
 }
 
-const MODEL_KEYS: [OwnedKey; 5] = [
-    OwnedKey::Model,
-    OwnedKey::DefaultOpus,
-    OwnedKey::DefaultSonnet,
-    OwnedKey::DefaultHaiku,
-    OwnedKey::SmallFastModel,
-];
+const MODEL_KEYS: [OwnedKey; 5] =
+    [OwnedKey::Model, OwnedKey::DefaultOpus, OwnedKey::DefaultSonnet, OwnedKey::DefaultHaiku, OwnedKey::SmallFastModel];
 
 fn family_key(family: Family) -> OwnedKey {
     match family {
@@ -463,9 +456,19 @@ mod tests {
             auth_refresh_for(&p, Some("my-login.sh --profile=old --quiet"), Some(LoginMethod::Native)).as_deref(),
             Some("my-login.sh --profile=new --quiet")
         );
-        assert_eq!(auth_refresh_for(&p, Some("custom-refresh"), Some(LoginMethod::Native)).as_deref(), Some("custom-refresh"));
-        assert_eq!(auth_refresh_for(&p, None, None).as_deref(), Some("bedrock-tray login --profile new"), "native by default");
-        assert_eq!(auth_refresh_for(&p, None, Some(LoginMethod::Command)).as_deref(), Some("aws sso login --profile new"));
+        assert_eq!(
+            auth_refresh_for(&p, Some("custom-refresh"), Some(LoginMethod::Native)).as_deref(),
+            Some("custom-refresh")
+        );
+        assert_eq!(
+            auth_refresh_for(&p, None, None).as_deref(),
+            Some("bedrock-tray login --profile new"),
+            "native by default"
+        );
+        assert_eq!(
+            auth_refresh_for(&p, None, Some(LoginMethod::Command)).as_deref(),
+            Some("aws sso login --profile new")
+        );
         let keys = AwsProfile { credentials: CredentialSource::StaticKeys, ..sso("keys") };
         assert_eq!(auth_refresh_for(&keys, Some("aws sso login --profile old"), None), None);
     }
@@ -474,7 +477,9 @@ mod tests {
         AwsProfile {
             name: name.into(),
             region: None,
-            credentials: CredentialSource::Process { command: format!("/bin/bedrock-tray credential-process --profile {name}") },
+            credentials: CredentialSource::Process {
+                command: format!("/bin/bedrock-tray credential-process --profile {name}"),
+            },
         }
     }
 
@@ -486,15 +491,47 @@ mod tests {
         let (kc, kc2, dev) = (keyring("kc"), keyring("kc2"), sso("dev"));
         assert_eq!(credential_export_for(Some(&kc), None, None, None, bt), None, "never asked: never written");
         assert_eq!(credential_export_for(Some(&kc), None, Some(true), None, bt), set("kc"));
-        assert_eq!(credential_export_for(Some(&kc2), Some(&ours("kc")), None, Some(true), bt), set("kc2"), "remembered: follows the profile");
-        assert_eq!(credential_export_for(Some(&dev), Some(&ours("kc")), None, Some(true), bt), Some(None), "never another account's keys");
-        assert_eq!(credential_export_for(Some(&dev), None, Some(true), Some(false), bt), set("dev"), "asked: written for any profile");
-        assert_eq!(credential_export_for(Some(&dev), Some(&ours("dev")), None, Some(true), bt), None, "asked before for this profile: kept");
+        assert_eq!(
+            credential_export_for(Some(&kc2), Some(&ours("kc")), None, Some(true), bt),
+            set("kc2"),
+            "remembered: follows the profile"
+        );
+        assert_eq!(
+            credential_export_for(Some(&dev), Some(&ours("kc")), None, Some(true), bt),
+            Some(None),
+            "never another account's keys"
+        );
+        assert_eq!(
+            credential_export_for(Some(&dev), None, Some(true), Some(false), bt),
+            set("dev"),
+            "asked: written for any profile"
+        );
+        assert_eq!(
+            credential_export_for(Some(&dev), Some(&ours("dev")), None, Some(true), bt),
+            None,
+            "asked before for this profile: kept"
+        );
         assert_eq!(credential_export_for(Some(&kc), Some(&ours("kc")), Some(false), Some(true), bt), Some(None));
         assert_eq!(credential_export_for(Some(&kc), Some("my-vault-export"), None, Some(true), bt), set("kc"));
-        assert_eq!(credential_export_for(Some(&dev), Some("my-vault-export"), None, Some(true), bt), None, "not ours: left alone");
-        assert_eq!(credential_export_for(Some(&dev), Some("my-vault-export"), Some(false), None, bt), None, "not ours: left alone");
-        let not_ours_process = AwsProfile { credentials: CredentialSource::Process { command: "/bin/bedrock-tray credential-process --profile kc".into() }, ..sso("other") };
-        assert!(!is_keyring_backed(&not_ours_process), "a process naming another profile is not this profile's keyring");
+        assert_eq!(
+            credential_export_for(Some(&dev), Some("my-vault-export"), None, Some(true), bt),
+            None,
+            "not ours: left alone"
+        );
+        assert_eq!(
+            credential_export_for(Some(&dev), Some("my-vault-export"), Some(false), None, bt),
+            None,
+            "not ours: left alone"
+        );
+        let not_ours_process = AwsProfile {
+            credentials: CredentialSource::Process {
+                command: "/bin/bedrock-tray credential-process --profile kc".into(),
+            },
+            ..sso("other")
+        };
+        assert!(
+            !is_keyring_backed(&not_ours_process),
+            "a process naming another profile is not this profile's keyring"
+        );
     }
 }

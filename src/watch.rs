@@ -9,10 +9,10 @@
 //! tokio's timers run on the monotonic clock, which stops during suspend.
 //! (notify-debouncer-full is not used: its thread wakes every tick forever.)
 
-use crate::sso::login;
 use crate::paths::Paths;
-use crate::view::snapshot::Snapshot;
 use crate::sso::cache::EXPIRING_WITHIN;
+use crate::sso::login;
+use crate::view::snapshot::Snapshot;
 use notify::{RecursiveMode, Watcher as _};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -68,13 +68,33 @@ pub enum Phase {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SessionEvent {
     /// Under `minutes` left.
-    ExpiresSoon { session: String, profiles: Vec<String>, minutes: u32, refreshable: bool },
-    Expired { session: String, profiles: Vec<String> },
-    Refreshed { session: String, profiles: Vec<String> },
+    ExpiresSoon {
+        session: String,
+        profiles: Vec<String>,
+        minutes: u32,
+        refreshable: bool,
+    },
+    Expired {
+        session: String,
+        profiles: Vec<String>,
+    },
+    Refreshed {
+        session: String,
+        profiles: Vec<String>,
+    },
     /// A silent refresh failed; it is retried while time remains.
-    RefreshFailed { session: String, profiles: Vec<String>, reason: String, retrying: bool },
+    RefreshFailed {
+        session: String,
+        profiles: Vec<String>,
+        reason: String,
+        retrying: bool,
+    },
     /// Only a login can help now.
-    LoginNeeded { session: String, profiles: Vec<String>, reason: String },
+    LoginNeeded {
+        session: String,
+        profiles: Vec<String>,
+        reason: String,
+    },
 }
 
 /// The phase of a session `left` from expiry, for thresholds in minutes.
@@ -91,7 +111,11 @@ pub fn phase(left: time::Duration, warn_minutes: &[u32]) -> Phase {
 }
 
 /// The next moment at which any session changes phase, after `now`.
-pub fn next_transition(expiries: &[OffsetDateTime], warn_minutes: &[u32], now: OffsetDateTime) -> Option<OffsetDateTime> {
+pub fn next_transition(
+    expiries: &[OffsetDateTime],
+    warn_minutes: &[u32],
+    now: OffsetDateTime,
+) -> Option<OffsetDateTime> {
     expiries
         .iter()
         .flat_map(|e| {
@@ -251,7 +275,14 @@ impl Watcher {
             watches,
         };
         let task = tokio::spawn(state.run(file_rx, poke_rx));
-        Ok(Self { snapshots: snap_rx, events: event_tx, first_events: std::sync::Mutex::new(Some(first_events)), poke: poke_tx, stats, task })
+        Ok(Self {
+            snapshots: snap_rx,
+            events: event_tx,
+            first_events: std::sync::Mutex::new(Some(first_events)),
+            poke: poke_tx,
+            stats,
+            task,
+        })
     }
 
     /// The latest snapshot, and every new one.
@@ -441,18 +472,30 @@ impl Loop {
             }
             let due = session.expires_at.is_some_and(|e| e - now < EXPIRING_WITHIN && e > now);
             let retry_ok = self.retry_at.get(&session.token_path).is_none_or(|(t, _)| *t <= now);
-            if self.options.auto_refresh && due && session.refreshable && retry_ok && !self.refreshing.contains_key(&session.token_path) {
+            if self.options.auto_refresh
+                && due
+                && session.refreshable
+                && retry_ok
+                && !self.refreshing.contains_key(&session.token_path)
+            {
                 self.start_refresh(session, done.clone());
             }
         }
         // Forget sessions whose file disappeared or became unreadable.
-        let live: Vec<PathBuf> = sessions.iter().filter(|s| s.expires_at.is_some()).map(|s| s.token_path.clone()).collect();
+        let live: Vec<PathBuf> =
+            sessions.iter().filter(|s| s.expires_at.is_some()).map(|s| s.token_path.clone()).collect();
         self.phases.retain(|p, _| live.contains(p));
     }
 
-    fn start_refresh(&mut self, session: &Session, done: mpsc::UnboundedSender<(PathBuf, Result<(), login::LoginError>)>) {
+    fn start_refresh(
+        &mut self,
+        session: &Session,
+        done: mpsc::UnboundedSender<(PathBuf, Result<(), login::LoginError>)>,
+    ) {
         let profiles = crate::aws::profiles::AwsProfiles::load(&self.paths.aws_config, &self.paths.aws_credentials);
-        let Some(profile) = profiles.ok().and_then(|p| session.profiles.first().and_then(|n| p.get(n).cloned())) else { return };
+        let Some(profile) = profiles.ok().and_then(|p| session.profiles.first().and_then(|n| p.get(n).cloned())) else {
+            return;
+        };
         let Ok(target) = login::target_of(&profile) else { return };
         let paths = self.paths.clone();
         let path = session.token_path.clone();
@@ -486,7 +529,12 @@ impl Loop {
                 let at = self.clock.now() + (base + jitter);
                 tracing::debug!(session = %key, attempts, wait = ?(base + jitter), "refresh failed, retrying later: {e}");
                 self.retry_at.insert(path, (at, attempts));
-                let _ = self.events.send(SessionEvent::RefreshFailed { session: key, profiles, reason: e.to_string(), retrying: true });
+                let _ = self.events.send(SessionEvent::RefreshFailed {
+                    session: key,
+                    profiles,
+                    reason: e.to_string(),
+                    retrying: true,
+                });
             }
             Err(e) => {
                 // Dead refresh token or registration: only a login helps.
@@ -503,7 +551,9 @@ fn transition_event(session: &Session, phase: Phase) -> Option<SessionEvent> {
     match phase {
         // At start-up only report what needs attention.
         Phase::Valid => None,
-        Phase::Warning(minutes) => Some(SessionEvent::ExpiresSoon { session: key, profiles, minutes, refreshable: session.refreshable }),
+        Phase::Warning(minutes) => {
+            Some(SessionEvent::ExpiresSoon { session: key, profiles, minutes, refreshable: session.refreshable })
+        }
         Phase::Expired => Some(SessionEvent::Expired { session: key, profiles }),
     }
 }

@@ -35,7 +35,10 @@ fn aws_cli_v2_reads_the_token_file_we_locate() {
     let out = home.aws(&["sts", "get-caller-identity", "--profile", "dev"]);
     assert!(!out.status.success());
     let missing = stderr(&out);
-    assert!(missing.contains("Token for corp does not exist") || missing.contains("Error loading SSO Token"), "{missing}");
+    assert!(
+        missing.contains("Token for corp does not exist") || missing.contains("Error loading SSO Token"),
+        "{missing}"
+    );
 
     // ...an expired file where we say it lives: the CLI found it and reads expiry.
     let path = write_token(&home, "corp", "2020-01-01T00:00:00Z", false);

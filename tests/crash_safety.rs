@@ -34,7 +34,12 @@ fn check_whole(text: &str, foreign: &Value) -> Result<(), String> {
     }
     let model = env["ANTHROPIC_MODEL"].as_str().unwrap_or_default();
     let geo = model.split('.').next().unwrap_or_default();
-    for k in ["ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL", "ANTHROPIC_SMALL_FAST_MODEL"] {
+    for k in [
+        "ANTHROPIC_DEFAULT_OPUS_MODEL",
+        "ANTHROPIC_DEFAULT_SONNET_MODEL",
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+        "ANTHROPIC_SMALL_FAST_MODEL",
+    ] {
         let id = env.get(k).and_then(Value::as_str).unwrap_or_default();
         if !id.starts_with(&format!("{geo}.")) {
             return Err(format!("{k}={id} is not in geography {geo}: {text}"));
@@ -203,7 +208,11 @@ fn a_full_disk_is_a_clear_error_and_the_original_survives() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(stderr(&out).contains("No space left"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), original, "the original is untouched");
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "no temp file left behind: {leftovers:?}");
 }
 
@@ -273,13 +282,14 @@ fn token_refreshes_killed_midway_never_leave_a_broken_token_file() {
     fake.apply(&mut login);
     assert!(login.output().unwrap().status.success());
     let file = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
-    let killed = kill_while_reading(&home, &fake, &[&["refresh", "--profile", "dev"]], iterations(60), file.clone(), |bytes| {
-        let t = bedrock_tray::sso::cache::parse_token(bytes)?;
-        if t.refresh_token.is_none() || t.client_secret.is_none() {
-            return Err("a token file lost its refresh token or registration".into());
-        }
-        Ok(())
-    });
+    let killed =
+        kill_while_reading(&home, &fake, &[&["refresh", "--profile", "dev"]], iterations(60), file.clone(), |bytes| {
+            let t = bedrock_tray::sso::cache::parse_token(bytes)?;
+            if t.refresh_token.is_none() || t.client_secret.is_none() {
+                return Err("a token file lost its refresh token or registration".into());
+            }
+            Ok(())
+        });
     assert!(killed > 0);
     // Whatever was killed, the session still refreshes.
     let mut refresh = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
@@ -312,8 +322,13 @@ fn config_edits_killed_midway_keep_the_users_config_whole() {
         if !text.starts_with("# mine\n[default]\nregion = us-east-1\n\n[profile personal]\nregion = eu-west-1\n") {
             return Err(format!("the user's part changed:\n{text}"));
         }
-        bedrock_tray::aws::profiles::AwsProfiles::parse(Some(text), None, std::path::Path::new("config"), std::path::Path::new("credentials"))
-            .map_err(|e| e.to_string())?;
+        bedrock_tray::aws::profiles::AwsProfiles::parse(
+            Some(text),
+            None,
+            std::path::Path::new("config"),
+            std::path::Path::new("credentials"),
+        )
+        .map_err(|e| e.to_string())?;
         let blocks = text.matches("[profile claude-bedrock]").count();
         if blocks > 1 {
             return Err(format!("the profile block was duplicated:\n{text}"));

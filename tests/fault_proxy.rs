@@ -106,7 +106,9 @@ impl FaultProxy {
             let listener = loop {
                 match TcpListener::bind(("127.0.0.1", self.port)) {
                     Ok(l) => break l,
-                    Err(e) if std::time::Instant::now() > deadline => panic!("cannot listen on port {} again: {e}", self.port),
+                    Err(e) if std::time::Instant::now() > deadline => {
+                        panic!("cannot listen on port {} again: {e}", self.port)
+                    }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
             };
@@ -151,7 +153,8 @@ fn handle(client: TcpStream, upstream: &str, fault: Fault, stop: &AtomicBool, lo
                 match client.read(&mut sink) {
                     Ok(0) => return,
                     Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {}
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {}
                     Err(_) => return,
                 }
             }

@@ -140,7 +140,8 @@ pub fn http_request(method: &str, url: &str, body: Option<&serde_json::Value>) -
     let response = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
+    let body =
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
     if body.trim().is_empty() {
         (status, serde_json::Value::Null)
     } else {

@@ -81,9 +81,13 @@ fn a_huge_settings_file_is_refused_without_reading_it_all() {
 #[test]
 fn ten_thousand_profiles_are_listed() {
     let home = TestHome::new();
-    let mut config = String::from("[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\n");
+    let mut config =
+        String::from("[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\n");
     for i in 0..10_000 {
-        config.push_str(&format!("[profile p{i}]\nsso_session = corp\nsso_account_id = {:012}\nsso_role_name = Dev\n\n", i));
+        config.push_str(&format!(
+            "[profile p{i}]\nsso_session = corp\nsso_account_id = {:012}\nsso_role_name = Dev\n\n",
+            i
+        ));
     }
     home.write_aws_config(&config);
     let rows: Value = serde_json::from_str(&home.cli_ok(&["profiles", "--json"])).unwrap();

@@ -40,8 +40,12 @@ impl PrivateKeyring {
             let out = Command::new("dbus-send")
                 .env("DBUS_SESSION_BUS_ADDRESS", &address)
                 .args([
-                    "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets",
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
                 ])
                 .output()
                 .unwrap();
@@ -146,7 +150,9 @@ fn keyring_profile_serves_sts_sessions_to_botocore_and_aws_cli() {
     assert!(set.status.success(), "{}", text(&set));
     let config = std::fs::read_to_string(home.aws_config()).unwrap();
     assert!(config.starts_with(OTHER), "the rest of ~/.aws/config is kept byte for byte:\n{config}");
-    assert!(config.contains("[profile kc]\ncredential_process = ") && config.contains("credential-process --profile kc\n"));
+    assert!(
+        config.contains("[profile kc]\ncredential_process = ") && config.contains("credential-process --profile kc\n")
+    );
 
     // First call: an STS session from moto, not the long-term key.
     let first = bt(&home, &kr, &["credential-process", "--profile", "kc"], "");
@@ -222,7 +228,10 @@ fn import_moves_plaintext_keys_into_the_keyring() {
     let out = bt(&home, &kr, &["credentials", "import", "--profile", "kc"], "");
     assert!(out.status.success(), "{}", text(&out));
     let after = std::fs::read_to_string(&creds).unwrap();
-    assert_eq!(after, "[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = othersecret\n\n", "only kc's keys leave the file");
+    assert_eq!(
+        after, "[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = othersecret\n\n",
+        "only kc's keys leave the file"
+    );
     let backups: Vec<_> = std::fs::read_dir(home.path().join(".aws"))
         .unwrap()
         .flatten()
@@ -267,7 +276,11 @@ fn keyring_unavailable_names_what_to_start_and_writes_nothing() {
 fn set_warns_when_plaintext_keys_would_win() {
     let home = TestHome::new();
     let kr = PrivateKeyring::start(&home);
-    std::fs::write(home.path().join(".aws/credentials"), "[kc]\naws_access_key_id = AKIAOLD\naws_secret_access_key = old\n").unwrap();
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        "[kc]\naws_access_key_id = AKIAOLD\naws_secret_access_key = old\n",
+    )
+    .unwrap();
     let set = bt(&home, &kr, &["credentials", "set", "--profile", "kc"], &format!("{KEY_ID}\n{SECRET}\n"));
     assert!(set.status.success(), "{}", text(&set));
     assert!(
@@ -296,7 +309,10 @@ fn credential_export_prints_the_shape_claude_code_reads() {
     let creds = &v["Credentials"];
     assert!(creds["AccessKeyId"].as_str().is_some_and(|k| !k.is_empty() && k != KEY_ID), "a session, not the key: {v}");
     assert!(creds["SecretAccessKey"].as_str().is_some() && creds["SessionToken"].as_str().is_some());
-    assert!(creds["Expiration"].as_str().is_some_and(|e| e.ends_with('Z')), "ISO 8601, so Claude Code caches it until then");
+    assert!(
+        creds["Expiration"].as_str().is_some_and(|e| e.ends_with('Z')),
+        "ISO 8601, so Claude Code caches it until then"
+    );
     assert!(v.get("Version").is_none(), "not the flat credential_process shape");
 
     // The same cached session serves both shapes.
@@ -316,11 +332,21 @@ fn mfa_profiles_need_a_code_from_env_terminal_or_unlock() {
     let sts = FaultProxy::start(moto().url.trim_start_matches("http://"));
     let via_proxy = [("AWS_ENDPOINT_URL_STS", sts.url.as_str())];
 
-    let bad = bt(&home, &kr, &["credentials", "set", "--profile", "kc", "--mfa-serial", "arn:aws:iam::1:mfa/x y"], &format!("{KEY_ID}\n{SECRET}\n"));
+    let bad = bt(
+        &home,
+        &kr,
+        &["credentials", "set", "--profile", "kc", "--mfa-serial", "arn:aws:iam::1:mfa/x y"],
+        &format!("{KEY_ID}\n{SECRET}\n"),
+    );
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     assert!(!home.aws_config().exists(), "a bad serial writes nothing");
 
-    let set = bt(&home, &kr, &["credentials", "set", "--profile", "kc", "--mfa-serial", MFA_ARN], &format!("{KEY_ID}\n{SECRET}\n"));
+    let set = bt(
+        &home,
+        &kr,
+        &["credentials", "set", "--profile", "kc", "--mfa-serial", MFA_ARN],
+        &format!("{KEY_ID}\n{SECRET}\n"),
+    );
     assert!(set.status.success(), "{}", text(&set));
     let config = std::fs::read_to_string(home.aws_config()).unwrap();
     assert!(config.contains(&format!("\nmfa_serial = {MFA_ARN}\n")), "{config}");
@@ -331,19 +357,39 @@ fn mfa_profiles_need_a_code_from_env_terminal_or_unlock() {
     assert!(stderr(&no_code).contains("bedrock-tray credentials unlock --profile kc"), "{}", text(&no_code));
     assert_eq!(sts.count_sent("Action=GetSessionToken"), 0, "nothing is asked of STS without a code");
 
-    let wrong = bt_env(&home, &kr, &["credential-process", "--profile", "kc"], "", &[via_proxy[0], ("BEDROCK_TRAY_MFA_CODE", "12ab56")]);
+    let wrong = bt_env(
+        &home,
+        &kr,
+        &["credential-process", "--profile", "kc"],
+        "",
+        &[via_proxy[0], ("BEDROCK_TRAY_MFA_CODE", "12ab56")],
+    );
     assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong));
 
     // With the code in the environment: GetSessionToken carries device and code.
-    let with_code = bt_env(&home, &kr, &["credential-process", "--profile", "kc"], "", &[via_proxy[0], ("BEDROCK_TRAY_MFA_CODE", "123456")]);
+    let with_code = bt_env(
+        &home,
+        &kr,
+        &["credential-process", "--profile", "kc"],
+        "",
+        &[via_proxy[0], ("BEDROCK_TRAY_MFA_CODE", "123456")],
+    );
     assert!(with_code.status.success(), "{}", text(&with_code));
     let sent = sts.sent_text();
     assert_eq!(sts.count_sent("Action=GetSessionToken"), 1);
-    assert!(sent.contains("SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fjane.doe"), "the device goes to STS: {sent}");
+    assert!(
+        sent.contains("SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fjane.doe"),
+        "the device goes to STS: {sent}"
+    );
     assert!(sent.contains("TokenCode=123456"), "and the code: {sent}");
 
     // unlock: the code from stdin, the session cached for later callers.
-    let removed = bt(&home, &kr, &["credentials", "set", "--profile", "kc", "--mfa-serial", MFA_ARN], &format!("{KEY_ID}\n{SECRET}\n"));
+    let removed = bt(
+        &home,
+        &kr,
+        &["credentials", "set", "--profile", "kc", "--mfa-serial", MFA_ARN],
+        &format!("{KEY_ID}\n{SECRET}\n"),
+    );
     assert!(removed.status.success(), "a new key drops the cached session");
     let again = bt_env(&home, &kr, &["credential-process", "--profile", "kc"], "", &via_proxy);
     assert!(!again.status.success(), "the cache is empty again: {}", text(&again));
@@ -351,15 +397,40 @@ fn mfa_profiles_need_a_code_from_env_terminal_or_unlock() {
     assert!(unlock.status.success(), "{}", text(&unlock));
     assert!(String::from_utf8_lossy(&unlock.stdout).contains("unlocked profile kc"), "{}", text(&unlock));
     assert!(sts.sent_text().contains("TokenCode=654321"));
-    let served = bt_env(&home, &kr, &["credential-process", "--profile", "kc"], "", &[("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")]);
-    assert!(served.status.success(), "after unlock the cached session is served without STS or a code: {}", text(&served));
+    let served = bt_env(
+        &home,
+        &kr,
+        &["credential-process", "--profile", "kc"],
+        "",
+        &[("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")],
+    );
+    assert!(
+        served.status.success(),
+        "after unlock the cached session is served without STS or a code: {}",
+        text(&served)
+    );
 
     // On a terminal (util-linux `script` gives it a pty): asked on /dev/tty,
     // while stdout stays the JSON for the AWS client.
-    let reset = bt(&home, &kr, &["credentials", "set", "--profile", "kc", "--mfa-serial", MFA_ARN], &format!("{KEY_ID}\n{SECRET}\n"));
+    let reset = bt(
+        &home,
+        &kr,
+        &["credentials", "set", "--profile", "kc", "--mfa-serial", MFA_ARN],
+        &format!("{KEY_ID}\n{SECRET}\n"),
+    );
     assert!(reset.status.success());
-    let inner = format!("{} credential-process --profile kc > {}", env!("CARGO_BIN_EXE_bedrock-tray"), home.path().join("out.json").display());
-    let mut on_tty = command(&home, &kr.address, std::path::Path::new("/usr/bin/script"), &["-q", "-e", "-c", &inner, "/dev/null"], &via_proxy);
+    let inner = format!(
+        "{} credential-process --profile kc > {}",
+        env!("CARGO_BIN_EXE_bedrock-tray"),
+        home.path().join("out.json").display()
+    );
+    let mut on_tty = command(
+        &home,
+        &kr.address,
+        std::path::Path::new("/usr/bin/script"),
+        &["-q", "-e", "-c", &inner, "/dev/null"],
+        &via_proxy,
+    );
     let mut child = on_tty.spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     // The pty keeps typed input until the prompt reads it; stdin stays
@@ -367,14 +438,22 @@ fn mfa_profiles_need_a_code_from_env_terminal_or_unlock() {
     stdin.write_all(b"246810\n").unwrap();
     let tty = child.wait_with_output().unwrap();
     assert!(tty.status.success(), "{}", text(&tty));
-    assert!(String::from_utf8_lossy(&tty.stdout).contains("MFA code for profile kc"), "the prompt is on the terminal: {}", text(&tty));
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.path().join("out.json")).unwrap()).unwrap();
+    assert!(
+        String::from_utf8_lossy(&tty.stdout).contains("MFA code for profile kc"),
+        "the prompt is on the terminal: {}",
+        text(&tty)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.path().join("out.json")).unwrap()).unwrap();
     assert!(json["AccessKeyId"].as_str().is_some(), "stdout is only the JSON: {json}");
     assert!(sts.sent_text().contains("TokenCode=246810"), "the typed code went to STS");
 
     let rm = bt(&home, &kr, &["credentials", "remove", "--profile", "kc"], "");
     assert!(rm.status.success(), "{}", text(&rm));
-    assert!(!home.aws_config().exists() || !std::fs::read_to_string(home.aws_config()).unwrap().contains("[profile kc]"), "remove takes the mfa_serial it wrote with the profile");
+    assert!(
+        !home.aws_config().exists() || !std::fs::read_to_string(home.aws_config()).unwrap().contains("[profile kc]"),
+        "remove takes the mfa_serial it wrote with the profile"
+    );
 
     let no_mfa = bt(&home, &kr, &["credentials", "set", "--profile", "plain"], &format!("{KEY_ID}\n{SECRET}\n"));
     assert!(no_mfa.status.success());
@@ -396,7 +475,13 @@ fn parallel_callers_share_one_sts_refresh() {
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_bedrock-tray"));
     let children: Vec<Child> = (0..8)
         .map(|_| {
-            let mut cmd = command(&home, &kr.address, bin, &["credential-process", "--profile", "kc"], &[("AWS_ENDPOINT_URL_STS", sts.url.as_str())]);
+            let mut cmd = command(
+                &home,
+                &kr.address,
+                bin,
+                &["credential-process", "--profile", "kc"],
+                &[("AWS_ENDPOINT_URL_STS", sts.url.as_str())],
+            );
             cmd.stdin(Stdio::null());
             cmd.spawn().unwrap()
         })
@@ -417,15 +502,20 @@ fn parallel_callers_share_one_sts_refresh() {
 fn import_takes_keys_from_the_config_file_too() {
     let home = TestHome::new();
     let kr = PrivateKeyring::start(&home);
-    let original = format!("[profile kc]\nregion = eu-west-1\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n");
+    let original =
+        format!("[profile kc]\nregion = eu-west-1\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n");
     home.write_aws_config(&original);
-    let snapshot = |home: &TestHome| bedrock_tray::view::snapshot::Snapshot::read(&home.paths(), time::OffsetDateTime::now_utc());
+    let snapshot =
+        |home: &TestHome| bedrock_tray::view::snapshot::Snapshot::read(&home.paths(), time::OffsetDateTime::now_utc());
     assert_eq!(snapshot(&home).plaintext_key_profiles, ["kc"], "the dashboard sees what to import");
 
     let out = bt(&home, &kr, &["credentials", "import", "--profile", "kc"], "");
     assert!(out.status.success(), "{}", text(&out));
     let config = std::fs::read_to_string(home.aws_config()).unwrap();
-    assert!(config.starts_with("[profile kc]\nregion = eu-west-1\ncredential_process = "), "keys out, credential_process in: {config}");
+    assert!(
+        config.starts_with("[profile kc]\nregion = eu-west-1\ncredential_process = "),
+        "keys out, credential_process in: {config}"
+    );
     assert!(!config.contains(SECRET) && !config.contains(KEY_ID));
     assert!(snapshot(&home).plaintext_key_profiles.is_empty(), "nothing left to import");
     let session = bt(&home, &kr, &["credential-process", "--profile", "kc"], "");

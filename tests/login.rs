@@ -63,7 +63,10 @@ fn device_login_writes_the_token_botocore_uses() {
         assert!(Instant::now() < deadline, "no device authorization started: {state}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(!home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp")).exists(), "nothing written before approval");
+    assert!(
+        !home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp")).exists(),
+        "nothing written before approval"
+    );
     fake.admin("approve", json!({}));
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
@@ -74,7 +77,16 @@ fn device_login_writes_the_token_botocore_uses() {
     let path = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     let token: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    for key in ["startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret", "registrationExpiresAt", "refreshToken"] {
+    for key in [
+        "startUrl",
+        "region",
+        "accessToken",
+        "expiresAt",
+        "clientId",
+        "clientSecret",
+        "registrationExpiresAt",
+        "refreshToken",
+    ] {
         assert!(token.get(key).is_some(), "{key} in the token file");
     }
     let expires = token["expiresAt"].as_str().unwrap();
@@ -112,13 +124,23 @@ fn parallel_logins_make_one_sign_in() {
     let fake = fake_with_roles();
     fake.config(json!({"auto_approve": true, "auto_approve_after_polls": 1}));
     let children: Vec<_> = (0..4)
-        .map(|_| cmd(&home, &fake, &["login", "--profile", "dev", "--no-browser"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
+        .map(|_| {
+            cmd(&home, &fake, &["login", "--profile", "dev", "--no-browser"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
         .collect();
     let outs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
     for out in &outs {
         assert!(out.status.success(), "{}", text(out));
     }
-    assert_eq!(fake.state()["requests"]["sso-oidc:StartDeviceAuthorization"], 1, "one browser approval for four callers");
+    assert_eq!(
+        fake.state()["requests"]["sso-oidc:StartDeviceAuthorization"],
+        1,
+        "one browser approval for four callers"
+    );
     let joined = outs.iter().filter(|o| String::from_utf8_lossy(&o.stdout).contains("another login")).count();
     assert_eq!(joined, 3);
 }
@@ -193,7 +215,11 @@ fn the_auth_refresh_command_runs_with_the_settings_env() {
     home.write_settings(&settings.to_string());
     let out = run(&home, &fake, &["login", "--method", "command"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("logging in for dev"), "output streams to the user: {}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("logging in for dev"),
+        "output streams to the user: {}",
+        text(&out)
+    );
 
     let settings = json!({"awsAuthRefresh": "exit 3", "env": {"AWS_PROFILE": "dev"}});
     home.write_settings(&settings.to_string());
@@ -220,7 +246,11 @@ fn the_real_aws_cli_uses_our_login() {
     assert!(out.status.success(), "AWS CLI 2.9 with our token: {}", text(&out));
     let id: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(id["Account"].as_str().is_some_and(|a| a.len() == 12), "{id}");
-    assert_eq!(fake.state()["requests"]["sso:GetRoleCredentials"], 1, "the CLI fetched role credentials with our token");
+    assert_eq!(
+        fake.state()["requests"]["sso:GetRoleCredentials"],
+        1,
+        "the CLI fetched role credentials with our token"
+    );
 }
 
 #[tokio::test]
@@ -233,7 +263,14 @@ async fn a_login_command_that_times_out_is_killed_with_everything_it_started() {
     // A shell whose grandchild (as `aws sso login` would be) never ends.
     let pid_file = home.path().join("grandchild.pid");
     let command = format!("sh -c 'sleep 300 & echo $! > {}; wait' ; true", pid_file.display());
-    let result = bedrock_tray::sso::login::run_refresh_command(&paths, &target, &command, &[], std::time::Duration::from_secs(2)).await;
+    let result = bedrock_tray::sso::login::run_refresh_command(
+        &paths,
+        &target,
+        &command,
+        &[],
+        std::time::Duration::from_secs(2),
+    )
+    .await;
     assert!(matches!(result, Err(bedrock_tray::sso::login::LoginError::CommandTimedOut { .. })), "{result:?}");
     let pid = std::fs::read_to_string(&pid_file).expect("the grandchild started").trim().to_string();
     // Killed: soon gone, or a zombie waiting for init to reap it (a kill

@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-
 struct Setup {
     home: TestHome,
     fake: FakeAws,
@@ -59,7 +58,11 @@ fn onboarding_with_a_team_writes_config_and_settings_and_is_idempotent() {
     assert!(config.starts_with(EXISTING_CONFIG), "the old config is kept byte for byte:\n{config}");
     assert!(config.contains("[sso-session example-corp]\nsso_start_url = https://example-corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n"), "{config}");
     assert!(config.contains("[profile claude-bedrock]\nsso_session = example-corp\nsso_account_id = 111122223333\nsso_role_name = ClaudeCodeBedrock\nregion = eu-central-1\n"), "{config}");
-    let backups: Vec<_> = std::fs::read_dir(s.home.path().join(".aws")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("config.bak-")).collect();
+    let backups: Vec<_> = std::fs::read_dir(s.home.path().join(".aws"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("config.bak-"))
+        .collect();
     assert_eq!(backups.len(), 1, "one timestamped backup");
 
     let v = s.home.settings_json();
@@ -74,7 +77,8 @@ fn onboarding_with_a_team_writes_config_and_settings_and_is_idempotent() {
 
     // The real AWS CLI reads the profile we wrote (`configure list` would
     // also fetch credentials, which needs the network).
-    for (key, want) in [("region", "eu-central-1"), ("sso_session", "example-corp"), ("sso_account_id", "111122223333")] {
+    for (key, want) in [("region", "eu-central-1"), ("sso_session", "example-corp"), ("sso_account_id", "111122223333")]
+    {
         let out = s.home.aws(&["configure", "get", key, "--profile", "claude-bedrock"]);
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want, "{key}: {}", text(&out));
     }
@@ -97,7 +101,11 @@ fn a_conflicting_block_is_refused_and_force_replaces_it() {
     signed_in(&s);
     let out = onboard(&s, &["--team", "platform"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(stderr(&out).contains("sso_account_id is 999999999999") && stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("sso_account_id is 999999999999") && stderr(&out).contains("--force"),
+        "{}",
+        stderr(&out)
+    );
     let config = std::fs::read_to_string(s.home.aws_config()).unwrap();
     assert!(config.contains("999999999999"), "the user's block is untouched");
     assert!(!s.home.settings().exists(), "no later step ran");
@@ -163,13 +171,24 @@ fn from_an_empty_home_onboarding_needs_only_the_browser_approval() {
     assert!(status["problems"].as_array().unwrap().is_empty(), "{status}");
     let err = stderr(&out);
     assert!(err.contains("Sign in") && err.contains("Claude Code settings"), "each step is announced: {err}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Verified: credentials, identity and Bedrock access work"), "the probes pass: {}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Verified: credentials, identity and Bedrock access work"),
+        "the probes pass: {}",
+        text(&out)
+    );
 
     // The real AWS CLI signs in with the written profile and our token.
     let data = s.home.path().join("aws-data");
     aws_cli_endpoint_redirect(&data, &s.fake.url);
     let mut c = Command::new(aws_cli());
-    c.args(["sts", "get-caller-identity", "--profile", "claude-bedrock", "--endpoint-url", &crate::harness::moto().url]);
+    c.args([
+        "sts",
+        "get-caller-identity",
+        "--profile",
+        "claude-bedrock",
+        "--endpoint-url",
+        &crate::harness::moto().url,
+    ]);
     s.home.isolate(&mut c);
     c.env("AWS_DATA_PATH", &data);
     let out = c.output().unwrap();
@@ -194,5 +213,8 @@ fn model_and_geography_can_differ_from_the_preset_within_what_it_allows() {
     assert_eq!(v["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-sonnet-4-6");
     let region = v["env"]["AWS_REGION"].as_str().unwrap().to_string();
     assert!(region.starts_with("us-"), "a US source region for US profiles: {region}");
-    assert!(std::fs::read_to_string(s.home.aws_config()).unwrap().contains(&format!("region = {region}")), "the profile's region matches");
+    assert!(
+        std::fs::read_to_string(s.home.aws_config()).unwrap().contains(&format!("region = {region}")),
+        "the profile's region matches"
+    );
 }

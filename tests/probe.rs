@@ -47,7 +47,12 @@ fn probe_env(home: &TestHome, fake: &FakeAws, args: &[&str], env: &[(&str, &str)
 }
 
 fn result<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["results"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("{name}: {report}"))
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name}: {report}"))
 }
 
 /// Writes a token the fake portal accepts for sso-session `corp`.
@@ -70,10 +75,11 @@ fn healthy_probe_shows_identity_and_every_page_of_active_profiles() {
     let home = home_with_keys();
     let fake = FakeAws::start();
     // A Claude profile the catalog does not know yet shows as an extra choice.
-    let mut profiles: Vec<Value> = ["eu.anthropic.claude-opus-4-6-v1", "eu.anthropic.claude-sonnet-4-6", "eu.amazon.nova-lite-v1:0"]
-        .iter()
-        .map(|s| json!(s))
-        .collect();
+    let mut profiles: Vec<Value> =
+        ["eu.anthropic.claude-opus-4-6-v1", "eu.anthropic.claude-sonnet-4-6", "eu.amazon.nova-lite-v1:0"]
+            .iter()
+            .map(|s| json!(s))
+            .collect();
     profiles.push(json!("eu.anthropic.claude-sonnet-5-0-v1"));
     profiles.push(json!({"inferenceProfileId": "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "inferenceProfileName": "EU Haiku", "status": "INACTIVE", "type": "SYSTEM_DEFINED",
         "inferenceProfileArn": "arn:aws:bedrock:eu-central-1:123456789012:inference-profile/eu.anthropic.claude-haiku-4-5-20251001-v1:0", "models": []}));
@@ -85,12 +91,19 @@ fn healthy_probe_shows_identity_and_every_page_of_active_profiles() {
     assert!(r["identity"]["arn"].as_str().unwrap().starts_with("arn:aws:"), "{r}");
     assert_eq!(r["credentials"]["kind"], "static keys");
     let ids: Vec<&str> = r["bedrock"]["active"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["eu.anthropic.claude-opus-4-6-v1", "eu.anthropic.claude-sonnet-4-6"], "catalog IDs ACTIVE in the region only (not Nova, not the INACTIVE Haiku)");
+    assert_eq!(
+        ids,
+        ["eu.anthropic.claude-opus-4-6-v1", "eu.anthropic.claude-sonnet-4-6"],
+        "catalog IDs ACTIVE in the region only (not Nova, not the INACTIVE Haiku)"
+    );
     assert_eq!(r["bedrock"]["extra"][0]["id"], "eu.anthropic.claude-sonnet-5-0-v1", "a new Claude profile is offered");
     assert_eq!(r["bedrock"]["pages"], 3, "5 profiles, 2 per page: every page read");
     let state = fake.state();
     assert_eq!(state["requests"]["bedrock:ListInferenceProfiles"], 3);
-    assert!(state["log"].as_array().unwrap().iter().any(|l| l["region"] == "eu-central-1"), "signed for the selected region");
+    assert!(
+        state["log"].as_array().unwrap().iter().any(|l| l["region"] == "eu-central-1"),
+        "signed for the selected region"
+    );
     assert_eq!(result(&r, "invoke")["outcome"], "ok");
     for name in ["credentials", "identity", "bedrock", "invoke"] {
         assert_eq!(result(&r, name)["outcome"], "ok", "{name}");
@@ -98,9 +111,18 @@ fn healthy_probe_shows_identity_and_every_page_of_active_profiles() {
 
     let human = run(&home, &fake, &["probe"], &[]);
     let text_out = String::from_utf8_lossy(&human.stdout);
-    assert!(human.status.success() && text_out.contains("[ok  ] identity") && text_out.contains("new, not in the catalog"), "{}", text(&human));
-    assert!(!text_out.contains("wJalrXUtnFEMI") && !r.to_string().contains("wJalrXUtnFEMI"), "never prints the secret key");
-    let skipped = result(&serde_json::from_slice(&run(&home, &fake, &["probe", "--json"], &[]).stdout).unwrap(), "invoke").clone();
+    assert!(
+        human.status.success() && text_out.contains("[ok  ] identity") && text_out.contains("new, not in the catalog"),
+        "{}",
+        text(&human)
+    );
+    assert!(
+        !text_out.contains("wJalrXUtnFEMI") && !r.to_string().contains("wJalrXUtnFEMI"),
+        "never prints the secret key"
+    );
+    let skipped =
+        result(&serde_json::from_slice(&run(&home, &fake, &["probe", "--json"], &[]).stdout).unwrap(), "invoke")
+            .clone();
     assert_eq!(skipped["outcome"], "skipped", "the model is called only with --invoke");
 }
 
@@ -128,7 +150,10 @@ fn sso_profile_resolves_through_the_fake_portal_and_each_sso_failure_names_its_f
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let creds = result(&r, "credentials");
     assert_eq!(creds["cause"]["kind"], "sso_session_expired");
-    assert_eq!(creds["fix"], "SSO session of profile dev expired or missing: run Log in (`bedrock-tray login --profile dev`)");
+    assert_eq!(
+        creds["fix"],
+        "SSO session of profile dev expired or missing: run Log in (`bedrock-tray login --profile dev`)"
+    );
     assert_eq!(result(&r, "identity")["cause"]["kind"], "needs_credentials");
 
     // A token the portal no longer accepts (revoked server-side).
@@ -176,21 +201,39 @@ fn each_bedrock_fault_yields_its_own_fix() {
     set(json!({"fail": {"bedrock:ListInferenceProfiles": {"code": "AccessDeniedException", "count": -1,
         "message": "User: arn:aws:sts::123456789012:assumed-role/Dev/me is not authorized to perform: bedrock:ListInferenceProfiles on resource: arn:aws:bedrock:eu-central-1:123456789012:inference-profile/* because no identity-based policy allows the bedrock:ListInferenceProfiles action"}}}));
     let r = cause_of("bedrock", &[]);
-    assert_eq!(r["cause"], json!({"kind": "missing_permission", "action": "bedrock:ListInferenceProfiles", "resource": "arn:aws:bedrock:eu-central-1:123456789012:inference-profile/*"}));
-    assert!(r["fix"].as_str().unwrap().starts_with("IAM policy lacks bedrock:ListInferenceProfiles on arn:aws:bedrock:eu-central-1"), "{r}");
+    assert_eq!(
+        r["cause"],
+        json!({"kind": "missing_permission", "action": "bedrock:ListInferenceProfiles", "resource": "arn:aws:bedrock:eu-central-1:123456789012:inference-profile/*"})
+    );
+    assert!(
+        r["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("IAM policy lacks bedrock:ListInferenceProfiles on arn:aws:bedrock:eu-central-1"),
+        "{r}"
+    );
     // Without the IAM wording: the policy statement it needs.
-    set(json!({"fail": {"bedrock:ListInferenceProfiles": {"code": "AccessDeniedException", "count": -1, "message": "Access denied"}}}));
+    set(
+        json!({"fail": {"bedrock:ListInferenceProfiles": {"code": "AccessDeniedException", "count": -1, "message": "Access denied"}}}),
+    );
     assert_eq!(cause_of("bedrock", &[])["fix"], "IAM policy lacks bedrock:ListInferenceProfiles on arn:aws:bedrock:*:*:inference-profile/*: ask your admin to attach the policy from `bedrock-tray iam-policy`");
 
     // Converse: model access (Marketplace agreement) not enabled.
     set(json!({"converse_errors": {"eu.anthropic.claude-sonnet-4-6": "model_access_not_enabled"}}));
     let r = cause_of("invoke", &[]);
-    assert_eq!(r["fix"], "model access for Claude Sonnet 4.6 is not enabled in eu-central-1: request it under Bedrock > Model catalog");
+    assert_eq!(
+        r["fix"],
+        "model access for Claude Sonnet 4.6 is not enabled in eu-central-1: request it under Bedrock > Model catalog"
+    );
     // Converse: AccessDenied from IAM is a permission, not model access.
     set(json!({"fail": {"bedrock-runtime:Converse": {"code": "AccessDeniedException", "count": -1,
         "message": "User: arn:aws:sts::123456789012:assumed-role/Dev/me is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:eu-central-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-6"}}}));
     let r = cause_of("invoke", &[]);
-    assert_eq!((r["cause"]["kind"].as_str(), r["cause"]["action"].as_str()), (Some("missing_permission"), Some("bedrock:InvokeModel")), "{r}");
+    assert_eq!(
+        (r["cause"]["kind"].as_str(), r["cause"]["action"].as_str()),
+        (Some("missing_permission"), Some("bedrock:InvokeModel")),
+        "{r}"
+    );
     // Converse: Anthropic's use-case form.
     set(json!({"converse_errors": {"eu.anthropic.claude-sonnet-4-6": "use_case_form"}}));
     assert_eq!(cause_of("invoke", &[])["cause"]["kind"], "use_case_form_needed");
@@ -212,14 +255,20 @@ fn each_bedrock_fault_yields_its_own_fix() {
     assert_eq!((r["cause"]["kind"].as_str(), r["cause"]["status"].as_u64()), (Some("server_error"), Some(500)), "{r}");
 
     // Keys AWS does not know are rejected credentials, not a permission.
-    set(json!({"fail": {"bedrock:ListInferenceProfiles": {"code": "UnrecognizedClientException", "count": -1, "status": 403,
-        "message": "The security token included in the request is invalid."}}}));
+    set(
+        json!({"fail": {"bedrock:ListInferenceProfiles": {"code": "UnrecognizedClientException", "count": -1, "status": 403,
+        "message": "The security token included in the request is invalid."}}}),
+    );
     let r = cause_of("bedrock", &[]);
-    assert_eq!(r["cause"], json!({"kind": "credentials_rejected", "profile": "statickeys", "code": "UnrecognizedClientException"}));
+    assert_eq!(
+        r["cause"],
+        json!({"kind": "credentials_rejected", "profile": "statickeys", "code": "UnrecognizedClientException"})
+    );
 
     // A bare foundation model ID cannot be called on demand.
     set(json!({}));
-    let settings = home.read_settings().replace("\"eu.anthropic.claude-sonnet-4-6\"", "\"anthropic.claude-sonnet-4-6\"");
+    let settings =
+        home.read_settings().replace("\"eu.anthropic.claude-sonnet-4-6\"", "\"anthropic.claude-sonnet-4-6\"");
     home.write_settings(&settings);
     assert_eq!(cause_of("invoke", &[])["cause"]["kind"], "needs_inference_profile");
 }
@@ -235,7 +284,10 @@ fn an_eu_profile_from_us_east_1_is_a_wrong_pairing() {
         let fix = result(&r, name)["fix"].as_str().unwrap_or_default().to_string();
         assert!(fix.starts_with("eu. profiles cannot be called from us-east-1: choose an EU region"), "{name}: {r}");
     }
-    assert!(fake.state()["log"].as_array().unwrap().iter().all(|l| l["region"] == "us-east-1"), "the fake saw the region from SigV4");
+    assert!(
+        fake.state()["log"].as_array().unwrap().iter().all(|l| l["region"] == "us-east-1"),
+        "the fake saw the region from SigV4"
+    );
 }
 
 #[test]
@@ -243,7 +295,8 @@ fn dead_and_unresolvable_endpoints_are_network_faults_not_auth() {
     let home = home_with_keys();
     let fake = FakeAws::start();
     let dead = format!("http://127.0.0.1:{}", closed_port());
-    let (r, out) = probe_env(&home, &fake, &["--invoke"], &[("AWS_ENDPOINT_URL_BEDROCK", &dead), ("AWS_ENDPOINT_URL_STS", &dead)]);
+    let (r, out) =
+        probe_env(&home, &fake, &["--invoke"], &[("AWS_ENDPOINT_URL_BEDROCK", &dead), ("AWS_ENDPOINT_URL_STS", &dead)]);
     assert_eq!(out.status.code(), Some(1));
     for name in ["identity", "bedrock"] {
         let c = result(&r, name);
@@ -253,9 +306,17 @@ fn dead_and_unresolvable_endpoints_are_network_faults_not_auth() {
     assert_eq!(result(&r, "credentials")["outcome"], "ok", "credentials do not need the network");
     assert_eq!(result(&r, "invoke")["outcome"], "ok", "the runtime endpoint is still up");
 
-    let (r, _) = probe_env(&home, &fake, &["--timeout", "10"], &[("AWS_ENDPOINT_URL_BEDROCK", "http://bedrock.nonexistent.invalid")]);
+    let (r, _) = probe_env(
+        &home,
+        &fake,
+        &["--timeout", "10"],
+        &[("AWS_ENDPOINT_URL_BEDROCK", "http://bedrock.nonexistent.invalid")],
+    );
     let kind = result(&r, "bedrock")["cause"]["kind"].clone();
-    assert!(kind == "dns" || kind == "timeout", "an unresolvable host is a DNS (or, behind a slow resolver, time) fault: {r}");
+    assert!(
+        kind == "dns" || kind == "timeout",
+        "an unresolvable host is a DNS (or, behind a slow resolver, time) fault: {r}"
+    );
     if kind == "dns" {
         assert!(result(&r, "bedrock")["fix"].as_str().unwrap().contains("DNS"), "{r}");
     }
@@ -303,14 +364,23 @@ fn doctor_names_every_problem_of_a_broken_setup() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("eu. profiles cannot be called from us-east-1"), "region outside the geography: {s}");
-    assert!(s.contains("logs in profile prod, not dev") && s.contains("bedrock-tray use --profile dev"), "awsAuthRefresh: {s}");
+    assert!(
+        s.contains("logs in profile prod, not dev") && s.contains("bedrock-tray use --profile dev"),
+        "awsAuthRefresh: {s}"
+    );
     assert!(s.contains("SSO session expired") && s.contains("bedrock-tray login --profile dev"), "session: {s}");
     assert!(s.contains("[FAIL] small model"), "the small model is in another geography: {s}");
     assert!(s.contains("[ok  ] aws cli          aws-cli/2"), "the Debian AWS CLI is found: {s}");
 
     let out = run(&home, &fake, &["doctor", "--json"], &[]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let failed: Vec<&str> = v["checks"].as_array().unwrap().iter().filter(|c| c["mark"] == "fail").map(|c| c["name"].as_str().unwrap()).collect();
+    let failed: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["mark"] == "fail")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     for name in ["region", "small model", "awsAuthRefresh", "session", "probe credentials"] {
         assert!(failed.contains(&name), "{name} fails: {failed:?}");
     }
@@ -335,7 +405,10 @@ fn doctor_passes_a_healthy_setup() {
 
     let out = run(&home, &fake, &["doctor"], &[("PATH", "/nonexistent")]);
     let s = String::from_utf8_lossy(&out.stdout);
-    assert!(s.contains("[FAIL] aws cli") && s.contains("install AWS CLI v2") && s.contains("[FAIL] claude code"), "{s}");
+    assert!(
+        s.contains("[FAIL] aws cli") && s.contains("install AWS CLI v2") && s.contains("[FAIL] claude code"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -348,7 +421,10 @@ fn iam_policy_prints_the_guide_policy_and_status_probe_adds_identity() {
     let home = home_with_keys();
     let policy: Value = serde_json::from_str(&home.cli_ok(&["iam-policy"])).expect("pasteable JSON");
     let stmt = &policy["Statement"];
-    assert_eq!(stmt[0]["Action"], json!(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:ListInferenceProfiles"]));
+    assert_eq!(
+        stmt[0]["Action"],
+        json!(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:ListInferenceProfiles"])
+    );
     assert_eq!(stmt[0]["Resource"].as_array().unwrap().len(), 3);
     assert_eq!(stmt[1]["Condition"]["StringEquals"]["aws:CalledViaLast"], "bedrock.amazonaws.com");
 

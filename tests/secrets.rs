@@ -37,9 +37,7 @@ impl CmdlineScan {
             while !s.load(Ordering::Relaxed) {
                 for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
                     let name = entry.file_name();
-                    if name.to_string_lossy() == me
-                        || !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit())
-                    {
+                    if name.to_string_lossy() == me || !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
                         continue;
                     }
                     let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
@@ -51,11 +49,7 @@ impl CmdlineScan {
                         found.0.push(line.clone());
                     }
                     if line.contains("bedrock-tray") {
-                        let program = line
-                            .split_whitespace()
-                            .nth(1)
-                            .unwrap_or_default()
-                            .to_string();
+                        let program = line.split_whitespace().nth(1).unwrap_or_default().to_string();
                         if !found.1.contains(&program) {
                             found.1.push(program);
                         }
@@ -64,11 +58,7 @@ impl CmdlineScan {
                 std::thread::sleep(Duration::from_millis(2));
             }
         });
-        Self {
-            stop,
-            found,
-            thread: Some(thread),
-        }
+        Self { stop, found, thread: Some(thread) }
     }
 
     /// Command lines that held a secret, and the subcommands of ours seen.
@@ -94,23 +84,15 @@ fn no_secret_in_logs_output_snapshots_or_command_lines() {
         "accounts": [{"accountId": "111122223333", "accountName": "dev"}],
         "roles": {"111122223333": ["Developer"]},
     }));
-    home.cli_ok(&[
-        "use",
-        "--profile",
-        "dev",
-        "--geo",
-        "eu",
-        "--model",
-        "sonnet",
-    ]);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
     let scan = CmdlineScan::start();
 
     let mut transcript = String::new();
-    let log_for = |args: &[&str]| {
-        match args[0] {
-        "refresh" | "probe" => "aws_smithy_runtime=trace,aws_sdk_ssooidc=trace,aws_sdk_sso=trace,aws_config=trace,trace",
+    let log_for = |args: &[&str]| match args[0] {
+        "refresh" | "probe" => {
+            "aws_smithy_runtime=trace,aws_sdk_ssooidc=trace,aws_sdk_sso=trace,aws_config=trace,trace"
+        }
         _ => "trace",
-    }
     };
     for args in [
         &["login", "--profile", "dev", "--no-browser"][..],
@@ -127,27 +109,16 @@ fn no_secret_in_logs_output_snapshots_or_command_lines() {
         let out = cmd.output().unwrap();
         // The probe may report failures (moto's STS, no model access): it
         // ran through the credentials either way, which is what matters here.
-        assert!(
-            out.status.success() || args[0] == "probe",
-            "{args:?}: {}",
-            text(&out)
-        );
+        assert!(out.status.success() || args[0] == "probe", "{args:?}: {}", text(&out));
         transcript.push_str(&String::from_utf8_lossy(&out.stdout));
         transcript.push_str(&String::from_utf8_lossy(&out.stderr));
     }
-    let probe_line = transcript
-        .lines()
-        .find(|l| l.contains("\"credentials\""))
-        .unwrap_or_default()
-        .to_string();
+    let probe_line = transcript.lines().find(|l| l.contains("\"credentials\"")).unwrap_or_default().to_string();
     assert!(
         transcript.contains("signed in") && transcript.contains("refreshed silently"),
         "our own trace logs are on: {transcript}"
     );
-    assert!(
-        transcript.contains("<redacted>"),
-        "secrets show as redacted in logs"
-    );
+    assert!(transcript.contains("<redacted>"), "secrets show as redacted in logs");
     assert!(
         fake.state()["requests"]["sso:GetRoleCredentials"].as_u64() >= Some(1),
         "the probe fetched role credentials (a secret key): {probe_line}"
@@ -156,24 +127,17 @@ fn no_secret_in_logs_output_snapshots_or_command_lines() {
     // The watcher, at trace level, refreshes the 10-minute session and
     // prints snapshots while the scan reads its command line.
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    cmd.arg("watch")
-        .env("BEDROCK_TRAY_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.arg("watch").env("BEDROCK_TRAY_LOG", "trace").stdout(Stdio::piped()).stderr(Stdio::piped());
     home.isolate(&mut cmd);
     fake.apply(&mut cmd);
     let mut watch = cmd.spawn().unwrap();
     let stderr = watch.stderr.take().unwrap();
-    let err_reader =
-        std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let err_reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
     let mut lines = BufReader::new(watch.stdout.take().unwrap()).lines();
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut refreshed = false;
     while !refreshed {
-        assert!(
-            Instant::now() < deadline,
-            "the watcher refreshed within 30 s: {transcript}"
-        );
+        assert!(Instant::now() < deadline, "the watcher refreshed within 30 s: {transcript}");
         let Some(Ok(line)) = lines.next() else { break };
         refreshed = line.contains("\"refreshed\"");
         transcript.push_str(&line);
@@ -187,47 +151,26 @@ fn no_secret_in_logs_output_snapshots_or_command_lines() {
     let _ = watch.wait();
     transcript.push_str(&err_reader.join().unwrap());
     assert!(refreshed, "the watcher refreshed the session: {transcript}");
-    assert!(
-        transcript.contains("\"type\":\"snapshot\""),
-        "snapshot JSON was printed"
-    );
+    assert!(transcript.contains("\"type\":\"snapshot\""), "snapshot JSON was printed");
 
     let (leaky_cmdlines, seen) = scan.finish();
-    assert!(
-        leaky_cmdlines.is_empty(),
-        "secrets on a command line: {leaky_cmdlines:?}"
-    );
-    assert!(
-        seen.iter().any(|s| s == "watch"),
-        "the scan saw our processes run (seen: {seen:?})"
-    );
+    assert!(leaky_cmdlines.is_empty(), "secrets on a command line: {leaky_cmdlines:?}");
+    assert!(seen.iter().any(|s| s == "watch"), "the scan saw our processes run (seen: {seen:?})");
 
     let cache = home.sso_cache();
     let mut files = 0;
     for entry in std::fs::read_dir(&cache).unwrap() {
         let path = entry.unwrap().path();
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600,
-            "{}",
-            path.display()
-        );
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "{}", path.display());
         let v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         for key in ["accessToken", "refreshToken", "clientSecret"] {
             if let Some(s) = v.get(key).and_then(Value::as_str) {
-                assert!(
-                    s.contains(MARKER),
-                    "the fake marked the {key} in {}",
-                    path.display()
-                );
+                assert!(s.contains(MARKER), "the fake marked the {key} in {}", path.display());
                 files += 1;
             }
         }
     }
     assert!(files >= 3, "token and registration files hold the secrets");
     let leaks: Vec<&str> = transcript.lines().filter(|l| l.contains(MARKER)).collect();
-    assert!(
-        leaks.is_empty(),
-        "secrets in logs, output or snapshots: {leaks:#?}"
-    );
+    assert!(leaks.is_empty(), "secrets in logs, output or snapshots: {leaks:#?}");
 }

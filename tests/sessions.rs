@@ -19,7 +19,11 @@ fn the_chosen_login_method_decides_auth_refresh() {
     home.write_aws_config(SSO_CONFIG);
     home.write_settings("{}");
     home.cli_ok(&["use", "--profile", "dev"]);
-    assert_eq!(auth_refresh(&home), "bedrock-tray login --profile dev", "with no choice made, sso-session profiles log in natively");
+    assert_eq!(
+        auth_refresh(&home),
+        "bedrock-tray login --profile dev",
+        "with no choice made, sso-session profiles log in natively"
+    );
 
     home.cli_ok(&["config", "login-method", "command"]);
     home.cli_ok(&["use", "--profile", "prod"]);
@@ -30,7 +34,10 @@ fn the_chosen_login_method_decides_auth_refresh() {
     home.cli_ok(&["config", "login-method", "native"]);
     home.cli_ok(&["use", "--profile", "dev"]);
     assert_eq!(auth_refresh(&home), "bedrock-tray login --profile dev", "and back");
-    assert!(home.cli(&["config", "login-method", "browser"]).status.code() == Some(2), "an unknown method is a usage error");
+    assert!(
+        home.cli(&["config", "login-method", "browser"]).status.code() == Some(2),
+        "an unknown method is a usage error"
+    );
 }
 
 #[test]
@@ -39,10 +46,16 @@ fn a_login_command_that_changes_nothing_is_not_a_success() {
     home.write_aws_config(SSO_CONFIG);
     let token = write_token(&home, "corp", &in_seconds(3600), false);
     let before = std::fs::read(&token).unwrap();
-    home.write_settings(&json!({"awsAuthRefresh": "echo pretending to log in", "env": {"AWS_PROFILE": "dev"}}).to_string());
+    home.write_settings(
+        &json!({"awsAuthRefresh": "echo pretending to log in", "env": {"AWS_PROFILE": "dev"}}).to_string(),
+    );
     let out = home.cli(&["login", "--method", "command", "--profile", "dev"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(stderr(&out).contains("without writing a new token"), "success is the token file changing: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("without writing a new token"),
+        "success is the token file changing: {}",
+        stderr(&out)
+    );
     assert_eq!(std::fs::read(&token).unwrap(), before, "the token file is untouched");
 }
 
@@ -53,7 +66,9 @@ fn an_auth_refresh_naming_our_login_runs_natively_instead_of_waiting_on_itself()
     let fake = FakeAws::start();
     fake.config(json!({"auto_approve": true}));
     home.cli_ok(&["config", "login-method", "command"]);
-    home.write_settings(&json!({"awsAuthRefresh": "bedrock-tray login --profile dev", "env": {"AWS_PROFILE": "dev"}}).to_string());
+    home.write_settings(
+        &json!({"awsAuthRefresh": "bedrock-tray login --profile dev", "env": {"AWS_PROFILE": "dev"}}).to_string(),
+    );
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
     cmd.args(["login", "--no-browser", "--profile", "dev"]);
     home.isolate(&mut cmd);
@@ -62,7 +77,10 @@ fn an_auth_refresh_naming_our_login_runs_natively_instead_of_waiting_on_itself()
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert!(started.elapsed() < Duration::from_secs(60), "no 3-minute wait for our own lock: {:?}", started.elapsed());
-    assert!(home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp")).exists(), "the native login wrote the token");
+    assert!(
+        home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp")).exists(),
+        "the native login wrote the token"
+    );
 }
 
 #[test]
@@ -147,7 +165,11 @@ fn a_login_command_that_hangs_is_stopped_at_the_timeout() {
     ));
     let err = result.expect_err("a hanging login command fails");
     assert!(err.to_string().contains("did not finish within"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(10), "stopped at the timeout, not when the command ended: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "stopped at the timeout, not when the command ended: {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -156,7 +178,12 @@ async fn settings_in_a_folder_created_after_the_watcher_started_are_watched() {
     let home = TestHome::new();
     std::fs::remove_dir(home.path().join(".claude")).unwrap();
     let paths = home.paths();
-    let watcher = Watcher::spawn(paths, std::sync::Arc::new(SystemClock), WatchOptions { auto_refresh: false, ..Default::default() }).unwrap();
+    let watcher = Watcher::spawn(
+        paths,
+        std::sync::Arc::new(SystemClock),
+        WatchOptions { auto_refresh: false, ..Default::default() },
+    )
+    .unwrap();
     let mut snapshots = watcher.subscribe();
     let region = |s: &bedrock_tray::view::snapshot::Snapshot| s.status.as_ref().and_then(|st| st.region.clone());
 
@@ -214,7 +241,12 @@ async fn a_session_already_in_its_last_minutes_is_announced_even_to_a_late_subsc
     home.write_aws_config(SSO_CONFIG);
     write_token(&home, "corp", &in_seconds(4 * 60), false);
     let paths = home.paths();
-    let watcher = Watcher::spawn(paths, std::sync::Arc::new(SystemClock), WatchOptions { auto_refresh: false, ..Default::default() }).unwrap();
+    let watcher = Watcher::spawn(
+        paths,
+        std::sync::Arc::new(SystemClock),
+        WatchOptions { auto_refresh: false, ..Default::default() },
+    )
+    .unwrap();
     // The tray subscribes a moment after start; the first reading is done by then.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut events = watcher.events();

@@ -7,9 +7,16 @@ use serde_json::Value;
 fn foreign_view(v: &Value) -> Value {
     // Everything the app does not own, in order.
     let owned_env = [
-        "CLAUDE_CODE_USE_BEDROCK", "AWS_PROFILE", "AWS_REGION", "ANTHROPIC_MODEL",
-        "ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL",
-        "ANTHROPIC_SMALL_FAST_MODEL", "CLAUDE_CODE_MAX_OUTPUT_TOKENS", "MAX_THINKING_TOKENS",
+        "CLAUDE_CODE_USE_BEDROCK",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "ANTHROPIC_MODEL",
+        "ANTHROPIC_DEFAULT_OPUS_MODEL",
+        "ANTHROPIC_DEFAULT_SONNET_MODEL",
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+        "ANTHROPIC_SMALL_FAST_MODEL",
+        "CLAUDE_CODE_MAX_OUTPUT_TOKENS",
+        "MAX_THINKING_TOKENS",
     ];
     let mut v = v.clone();
     let root = v.as_object_mut().unwrap();
@@ -31,14 +38,34 @@ fn use_eu_opus_changes_only_owned_keys() {
     let before: Value = serde_json::from_str(FOREIGN_SETTINGS).unwrap();
 
     let out = home.cli_ok(&["use", "--geo", "eu", "--model", "opus", "--profile", "dev"]);
-    assert!(out.contains("env.ANTHROPIC_MODEL") && out.contains("eu.anthropic.claude-opus-4-6-v1"), "prints what changed: {out}");
+    assert!(
+        out.contains("env.ANTHROPIC_MODEL") && out.contains("eu.anthropic.claude-opus-4-6-v1"),
+        "prints what changed: {out}"
+    );
 
     let after = home.settings_json();
     assert_eq!(foreign_view(&before), foreign_view(&after), "foreign keys keep value and order");
     let text = home.read_settings();
     let keys: Vec<&str> = after.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(&keys[..9], &["$schema", "permissions", "env", "hooks", "statusLine", "includeCoAuthoredBy", "cleanupPeriodDays", "model", "nothing"], "top-level order kept");
-    assert!(text.ends_with("}\n") && text.contains("\n  \"permissions\": {\n    \"allow\""), "2-space indent and trailing newline:\n{text}");
+    assert_eq!(
+        &keys[..9],
+        &[
+            "$schema",
+            "permissions",
+            "env",
+            "hooks",
+            "statusLine",
+            "includeCoAuthoredBy",
+            "cleanupPeriodDays",
+            "model",
+            "nothing"
+        ],
+        "top-level order kept"
+    );
+    assert!(
+        text.ends_with("}\n") && text.contains("\n  \"permissions\": {\n    \"allow\""),
+        "2-space indent and trailing newline:\n{text}"
+    );
 
     let env = &after["env"];
     assert_eq!(env["CLAUDE_CODE_USE_BEDROCK"], "1");
@@ -48,7 +75,10 @@ fn use_eu_opus_changes_only_owned_keys() {
     assert_eq!(env["ANTHROPIC_DEFAULT_OPUS_MODEL"], "eu.anthropic.claude-opus-4-6-v1");
     assert_eq!(env["ANTHROPIC_DEFAULT_SONNET_MODEL"], "eu.anthropic.claude-sonnet-4-6");
     assert_eq!(env["ANTHROPIC_DEFAULT_HAIKU_MODEL"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0");
-    assert_eq!(env["ANTHROPIC_SMALL_FAST_MODEL"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "background model stays in the EU too");
+    assert_eq!(
+        env["ANTHROPIC_SMALL_FAST_MODEL"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "background model stays in the EU too"
+    );
     assert_eq!(env["DISABLE_TELEMETRY"], 1, "a number stays a number");
     assert!(after["awsAuthRefresh"].as_str().unwrap().ends_with("--profile dev"));
 
@@ -71,7 +101,13 @@ fn geography_switch_moves_every_model_and_the_region() {
 
     home.cli_ok(&["use", "--geo", "us"]);
     let env = home.settings_json()["env"].clone();
-    for key in ["ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL", "ANTHROPIC_SMALL_FAST_MODEL"] {
+    for key in [
+        "ANTHROPIC_MODEL",
+        "ANTHROPIC_DEFAULT_OPUS_MODEL",
+        "ANTHROPIC_DEFAULT_SONNET_MODEL",
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+        "ANTHROPIC_SMALL_FAST_MODEL",
+    ] {
         assert!(env[key].as_str().unwrap().starts_with("us."), "{key} moved to us: {env}");
     }
     assert_eq!(env["ANTHROPIC_MODEL"], "us.anthropic.claude-sonnet-4-6", "the model stays Sonnet");
@@ -109,7 +145,10 @@ fn malformed_settings_are_never_written() {
     let out = home.cli(&["use", "--model", "opus"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = stderr(&out);
-    assert!(err.contains("settings.json") && err.contains("line 5") && err.contains("column"), "names file, line, column: {err}");
+    assert!(
+        err.contains("settings.json") && err.contains("line 5") && err.contains("column"),
+        "names file, line, column: {err}"
+    );
     assert_eq!(home.read_settings(), broken, "nothing written");
 
     home.write_settings("{\"env\": \"CLAUDE_CODE_USE_BEDROCK=1\"}");
@@ -139,11 +178,18 @@ fn profile_change_moves_auth_refresh_along() {
     home.write_settings(r#"{"awsAuthRefresh": "aws sso login --profile dev", "env": {"AWS_PROFILE": "dev"}}"#);
     home.cli_ok(&["use", "--profile", "prod"]);
     let v = home.settings_json();
-    assert_eq!(v["awsAuthRefresh"], "aws sso login --profile prod", "a refresh command naming the old profile is a bug");
+    assert_eq!(
+        v["awsAuthRefresh"], "aws sso login --profile prod",
+        "a refresh command naming the old profile is a bug"
+    );
     assert_eq!(v["env"]["AWS_PROFILE"], "prod");
 
     home.cli_ok(&["use", "--login-method", "native"]);
-    assert_eq!(home.settings_json()["awsAuthRefresh"], "bedrock-tray login --profile prod", "the chosen method rewrites the command");
+    assert_eq!(
+        home.settings_json()["awsAuthRefresh"],
+        "bedrock-tray login --profile prod",
+        "the chosen method rewrites the command"
+    );
     home.cli_ok(&["use", "--login-method", "command"]);
     assert_eq!(home.settings_json()["awsAuthRefresh"], "aws sso login --profile prod");
 
@@ -176,9 +222,22 @@ fn provider_round_trip_restores_the_bedrock_choice() {
 fn token_presets_and_idempotence() {
     let home = TestHome::new();
     home.write_aws_config(SSO_CONFIG);
-    home.cli_ok(&["use", "--profile", "dev", "--model", "sonnet", "--max-output-tokens", "16384", "--max-thinking-tokens", "10000"]);
+    home.cli_ok(&[
+        "use",
+        "--profile",
+        "dev",
+        "--model",
+        "sonnet",
+        "--max-output-tokens",
+        "16384",
+        "--max-thinking-tokens",
+        "10000",
+    ]);
     let env = home.settings_json()["env"].clone();
-    assert_eq!((env["CLAUDE_CODE_MAX_OUTPUT_TOKENS"].as_str(), env["MAX_THINKING_TOKENS"].as_str()), (Some("16384"), Some("10000")));
+    assert_eq!(
+        (env["CLAUDE_CODE_MAX_OUTPUT_TOKENS"].as_str(), env["MAX_THINKING_TOKENS"].as_str()),
+        (Some("16384"), Some("10000"))
+    );
     let before = home.read_settings();
     let out = home.cli_ok(&["use", "--profile", "dev", "--model", "sonnet"]);
     assert!(out.contains("nothing changed"), "{out}");
@@ -233,7 +292,11 @@ fn credential_export_is_opt_in_remembered_and_follows_keyring_profiles() {
     home.cli_ok(&["use", "--profile", "kc2"]);
     assert_eq!(export(&home.settings_json()), None, "off is remembered too");
     let after: Value = home.settings_json();
-    assert_eq!(foreign_view(&serde_json::from_str(FOREIGN_SETTINGS).unwrap()), foreign_view(&after), "foreign keys untouched");
+    assert_eq!(
+        foreign_view(&serde_json::from_str(FOREIGN_SETTINGS).unwrap()),
+        foreign_view(&after),
+        "foreign keys untouched"
+    );
 
     // A hand-written command that is not ours is left alone unless asked.
     let mut v = home.settings_json();

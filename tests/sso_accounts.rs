@@ -33,7 +33,12 @@ fn lists_every_account_and_role_across_pages_and_throttling() {
         .map(|i| json!({"accountId": format!("{:012}", 100_000_000_000u64 + i), "accountName": format!("team-{i:03}"), "emailAddress": format!("t{i}@example.com")}))
         .collect();
     let roles: serde_json::Map<String, Value> = (0..230)
-        .map(|i| (format!("{:012}", 100_000_000_000u64 + i), if i % 2 == 0 { json!(["Developer", "ReadOnly"]) } else { json!(["Developer"]) }))
+        .map(|i| {
+            (
+                format!("{:012}", 100_000_000_000u64 + i),
+                if i % 2 == 0 { json!(["Developer", "ReadOnly"]) } else { json!(["Developer"]) },
+            )
+        })
         .collect();
     fake.config(json!({
         "accounts": accounts,

@@ -21,7 +21,10 @@ fn status_json_reports_selection_and_session() {
     assert!(session["expires_at"].as_str().unwrap().ends_with('Z'));
     let human = home.cli_ok(&["status"]);
     assert!(human.contains("expiring") && human.contains("min left"), "{human}");
-    assert!(!human.contains("test-access-token") && !serde_json::to_string(&s).unwrap().contains("test-access-token"), "never shows the token");
+    assert!(
+        !human.contains("test-access-token") && !serde_json::to_string(&s).unwrap().contains("test-access-token"),
+        "never shows the token"
+    );
 }
 
 #[test]
@@ -29,7 +32,9 @@ fn status_states_for_expired_missing_corrupt_and_static() {
     let home = TestHome::new();
     home.write_aws_config(SSO_CONFIG);
     home.cli_ok(&["use", "--profile", "dev"]);
-    let state = |home: &TestHome| -> Value { serde_json::from_str::<Value>(&home.cli_ok(&["status", "--json"])).unwrap()["session"].clone() };
+    let state = |home: &TestHome| -> Value {
+        serde_json::from_str::<Value>(&home.cli_ok(&["status", "--json"])).unwrap()["session"].clone()
+    };
 
     assert_eq!(state(&home)["state"], "missing");
     let path = write_token(&home, "corp", "2020-01-01T00:00:00Z", false);

@@ -81,7 +81,12 @@ impl Session {
     fn text(&self, css: &str) -> String {
         for _ in 0..20 {
             let found = self.try_cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-            let id = found.as_ref().and_then(Value::as_object).and_then(|o| o.values().next()).and_then(Value::as_str).map(str::to_string);
+            let id = found
+                .as_ref()
+                .and_then(Value::as_object)
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+                .map(str::to_string);
             if let Some(text) = id.and_then(|id| self.try_cmd("GET", &format!("/element/{id}/text"), None)) {
                 return text.as_str().unwrap_or_default().to_string();
             }
@@ -112,7 +117,8 @@ impl Session {
     /// Clicks the element as a user would (WebDriver's element click).
     fn click(&self, css: &str) {
         let found = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        let id = found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element id").to_string();
+        let id =
+            found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element id").to_string();
         self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})));
     }
 
@@ -247,7 +253,9 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     let s = &mut run.s;
 
     // The selection and the session's warning state.
-    s.wait_text("#summary", Duration::from_secs(20), |t| t.contains("Sonnet 4.6") && t.contains("EU") && t.contains("dev"));
+    s.wait_text("#summary", Duration::from_secs(20), |t| {
+        t.contains("Sonnet 4.6") && t.contains("EU") && t.contains("dev")
+    });
     assert_eq!(s.text("#model-id"), "eu.anthropic.claude-sonnet-4-6");
     assert_eq!(s.text("#session-state"), "expiring", "3 minutes left");
     let countdown = s.wait_text("#countdown", Duration::from_secs(3), |t| t.contains("min"));
@@ -260,7 +268,10 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     assert!(budget.contains(&format!("{:.0} % used", today / 10.0 * 100.0)), "{budget}");
     let offer = s.text("#keys button");
     assert!(offer.contains("legacy"), "the import is offered: {offer}");
-    assert!(!s.script("return document.body.innerText;", json!([])).as_str().unwrap().contains("wJalrXUtnFEMI"), "no secret shown");
+    assert!(
+        !s.script("return document.body.innerText;", json!([])).as_str().unwrap().contains("wJalrXUtnFEMI"),
+        "no secret shown"
+    );
     s.script("document.querySelector('#cost-h').scrollIntoView();", json!([]));
     s.screenshot("cost-and-keys");
     s.script("window.scrollTo(0, 0);", json!([]));
@@ -287,14 +298,17 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     s.screenshot("hand-edit");
 }
 
-
 #[test]
 fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
     let home = TestHome::new();
     let fake = crate::harness::FakeAws::start();
     fake.config(TWO_ACCOUNTS.clone());
     // Opus 4.6 is not offered in the region the preset picks for EU.
-    let offered = ["eu.anthropic.claude-sonnet-4-6", "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"];
+    let offered = [
+        "eu.anthropic.claude-sonnet-4-6",
+        "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ];
     fake.config(json!({"inference_profiles": {"eu-central-1": offered}}));
     // No --open-dashboard: an empty HOME is reason enough to open it.
     let mut run = launch(&home, &[], "wizard", |cmd| fake.apply(cmd));
@@ -323,7 +337,8 @@ fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
 
     // No team chosen: the reachable accounts and roles are offered.
     s.wait_shown("#wiz-roles button", Duration::from_secs(20));
-    let offered = s.script("return [...document.querySelectorAll('#wiz-roles button')].map(b => b.textContent);", json!([]));
+    let offered =
+        s.script("return [...document.querySelectorAll('#wiz-roles button')].map(b => b.textContent);", json!([]));
     assert_eq!(offered.as_array().unwrap().len(), 3, "every account and role: {offered}");
     s.screenshot("choose-account");
     s.click("#wiz-roles button[data-account='444455556666'][data-role='ClaudeCodeBedrock']");
@@ -331,7 +346,11 @@ fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
     let shown = |s: &Session| s.script("return document.querySelector('#wizard').innerText;", json!([]));
     let deadline = Instant::now() + Duration::from_secs(30);
     while s.text("#wiz-result").is_empty() {
-        assert!(Instant::now() < deadline, "the wizard did not finish; it shows:\n{}", shown(s).as_str().unwrap_or_default());
+        assert!(
+            Instant::now() < deadline,
+            "the wizard did not finish; it shows:\n{}",
+            shown(s).as_str().unwrap_or_default()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let result = s.text("#wiz-result");
@@ -350,11 +369,16 @@ fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
 
     // Back on the dashboard, which shows the new selection.
     s.click("#wiz-finish");
-    s.wait_text("#summary", Duration::from_secs(5), |t| t.contains("Sonnet 4.6") && t.contains("EU") && t.contains("claude-bedrock"));
+    s.wait_text("#summary", Duration::from_secs(5), |t| {
+        t.contains("Sonnet 4.6") && t.contains("EU") && t.contains("claude-bedrock")
+    });
     // Finishing runs the connection check: identity, and the models the
     // region does not offer are disabled with the reason.
     s.wait_text("#arn", Duration::from_secs(20), |t| t.starts_with("arn:aws:sts::"));
-    let opus = s.script("const o = document.querySelector('#model option[value=opus]'); return [o.disabled, o.textContent];", json!([]));
+    let opus = s.script(
+        "const o = document.querySelector('#model option[value=opus]'); return [o.disabled, o.textContent];",
+        json!([]),
+    );
     assert_eq!(opus, json!([true, "Claude Opus 4.6 (not offered in eu-central-1)"]), "{opus}");
     let sonnet = s.script("return document.querySelector('#model option[value=sonnet]').disabled;", json!([]));
     assert_eq!(sonnet, json!(false));

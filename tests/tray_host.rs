@@ -117,7 +117,9 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
     let summary = layout["items"][0]["label"].as_str().unwrap().to_string();
     assert!(summary.starts_with("Sonnet 4.6 · EU · dev ·") && summary.contains("left"), "{summary}");
     // Spend arrives from the first transcript scan, just after start.
-    wait_menu(&mut host, Duration::from_secs(5), |l| l["items"][0]["label"].as_str().is_some_and(|s| s.contains(&format!("${today:.2} today"))));
+    wait_menu(&mut host, Duration::from_secs(5), |l| {
+        l["items"][0]["label"].as_str().is_some_and(|s| s.contains(&format!("${today:.2} today")))
+    });
     let layout = host.layout();
     assert_eq!(layout["items"][0]["enabled"], false, "the summary is not clickable");
     assert!(checked(&layout, "Claude Sonnet 4.6") && !checked(&layout, "Claude Opus 4.6"));
@@ -158,7 +160,9 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
 
     // The session expires: the icon changes and the summary says so.
     write_token(&home, "corp", &in_seconds(-60), false);
-    wait_menu(&mut host, Duration::from_secs(3), |l| l["items"][0]["label"].as_str().is_some_and(|s| s.contains("expired")));
+    wait_menu(&mut host, Duration::from_secs(3), |l| {
+        l["items"][0]["label"].as_str().is_some_and(|s| s.contains("expired"))
+    });
     assert_ne!(host.ask("item")["icon"], icon_ok, "the error icon replaces the ok icon");
 
     // Quit ends the app.
@@ -191,7 +195,11 @@ fn with_no_tray_host_the_app_runs_and_a_second_launch_opens_its_dashboard() {
         c
     };
     let dashboards = || {
-        let out = Command::new("xdotool").args(["search", "--name", "^bedrock-tray$"]).env("DISPLAY", &display).output().unwrap();
+        let out = Command::new("xdotool")
+            .args(["search", "--name", "^bedrock-tray$"])
+            .env("DISPLAY", &display)
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).lines().count()
     };
     let mut first = Killed(app(&[]).spawn().unwrap());

@@ -45,7 +45,8 @@ fn usage_matches_a_hand_computation() {
     assert_eq!(r["malformed_lines"], 1);
     assert_eq!(r["unknown_models"][0]["model"], "claude-3-opus-20240229", "listed, not priced at zero");
     assert_eq!(r["unknown_models"][0]["messages"], 1);
-    let haiku = r["rows"].as_array().unwrap().iter().find(|row| row["key"].as_str().unwrap().contains("Haiku")).unwrap();
+    let haiku =
+        r["rows"].as_array().unwrap().iter().find(|row| row["key"].as_str().unwrap().contains("Haiku")).unwrap();
     assert_eq!(haiku["tokens"]["output"], 200, "the last streamed line's output count wins");
 
     let by_day = usage_json(&home, &["--by", "day"]);
@@ -156,7 +157,11 @@ fn budget_from_config_is_used_and_bad_amounts_change_nothing() {
 
     let out = home.cli(&["usage"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(stderr(&out).contains("reached 80% of the $18.00 budget"), "$15 of $18 is 83%, from the config: {}", text(&out));
+    assert!(
+        stderr(&out).contains("reached 80% of the $18.00 budget"),
+        "$15 of $18 is 83%, from the config: {}",
+        text(&out)
+    );
     let flag_wins = home.cli(&["usage", "--budget", "1000"]);
     assert!(!stderr(&flag_wins).contains("warning"), "--budget overrides the config: {}", text(&flag_wins));
     let show: serde_json::Value = serde_json::from_str(&home.cli_ok(&["config", "show"])).unwrap();

@@ -15,10 +15,23 @@ pub struct TestHome {
 
 /// Environment variables a test run must never inherit.
 const SCRUBBED: &[&str] = &[
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_ENDPOINT_URL", "AWS_DATA_PATH", "CLAUDE_CONFIG_DIR", "XDG_CONFIG_HOME", "BEDROCK_TRAY_CONFIG_DIR",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_DATA_PATH",
+    "CLAUDE_CONFIG_DIR",
+    "XDG_CONFIG_HOME",
+    "BEDROCK_TRAY_CONFIG_DIR",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
 ];
 
 impl TestHome {
@@ -65,8 +78,10 @@ impl TestHome {
             ("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials")),
             ("BEDROCK_TRAY_CONFIG_DIR", self.path().join(".config/bedrock-tray")),
         ];
-        bedrock_tray::paths::Paths::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone().into_os_string()))
-            .expect("HOME is set")
+        bedrock_tray::paths::Paths::from_lookup(|k| {
+            vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone().into_os_string())
+        })
+        .expect("HOME is set")
     }
 
     /// Applies the isolation to any command.

@@ -29,16 +29,25 @@ async fn transitions_follow_a_controllable_clock() {
     let home = TestHome::new();
     home.write_aws_config(SSO_CONFIG);
     let start = OffsetDateTime::now_utc();
-    write_token(&home, "corp", &bedrock_tray::sso::cache::format_cli_timestamp(start + time::Duration::minutes(20)), false);
+    write_token(
+        &home,
+        "corp",
+        &bedrock_tray::sso::cache::format_cli_timestamp(start + time::Duration::minutes(20)),
+        false,
+    );
     let clock = Arc::new(TestClock(Mutex::new(start)));
-    let watcher = Watcher::spawn(home.paths(), clock.clone(), WatchOptions { warn_minutes: vec![15, 5], auto_refresh: false }).unwrap();
+    let watcher =
+        Watcher::spawn(home.paths(), clock.clone(), WatchOptions { warn_minutes: vec![15, 5], auto_refresh: false })
+            .unwrap();
     let mut events = watcher.events();
 
     let set = |m: i64| *clock.0.lock().unwrap() = start + time::Duration::minutes(m);
     set(6); // 14 minutes left
     watcher.poke();
     match next_event(&mut events).await {
-        SessionEvent::ExpiresSoon { minutes: 15, profiles, refreshable: false, .. } => assert_eq!(profiles, ["dev", "prod"]),
+        SessionEvent::ExpiresSoon { minutes: 15, profiles, refreshable: false, .. } => {
+            assert_eq!(profiles, ["dev", "prod"])
+        }
         other => panic!("{other:?}"),
     }
     set(16); // 4 minutes left
@@ -56,7 +65,8 @@ async fn a_corrupt_token_file_is_missing_with_a_reason_not_a_crash() {
     let home = TestHome::new();
     home.write_aws_config(SSO_CONFIG);
     let path = write_token(&home, "corp", &in_seconds(3600), false);
-    let watcher = Watcher::spawn(home.paths(), Arc::new(bedrock_tray::watch::SystemClock), WatchOptions::default()).unwrap();
+    let watcher =
+        Watcher::spawn(home.paths(), Arc::new(bedrock_tray::watch::SystemClock), WatchOptions::default()).unwrap();
     let mut snapshots = watcher.subscribe();
     std::fs::write(&path, "{\"accessToken\": \"abc\", \"expiresAt\": \"20").unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -201,7 +211,8 @@ fn a_dead_refresh_token_asks_for_a_login() {
     assert!(login.output().unwrap().status.success());
     fake.admin("revoke_refresh_tokens", json!({}));
     let watch = WatchProcess::start(&home, &fake);
-    let line = watch.wait_for(Duration::from_secs(20), |l| l["type"] == "event" && l["event"]["event"] == "login_needed");
+    let line =
+        watch.wait_for(Duration::from_secs(20), |l| l["type"] == "event" && l["event"]["event"] == "login_needed");
     assert!(line["event"]["reason"].as_str().unwrap().contains("log in"), "{line}");
     assert_eq!(fake.state()["requests"]["sso-oidc:CreateToken"], 2, "one login, one refused refresh, no retry storm");
 }

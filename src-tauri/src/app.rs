@@ -80,7 +80,8 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>) {
         let mut events = watcher.events();
         // Spend: re-read the transcripts' new lines once a minute (the
         // first tick is immediate).
-        let mut spend_timer = tokio::time::interval(std::time::Duration::from_secs(bedrock_tray::claude::usage::SPEND_REFRESH_SECS));
+        let mut spend_timer =
+            tokio::time::interval(std::time::Duration::from_secs(bedrock_tray::claude::usage::SPEND_REFRESH_SECS));
         spend_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let view = shared.view(&snapshots.borrow_and_update());
@@ -165,19 +166,34 @@ async fn refresh_spend<R: Runtime>(app: &AppHandle<R>) -> bool {
 fn on_session_event<R: Runtime>(app: &AppHandle<R>, event: SessionEvent) {
     match event {
         SessionEvent::ExpiresSoon { profiles, minutes, refreshable, .. } => {
-            let what = if refreshable { "it will be refreshed automatically" } else { "use Log in now from the tray menu" };
-            tray::notify(app, &format!("AWS session ends in under {minutes} min"), &format!("Profiles {}: {what}.", profiles.join(", ")));
+            let what =
+                if refreshable { "it will be refreshed automatically" } else { "use Log in now from the tray menu" };
+            tray::notify(
+                app,
+                &format!("AWS session ends in under {minutes} min"),
+                &format!("Profiles {}: {what}.", profiles.join(", ")),
+            );
         }
         SessionEvent::Expired { profiles, .. } if auto_login() => {
-            tray::notify(app, "AWS session expired", &format!("Profiles {}: opening the sign-in page so you only have to approve.", profiles.join(", ")));
+            tray::notify(
+                app,
+                "AWS session expired",
+                &format!("Profiles {}: opening the sign-in page so you only have to approve.", profiles.join(", ")),
+            );
             tray::start_login(app);
         }
         SessionEvent::Expired { profiles, .. } => {
-            tray::notify(app, "AWS session expired", &format!("Profiles {}: use Log in now from the tray menu.", profiles.join(", ")));
+            tray::notify(
+                app,
+                "AWS session expired",
+                &format!("Profiles {}: use Log in now from the tray menu.", profiles.join(", ")),
+            );
         }
         SessionEvent::Refreshed { .. } => {}
         SessionEvent::RefreshFailed { reason, .. } => tray::notify(app, "Silent refresh failed, retrying", &reason),
-        SessionEvent::LoginNeeded { reason, .. } => tray::notify(app, "AWS login needed", &format!("{reason}. Use Log in now from the tray menu.")),
+        SessionEvent::LoginNeeded { reason, .. } => {
+            tray::notify(app, "AWS login needed", &format!("{reason}. Use Log in now from the tray menu."))
+        }
     }
 }
 
@@ -198,7 +214,9 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
             match tray::create(&handle, &first) {
                 Ok(()) => tracing::info!("ready: tray icon shown"),
                 // No tray host: keep running; the dashboard is one launch away.
-                Err(e) => tracing::warn!("ready without a tray icon ({e}); launch bedrock-tray-app again to open the dashboard"),
+                Err(e) => tracing::warn!(
+                    "ready without a tray icon ({e}); launch bedrock-tray-app again to open the dashboard"
+                ),
             }
             start_watching(&handle);
             // First run: the dashboard opens on its setup wizard.
@@ -207,13 +225,11 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         });
-    build_app(builder, paths)
-        .build(tauri::generate_context!())?
-        .run(|_app, event| {
-            // A tray app lives on with no window; only Quit ends it.
-            if let RunEvent::ExitRequested { api, code: None, .. } = event {
-                api.prevent_exit();
-            }
-        });
+    build_app(builder, paths).build(tauri::generate_context!())?.run(|_app, event| {
+        // A tray app lives on with no window; only Quit ends it.
+        if let RunEvent::ExitRequested { api, code: None, .. } = event {
+            api.prevent_exit();
+        }
+    });
     Ok(())
 }

@@ -4,8 +4,8 @@
 
 use crate::shared::Shared;
 use bedrock_tray::claude::selection::Provider;
-use bedrock_tray::view::snapshot::Snapshot;
 use bedrock_tray::switch::{self, UseError, UseRequest};
+use bedrock_tray::view::snapshot::Snapshot;
 use serde::Serialize;
 use tauri::{AppHandle, Runtime};
 
@@ -78,10 +78,12 @@ pub fn import_keys(shared: Shared<'_>, profile: String) -> Result<String, Comman
     let name = bedrock_tray::names::ProfileName::new(profile.as_str())
         .map_err(|e| CommandError { kind: "invalid", message: e.to_string() })?;
     let kc = bedrock_tray::aws::keychain::Keychain::new(bedrock_tray::aws::keychain::OsKeyring);
-    let done = plaintext_keys::import(&shared.paths, &kc, &name, &bedrock_tray::aws::keychain::cli_program()).map_err(|e| CommandError {
-        kind: if matches!(e, ImportError::NothingToImport { .. }) { "invalid" } else { "environment" },
-        message: e.to_string(),
-    })?;
+    let done = plaintext_keys::import(&shared.paths, &kc, &name, &bedrock_tray::aws::keychain::cli_program()).map_err(
+        |e| CommandError {
+            kind: if matches!(e, ImportError::NothingToImport { .. }) { "invalid" } else { "environment" },
+            message: e.to_string(),
+        },
+    )?;
     let _ = shared.poke.send(());
     Ok(format!(
         "Profile {name}'s keys are in the keyring now. The old file is kept at {}: delete it once Claude Code works.",
@@ -153,7 +155,8 @@ mod tests {
     #[test]
     fn select_switches_through_the_core_and_keeps_foreign_keys() {
         let f = fixture();
-        invoke(&f, "select", json!({"profile": "dev", "model": "opus", "geography": "us"})).expect("a valid switch succeeds");
+        invoke(&f, "select", json!({"profile": "dev", "model": "opus", "geography": "us"}))
+            .expect("a valid switch succeeds");
         let s = settings(&f);
         assert_eq!(s["env"]["ANTHROPIC_MODEL"], json!("us.anthropic.claude-opus-4-6-v1"), "the US Opus profile");
         assert_eq!(s["env"]["AWS_PROFILE"], json!("dev"));
@@ -180,7 +183,11 @@ mod tests {
                 assert_eq!(err["kind"], json!("invalid"), "{body} is a bad request: {err}");
             }
         }
-        assert_eq!(std::fs::read_to_string(f.home.path().join(".claude/settings.json")).unwrap(), SETTINGS, "nothing written");
+        assert_eq!(
+            std::fs::read_to_string(f.home.path().join(".claude/settings.json")).unwrap(),
+            SETTINGS,
+            "nothing written"
+        );
     }
 
     #[test]
@@ -189,7 +196,10 @@ mod tests {
         let snapshot = invoke(&f, "get_snapshot", json!({})).unwrap();
         assert_eq!(snapshot["profiles"][0]["name"], json!("dev"), "profiles come from the AWS config");
         let catalog = invoke(&f, "get_catalog", json!({})).unwrap();
-        assert!(catalog["models"].as_array().unwrap().iter().any(|m| m["key"] == "opus"), "the catalog's models are offered");
+        assert!(
+            catalog["models"].as_array().unwrap().iter().any(|m| m["key"] == "opus"),
+            "the catalog's models are offered"
+        );
         assert!(!snapshot.to_string().contains("accessToken"), "no token reaches the web view");
     }
 
@@ -197,19 +207,33 @@ mod tests {
     fn the_wizard_checks_a_preset_or_start_url_before_anything_runs() {
         let f = fixture();
         let broken = "organisation = \"X\"\n[sso]\nstart_url = \"https://x.awsapps.com/start\"\nregion = \"eu-west-1\"\nsession_name = \"x\"\n[defaults]\ngeography = \"mars\"\n";
-        let err = invoke(&f, "wizard_preset", json!({"text": broken, "file_name": "team.toml"})).expect_err("a bad geography");
+        let err = invoke(&f, "wizard_preset", json!({"text": broken, "file_name": "team.toml"}))
+            .expect_err("a bad geography");
         assert_eq!(err["kind"], json!("invalid"));
         assert!(err["message"].as_str().unwrap().contains("defaults.geography"), "names the field: {err}");
         let err = invoke(&f, "wizard_run", json!({})).expect_err("nothing loaded yet");
         assert!(err["message"].as_str().unwrap().contains("preset"), "{err}");
-        let err = invoke(&f, "wizard_start_url", json!({"start_url": "https://x.awsapps.com/start\n[profile evil]", "sso_region": "eu-west-1"}))
-            .expect_err("a newline in the URL");
+        let err = invoke(
+            &f,
+            "wizard_start_url",
+            json!({"start_url": "https://x.awsapps.com/start\n[profile evil]", "sso_region": "eu-west-1"}),
+        )
+        .expect_err("a newline in the URL");
         assert!(err["message"].as_str().unwrap().contains("sso.start_url"), "{err}");
 
-        let view = invoke(&f, "wizard_start_url", json!({"start_url": "https://d-1234567890.awsapps.com/start", "sso_region": "eu-west-1"})).unwrap();
+        let view = invoke(
+            &f,
+            "wizard_start_url",
+            json!({"start_url": "https://d-1234567890.awsapps.com/start", "sso_region": "eu-west-1"}),
+        )
+        .unwrap();
         assert_eq!(view["default_geography"], json!("eu"), "an EU directory starts on EU profiles");
         assert!(view["models"].as_array().unwrap().iter().any(|m| m["key"] == "sonnet"));
-        assert_eq!(invoke(&f, "wizard_choose", json!({"index": 0})).unwrap_err()["kind"], json!("invalid"), "no choice pending");
+        assert_eq!(
+            invoke(&f, "wizard_choose", json!({"index": 0})).unwrap_err()["kind"],
+            json!("invalid"),
+            "no choice pending"
+        );
         assert_eq!(std::fs::read_to_string(f.home.path().join(".aws/config")).unwrap(), AWS_CONFIG, "nothing written");
     }
 

@@ -39,7 +39,8 @@ impl AppShared {
     /// Why this machine needs the setup wizard, or `None` (see
     /// [`bedrock_tray::onboard::setup_needed`]).
     pub fn setup_needed(&self) -> Option<String> {
-        let remembered = bedrock_tray::app_state::AppState::load(&self.paths.app_state()).is_ok_and(|s| s.remembered_bedrock.is_some());
+        let remembered = bedrock_tray::app_state::AppState::load(&self.paths.app_state())
+            .is_ok_and(|s| s.remembered_bedrock.is_some());
         bedrock_tray::onboard::setup_needed(&self.latest(), remembered)
     }
 }

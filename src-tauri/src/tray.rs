@@ -3,16 +3,16 @@
 
 use crate::shared::AppShared;
 use bedrock_tray::catalog::Catalog;
-use bedrock_tray::sso::login::{self, LoginOutcome, LoginPrompt};
-use bedrock_tray::view::menu::{self, MenuAction, MenuItem, TrayState};
 use bedrock_tray::probe::{self, ProbeOptions, ProbeTarget};
-use bedrock_tray::view::snapshot::Snapshot;
+use bedrock_tray::sso::login::{self, LoginOutcome, LoginPrompt};
 use bedrock_tray::sso::oidc::DeviceAuthorization;
 use bedrock_tray::switch::{self, UseRequest};
+use bedrock_tray::view::menu::{self, MenuAction, MenuItem, TrayState};
+use bedrock_tray::view::snapshot::Snapshot;
+use std::sync::Mutex;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem as TauriItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
-use std::sync::Mutex;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_notification::NotificationExt as _;
@@ -133,9 +133,16 @@ fn update_items<R: Runtime>(items: &[MenuItem], on_screen: &mut std::slice::Iter
     }
 }
 
-fn item_slot<'a, R: Runtime>(item: &MenuItem, on_screen: &mut std::slice::Iter<'a, Rendered<R>>) -> Option<&'a Rendered<R>> {
+fn item_slot<'a, R: Runtime>(
+    item: &MenuItem,
+    on_screen: &mut std::slice::Iter<'a, Rendered<R>>,
+) -> Option<&'a Rendered<R>> {
     // Separators are not kept: they never change.
-    if matches!(item, MenuItem::Separator) { None } else { on_screen.next() }
+    if matches!(item, MenuItem::Separator) {
+        None
+    } else {
+        on_screen.next()
+    }
 }
 
 fn build_menu<R: Runtime>(app: &AppHandle<R>, items: &[MenuItem]) -> tauri::Result<(Menu<R>, OnScreen<R>)> {
@@ -252,7 +259,8 @@ pub fn start_login<R: Runtime>(app: &AppHandle<R>) {
         let Some(name) = snapshot.status.as_ref().and_then(|s| s.profile.clone()) else {
             return notify(&app, "No AWS profile selected", "Pick a profile from the tray menu first.");
         };
-        let profiles = bedrock_tray::aws::profiles::AwsProfiles::load(&shared.paths.aws_config, &shared.paths.aws_credentials);
+        let profiles =
+            bedrock_tray::aws::profiles::AwsProfiles::load(&shared.paths.aws_config, &shared.paths.aws_credentials);
         let Some(profile) = profiles.ok().and_then(|p| p.get(&name).cloned()) else { return };
         let target = match login::target_of(&profile) {
             Ok(t) => t,
@@ -280,7 +288,9 @@ pub fn start_probe<R: Runtime>(app: &AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let shared = app.state::<AppShared>();
         let report = match ProbeTarget::from_settings(&shared.paths, None) {
-            Ok(target) => probe::run(&shared.paths, &target, &ProbeOptions::default(), time::OffsetDateTime::now_utc()).await,
+            Ok(target) => {
+                probe::run(&shared.paths, &target, &ProbeOptions::default(), time::OffsetDateTime::now_utc()).await
+            }
             Err(e) => return notify(&app, "Nothing to check", &e),
         };
         if let Some(fix) = report.results.iter().find_map(|r| r.fix.clone()) {

@@ -7,11 +7,11 @@
 use crate::commands::CommandError;
 use crate::shared::Shared;
 use bedrock_tray::catalog::Catalog;
-use bedrock_tray::sso::login::LoginPrompt;
 use bedrock_tray::onboard::{self, OnboardRequest, OnboardSummary, Progress, SignIn};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::preset::{Preset, PresetError};
 use bedrock_tray::sso::accounts::AccountRole;
+use bedrock_tray::sso::login::LoginPrompt;
 use bedrock_tray::sso::oidc::DeviceAuthorization;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -56,7 +56,10 @@ struct Choice {
 
 impl PresetView {
     fn of(p: &Preset, catalog: &Catalog) -> Self {
-        let allowed = |key: &str| p.allowed_models.is_empty() || p.allowed_models.iter().any(|a| catalog.model(a).is_ok_and(|(m, _)| m.key == key));
+        let allowed = |key: &str| {
+            p.allowed_models.is_empty()
+                || p.allowed_models.iter().any(|a| catalog.model(a).is_ok_and(|(m, _)| m.key == key))
+        };
         Self {
             organisation: p.organisation.clone(),
             start_url: p.sso.start_url.clone(),
@@ -66,9 +69,17 @@ impl PresetView {
                 .models
                 .iter()
                 .filter(|m| allowed(&m.key))
-                .map(|m| Choice { key: m.key.clone(), name: m.name.clone(), geographies: m.profiles.keys().cloned().collect() })
+                .map(|m| Choice {
+                    key: m.key.clone(),
+                    name: m.name.clone(),
+                    geographies: m.profiles.keys().cloned().collect(),
+                })
                 .collect(),
-            geographies: catalog.geographies.iter().map(|g| Choice { key: g.key.clone(), name: g.name.clone(), geographies: vec![] }).collect(),
+            geographies: catalog
+                .geographies
+                .iter()
+                .map(|g| Choice { key: g.key.clone(), name: g.name.clone(), geographies: vec![] })
+                .collect(),
             default_model: p.defaults.model.clone(),
             default_geography: p.defaults.geography.clone(),
             default_profile: p.defaults.profile.to_string(),
@@ -108,7 +119,11 @@ pub fn wizard_status(shared: Shared<'_>) -> Option<String> {
 /// Loads a team preset from its text (the dashboard reads the file the
 /// user picked). The whole preset is checked before anything else happens.
 #[tauri::command(rename_all = "snake_case")]
-pub fn wizard_preset(wizard: State<'_, Wizard>, text: String, file_name: Option<String>) -> Result<PresetView, CommandError> {
+pub fn wizard_preset(
+    wizard: State<'_, Wizard>,
+    text: String,
+    file_name: Option<String>,
+) -> Result<PresetView, CommandError> {
     let name = file_name.unwrap_or_else(|| "preset".into());
     let preset = Preset::parse(&text, std::path::Path::new(&name), Catalog::builtin())?;
     let view = PresetView::of(&preset, Catalog::builtin());
@@ -118,7 +133,11 @@ pub fn wizard_preset(wizard: State<'_, Wizard>, text: String, file_name: Option<
 
 /// No preset: the start URL and SSO region the user typed make one.
 #[tauri::command(rename_all = "snake_case")]
-pub fn wizard_start_url(wizard: State<'_, Wizard>, start_url: String, sso_region: String) -> Result<PresetView, CommandError> {
+pub fn wizard_start_url(
+    wizard: State<'_, Wizard>,
+    start_url: String,
+    sso_region: String,
+) -> Result<PresetView, CommandError> {
     let preset = Preset::from_start_url(&start_url, &sso_region, Catalog::builtin())?;
     let view = PresetView::of(&preset, Catalog::builtin());
     *wizard.preset.lock().expect("wizard lock") = Some(preset);
@@ -143,7 +162,14 @@ pub fn wizard_run<R: Runtime>(
     if wizard.running.swap(true, Ordering::SeqCst) {
         return Err(CommandError { kind: "busy", message: "the setup is already running".into() });
     }
-    let request = OnboardRequest { team: team.filter(|t| !t.is_empty()), profile: profile.filter(|p| !p.is_empty()), model, geography, force: force.unwrap_or(false), ..OnboardRequest::default() };
+    let request = OnboardRequest {
+        team: team.filter(|t| !t.is_empty()),
+        profile: profile.filter(|p| !p.is_empty()),
+        model,
+        geography,
+        force: force.unwrap_or(false),
+        ..OnboardRequest::default()
+    };
     std::thread::spawn(move || {
         let wizard = app.state::<Wizard>();
         let shared = app.state::<crate::shared::AppShared>();
@@ -171,11 +197,17 @@ pub fn wizard_choose(wizard: State<'_, Wizard>, index: Option<usize>) -> Result<
 }
 
 /// The onboarding itself, on the calling thread.
-fn run<R: Runtime>(app: &AppHandle<R>, paths: &Paths, preset: &Preset, request: &OnboardRequest) -> Result<OnboardSummary, String> {
+fn run<R: Runtime>(
+    app: &AppHandle<R>,
+    paths: &Paths,
+    preset: &Preset,
+    request: &OnboardRequest,
+) -> Result<OnboardSummary, String> {
     let mut progress = Events { app: app.clone() };
     let sign_in = SignIn { prompt: &mut CodePrompt(app.clone()), open_browser: true };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    rt.block_on(onboard::run(paths, preset, request, &mut progress, sign_in, time::OffsetDateTime::now_utc())).map_err(|e| e.to_string())
+    rt.block_on(onboard::run(paths, preset, request, &mut progress, sign_in, time::OffsetDateTime::now_utc()))
+        .map_err(|e| e.to_string())
 }
 
 struct Events<R: Runtime> {
@@ -202,6 +234,10 @@ struct CodePrompt<R: Runtime>(AppHandle<R>);
 impl<R: Runtime> LoginPrompt for CodePrompt<R> {
     fn show(&mut self, a: &DeviceAuthorization) {
         emit(&self.0, &Event::Code { user_code: &a.user_code, url: &a.verification_uri_complete });
-        crate::tray::notify(&self.0, "Approve the AWS sign-in", &format!("Confirm the code {} in your browser.", a.user_code));
+        crate::tray::notify(
+            &self.0,
+            "Approve the AWS sign-in",
+            &format!("Confirm the code {} in your browser.", a.user_code),
+        );
     }
 }

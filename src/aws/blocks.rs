@@ -70,7 +70,11 @@ pub fn ensure(path: &Path, blocks: &[Block], force: bool, stamp: &str) -> Result
                     .map(|(k, v)| format!("{k} is {}, want {v}", doc.get(&block.section, k).unwrap_or("unset")))
                     .collect::<Vec<_>>()
                     .join("; ");
-                return Err(BlockError::Conflict { header: block.section.as_str().to_string(), detail, path: path.into() });
+                return Err(BlockError::Conflict {
+                    header: block.section.as_str().to_string(),
+                    detail,
+                    path: path.into(),
+                });
             }
         };
         for (k, v) in differing {
@@ -87,7 +91,8 @@ pub fn ensure(path: &Path, blocks: &[Block], force: bool, stamp: &str) -> Result
             "{}.bak-{stamp}",
             path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
         ));
-        write_atomic(&backup, old.as_bytes(), 0o600).map_err(|e| BlockError::Backup { path: backup.clone(), source: e.source })?;
+        write_atomic(&backup, old.as_bytes(), 0o600)
+            .map_err(|e| BlockError::Backup { path: backup.clone(), source: e.source })?;
     }
     write_atomic(path, text.as_bytes(), 0o600)?;
     Ok(outcomes)

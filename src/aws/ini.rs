@@ -361,7 +361,9 @@ mod tests {
     #[test]
     fn set_appends_after_last_setting_keeping_comments() {
         let mut doc = IniDoc::parse(SAMPLE);
-        assert!(doc.set(&profile("dev"), "credential_process", "bedrock-tray credential-process --profile dev").unwrap());
+        assert!(doc
+            .set(&profile("dev"), "credential_process", "bedrock-tray credential-process --profile dev")
+            .unwrap());
         let out = doc.render();
         assert!(
             out.contains("  max_concurrent_requests = 10\ncredential_process = bedrock-tray credential-process --profile dev\n# keep me\n"),

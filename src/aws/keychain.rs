@@ -382,22 +382,21 @@ pub fn session_from_sts(
         conf = conf.endpoint_url(url);
     }
     let client = aws_sdk_sts::Client::from_conf(conf.build());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| StsError::Call {
-        profile: profile.to_string(),
-        detail: e.to_string(),
-    })?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StsError::Call { profile: profile.to_string(), detail: e.to_string() })?;
     let mut call = client.get_session_token().duration_seconds(duration_seconds);
     if let Some(m) = mfa {
         call = call.serial_number(m.serial).token_code(m.code);
     }
-    let out = rt
-        .block_on(call.send())
-        .map_err(|e| StsError::Call {
-            profile: profile.to_string(),
-            detail: aws_sdk_sts::error::DisplayErrorContext(&e).to_string(),
-        })?;
+    let out = rt.block_on(call.send()).map_err(|e| StsError::Call {
+        profile: profile.to_string(),
+        detail: aws_sdk_sts::error::DisplayErrorContext(&e).to_string(),
+    })?;
     let c = out.credentials.ok_or_else(|| StsError::Empty { profile: profile.to_string() })?;
-    let exp = OffsetDateTime::from_unix_timestamp(c.expiration.secs()).map_err(|_| StsError::Empty { profile: profile.to_string() })?;
+    let exp = OffsetDateTime::from_unix_timestamp(c.expiration.secs())
+        .map_err(|_| StsError::Empty { profile: profile.to_string() })?;
     Ok(SessionCredentials {
         version: 1,
         access_key_id: c.access_key_id,
@@ -445,7 +444,10 @@ mod tests {
         assert_eq!(v["Credentials"]["SecretAccessKey"], "s");
         assert_eq!(v["Credentials"]["SessionToken"], "t");
         assert_eq!(v["Credentials"]["Expiration"], "2026-01-01T12:00:00Z");
-        assert!(v.get("Version").is_none() && v.get("AccessKeyId").is_none(), "nested, not the credential_process shape");
+        assert!(
+            v.get("Version").is_none() && v.get("AccessKeyId").is_none(),
+            "nested, not the credential_process shape"
+        );
     }
 
     #[test]
@@ -475,7 +477,10 @@ mod tests {
         let s = session("2026-01-01T12:00:00Z");
         assert!(s.is_fresh(time::macros::datetime!(2026-01-01 11:54 UTC)));
         assert!(!s.is_fresh(time::macros::datetime!(2026-01-01 11:56 UTC)), "within the refresh window");
-        assert!(!session("garbage").is_fresh(time::macros::datetime!(2020-01-01 0:00 UTC)), "unparsable expiry is never fresh");
+        assert!(
+            !session("garbage").is_fresh(time::macros::datetime!(2020-01-01 0:00 UTC)),
+            "unparsable expiry is never fresh"
+        );
     }
 
     #[test]
@@ -483,7 +488,8 @@ mod tests {
         let kc = Keychain::new(MapStore::default());
         let p = ProfileName::new("dev").unwrap();
         kc.set_session(&p, &session("2026-01-01T12:00:00Z")).unwrap();
-        let key = LongTermKey { access_key_id: "AKIA1".into(), secret_access_key: Secret::new("topsecret".to_string()) };
+        let key =
+            LongTermKey { access_key_id: "AKIA1".into(), secret_access_key: Secret::new("topsecret".to_string()) };
         kc.set_long_term(&p, &key).unwrap();
         assert!(kc.session(&p).unwrap().is_none(), "a session from an older key must not outlive it");
         assert_eq!(kc.long_term(&p).unwrap().unwrap().secret_access_key.expose(), "topsecret");

@@ -22,9 +22,7 @@ fn profile_of(header: &str, config_file: bool) -> Option<String> {
         if header == "default" {
             "default"
         } else {
-            header
-                .strip_prefix("profile")?
-                .trim_start_matches([' ', '\t'])
+            header.strip_prefix("profile")?.trim_start_matches([' ', '\t'])
         }
     } else {
         header
@@ -120,7 +118,9 @@ pub fn import<S: crate::aws::keychain::SecretStore>(
             Err(source) => return Err(ImportError::Read { path: path.clone(), source }),
         };
         let doc = IniDoc::parse(&text);
-        if let (Some(id), Some(secret)) = (doc.get(&section, "aws_access_key_id"), doc.get(&section, "aws_secret_access_key")) {
+        if let (Some(id), Some(secret)) =
+            (doc.get(&section, "aws_access_key_id"), doc.get(&section, "aws_secret_access_key"))
+        {
             let key = crate::aws::keychain::LongTermKey {
                 access_key_id: id.to_string(),
                 secret_access_key: crate::secret::Secret::new(secret.to_string()),
@@ -201,17 +201,9 @@ mod tests {
         )
         .unwrap();
         let paths = Paths::under_home(home);
-        assert_eq!(
-            profiles(&paths),
-            ["default", "both", "spaced"],
-            "each profile once, in file order"
-        );
+        assert_eq!(profiles(&paths), ["default", "both", "spaced"], "each profile once, in file order");
         let found = find(&paths);
-        assert_eq!(
-            found.len(),
-            4,
-            "both files are reported for `both`: {found:?}"
-        );
+        assert_eq!(found.len(), 4, "both files are reported for `both`: {found:?}");
         let json = serde_json::to_string(&found).unwrap();
         assert!(!json.contains("s3cr3t"), "names and files only: {json}");
     }
@@ -219,8 +211,7 @@ mod tests {
     #[test]
     fn missing_files_mean_no_keys() {
         let dir = tempfile::tempdir().unwrap();
-        let paths =
-            Paths::under_home(dir.path());
+        let paths = Paths::under_home(dir.path());
         assert!(profiles(&paths).is_empty());
     }
 }

@@ -165,7 +165,9 @@ impl AwsProfiles {
                         role_name: get("sso_role_name"),
                         registration_scopes: s
                             .get("sso_registration_scopes")
-                            .map(|v| v.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect())
+                            .map(|v| {
+                                v.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()
+                            })
                             .unwrap_or_default(),
                     },
                     None => {

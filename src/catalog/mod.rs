@@ -104,9 +104,7 @@ impl Catalog {
     /// The catalog compiled into the binary.
     pub fn builtin() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
-        CATALOG.get_or_init(|| {
-            Catalog::parse(BUILTIN).expect("data/catalog.toml is checked by the test suite")
-        })
+        CATALOG.get_or_init(|| Catalog::parse(BUILTIN).expect("data/catalog.toml is checked by the test suite"))
     }
 
     /// Parses and checks a catalog.
@@ -138,13 +136,12 @@ impl Catalog {
     /// # Errors
     /// [`CatalogError::UnknownGeography`] listing the valid keys.
     pub fn geography(&self, key: &str) -> Result<&Geography, CatalogError> {
-        self.geographies
-            .iter()
-            .find(|g| g.key.eq_ignore_ascii_case(key))
-            .ok_or_else(|| CatalogError::UnknownGeography {
+        self.geographies.iter().find(|g| g.key.eq_ignore_ascii_case(key)).ok_or_else(|| {
+            CatalogError::UnknownGeography {
                 value: key.to_string(),
                 valid: self.geographies.iter().map(|g| g.key.clone()).collect(),
-            })
+            }
+        })
     }
 
     /// Looks up a model by short name (`opus`), display name, foundation
@@ -161,9 +158,7 @@ impl Catalog {
         self.models
             .iter()
             .find(|m| {
-                m.key.eq_ignore_ascii_case(name)
-                    || m.name.eq_ignore_ascii_case(name)
-                    || m.foundation_model_id == name
+                m.key.eq_ignore_ascii_case(name) || m.name.eq_ignore_ascii_case(name) || m.foundation_model_id == name
             })
             .map(|m| (m, None))
             .ok_or_else(|| CatalogError::UnknownModel {
@@ -205,9 +200,7 @@ impl Catalog {
     /// The first model of `family` (in catalog order: newest first) that
     /// has a profile in `geography`.
     pub fn family_default(&self, family: Family, geography: &Geography) -> Option<&Model> {
-        self.models
-            .iter()
-            .find(|m| m.family == family && m.profiles.contains_key(&geography.key))
+        self.models.iter().find(|m| m.family == family && m.profiles.contains_key(&geography.key))
     }
 
     /// The geography to assume for a region when nothing else says: the

@@ -32,9 +32,8 @@ impl<'c> Selection<'c> {
     pub fn read(doc: &SettingsDoc, catalog: &'c Catalog) -> Self {
         let model_id = doc.get(OwnedKey::Model);
         let located = model_id.as_deref().and_then(|id| catalog.locate(id));
-        let geography = located
-            .map(|(_, g)| g)
-            .or_else(|| model_id.as_deref().and_then(|id| catalog.geography_of_id(id)));
+        let geography =
+            located.map(|(_, g)| g).or_else(|| model_id.as_deref().and_then(|id| catalog.geography_of_id(id)));
         Self {
             provider: if is_truthy(doc.get(OwnedKey::UseBedrock).as_deref()) {
                 Provider::Bedrock

@@ -340,7 +340,8 @@ mod tests {
     #[test]
     fn no_op_patch_reports_nothing() {
         let mut root = obj(json!({"env": {"AWS_REGION": "eu-west-1"}}));
-        assert!(apply(&mut root, &vec![(OwnedKey::AwsRegion, Some("eu-west-1".into())), (OwnedKey::Model, None)]).is_empty());
+        assert!(apply(&mut root, &vec![(OwnedKey::AwsRegion, Some("eu-west-1".into())), (OwnedKey::Model, None)])
+            .is_empty());
     }
 
     #[test]

@@ -431,9 +431,7 @@ fn normalise(model: &str) -> String {
 /// foundation model ID, ARN or Anthropic model name).
 pub fn price_model<'a>(catalog: &'a Catalog, model: &str) -> Option<&'a Model> {
     let n = normalise(model);
-    catalog.models.iter().find(|m| {
-        normalise(&m.foundation_model_id) == n || m.profiles.values().any(|p| p == model)
-    })
+    catalog.models.iter().find(|m| normalise(&m.foundation_model_id) == n || m.profiles.values().any(|p| p == model))
 }
 
 /// The price of tokens of one model, USD. Cache writes and reads use the
@@ -522,7 +520,8 @@ pub fn report(index: &UsageIndex, catalog: &Catalog, since: Option<&str>, by: Gr
             GroupBy::Model => priced.name.clone(),
             GroupBy::Project => project,
         };
-        let row = rows.entry(key.clone()).or_insert_with(|| Row { key, messages: 0, tokens: Tokens::default(), usd: 0.0 });
+        let row =
+            rows.entry(key.clone()).or_insert_with(|| Row { key, messages: 0, tokens: Tokens::default(), usd: 0.0 });
         row.messages += b.messages;
         row.tokens.add(b.tokens);
         row.usd += usd;
@@ -568,9 +567,8 @@ pub fn run(
 fn refresh_saved(projects_dir: &Path, index_path: &Path) -> Result<(UsageIndex, ScanStats), UsageError> {
     let mut index = UsageIndex::load(index_path);
     let files_before = index.files.len();
-    let read = index
-        .refresh(projects_dir)
-        .map_err(|source| UsageError::Read { path: projects_dir.to_path_buf(), source })?;
+    let read =
+        index.refresh(projects_dir).map_err(|source| UsageError::Read { path: projects_dir.to_path_buf(), source })?;
     if read.files > 0 || index.files.len() != files_before {
         index.save(index_path)?;
     }

@@ -5,16 +5,20 @@ use bedrock_tray::paths::Paths;
 use bedrock_tray::sso::accounts;
 use time::OffsetDateTime;
 
-pub fn run(paths: &Paths, profile: Option<String>, refresh: bool, json: bool, now: OffsetDateTime) -> Result<(), Failure> {
+pub fn run(
+    paths: &Paths,
+    profile: Option<String>,
+    refresh: bool,
+    json: bool,
+    now: OffsetDateTime,
+) -> Result<(), Failure> {
     let profile = super::login::profile(paths, profile)?;
     let profile = &profile;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
-    let roles = runtime
-        .block_on(accounts::list_for_profile(paths, profile, refresh, now))
-        .map_err(|e| match e {
-            accounts::AccountsError::NotSso(_) => Failure::usage(e),
-            _ => Failure::env(e),
-        })?;
+    let roles = runtime.block_on(accounts::list_for_profile(paths, profile, refresh, now)).map_err(|e| match e {
+        accounts::AccountsError::NotSso(_) => Failure::usage(e),
+        _ => Failure::env(e),
+    })?;
     if json {
         render::print_json(&roles);
         return Ok(());

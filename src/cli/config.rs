@@ -63,10 +63,14 @@ pub fn run(paths: &Paths, command: ConfigCommand) -> Result<(), Failure> {
             }
             state.warn_minutes = (!minutes.is_empty()).then_some(minutes);
             state.save(&path).map_err(Failure::env)?;
-            println!("warnings at {:?} minutes before expiry", state.warn_minutes.clone().unwrap_or_else(|| vec![15, 5]));
+            println!(
+                "warnings at {:?} minutes before expiry",
+                state.warn_minutes.clone().unwrap_or_else(|| vec![15, 5])
+            );
         }
         ConfigCommand::Budget { usd, clear } => {
-            state.monthly_budget_usd = if clear { None } else { usd.map(check_budget).transpose().map_err(Failure::usage)? };
+            state.monthly_budget_usd =
+                if clear { None } else { usd.map(check_budget).transpose().map_err(Failure::usage)? };
             // A new amount starts the month's warnings afresh.
             state.budget_warned = None;
             state.save(&path).map_err(Failure::env)?;

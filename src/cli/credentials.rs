@@ -78,7 +78,8 @@ fn stty(arg: &str) -> bool {
 }
 
 fn set_credential_process(paths: &Paths, profile: &ProfileName, mfa_serial: Option<&str>) -> Result<(), Failure> {
-    bedrock_tray::aws::plaintext_keys::set_credential_process(paths, profile, &keychain::cli_program(), mfa_serial).map_err(Failure::env)?;
+    bedrock_tray::aws::plaintext_keys::set_credential_process(paths, profile, &keychain::cli_program(), mfa_serial)
+        .map_err(Failure::env)?;
     Ok(())
 }
 
@@ -132,7 +133,10 @@ fn new_session(
 }
 
 /// The cached session, if it may still be handed out.
-fn fresh_session(kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Result<Option<keychain::SessionCredentials>, Failure> {
+fn fresh_session(
+    kc: &Keychain<OsKeyring>,
+    profile: &ProfileName,
+) -> Result<Option<keychain::SessionCredentials>, Failure> {
     let now = time::OffsetDateTime::now_utc();
     Ok(kc.session(profile).map_err(Failure::env)?.filter(|s| s.is_fresh(now)))
 }
@@ -165,7 +169,12 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
     match action {
         CredentialsAction::Set { profile, mfa_serial } => {
             let profile = profile_name(&profile)?;
-            let mfa_serial = mfa_serial.as_deref().map(str::trim).map(keychain::check_mfa_serial).transpose().map_err(Failure::usage)?;
+            let mfa_serial = mfa_serial
+                .as_deref()
+                .map(str::trim)
+                .map(keychain::check_mfa_serial)
+                .transpose()
+                .map_err(Failure::usage)?;
             let id = read_line_hidden("AWS access key ID: ", false)?;
             let secret = read_line_hidden("AWS secret access key: ", true)?;
             if id.is_empty() || secret.is_empty() || id.contains(char::is_whitespace) {
@@ -206,7 +215,9 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
             })
             .map_err(Failure::env)?;
             match (removed, edited) {
-                (false, false) => println!("profile {profile} had no keys in the keyring and no credential_process of ours"),
+                (false, false) => {
+                    println!("profile {profile} had no keys in the keyring and no credential_process of ours")
+                }
                 _ => println!("removed profile {profile}'s keys from the keyring and its credential_process line"),
             }
         }
@@ -231,7 +242,12 @@ fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Res
     Ok(())
 }
 
-fn unlock(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName, duration_seconds: i32) -> Result<(), Failure> {
+fn unlock(
+    paths: &Paths,
+    kc: &Keychain<OsKeyring>,
+    profile: &ProfileName,
+    duration_seconds: i32,
+) -> Result<(), Failure> {
     let Some(serial) = mfa_serial_of(paths, profile)? else {
         return Err(Failure::usage(format!(
             "profile {profile} has no mfa_serial in {}: its sessions need no unlock (add one with `bedrock-tray credentials set --profile {profile} --mfa-serial ARN`)",
@@ -245,10 +261,7 @@ fn unlock(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName, durati
     let code = keychain::check_mfa_code(&code).map_err(Failure::usage)?;
     let _lock = keychain::lock_refresh(&paths.app_dir, profile).map_err(Failure::env)?;
     let session = new_session(kc, profile, duration_seconds, Some(keychain::Mfa { serial: &serial, code }))?;
-    println!(
-        "unlocked profile {profile}: its session is cached in the OS keyring until {}",
-        session.expiration
-    );
+    println!("unlocked profile {profile}: its session is cached in the OS keyring until {}", session.expiration);
     Ok(())
 }
 

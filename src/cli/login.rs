@@ -4,10 +4,10 @@ use super::Failure;
 use bedrock_tray::app_state::{AppState, LoginMethod};
 use bedrock_tray::aws::profiles::{AwsProfile, AwsProfiles};
 use bedrock_tray::claude::settings::{OwnedKey, SettingsDoc};
-use bedrock_tray::sso::login::{self, LoginError, LoginOutcome, LoginPrompt};
 use bedrock_tray::names::ProfileName;
 use bedrock_tray::paths::Paths;
 use bedrock_tray::sso::cache::format_rfc3339;
+use bedrock_tray::sso::login::{self, LoginError, LoginOutcome, LoginPrompt};
 use bedrock_tray::sso::oidc::DeviceAuthorization;
 use std::time::Duration;
 
@@ -76,7 +76,14 @@ pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
             if login::is_native_login_command(&command) {
                 // awsAuthRefresh is this very login: run it natively rather
                 // than have a child wait for our own lock.
-                return run_login(paths, LoginArgs { profile: Some(profile.name.clone()), no_browser: args.no_browser, method: Some(LoginMethod::Native) });
+                return run_login(
+                    paths,
+                    LoginArgs {
+                        profile: Some(profile.name.clone()),
+                        no_browser: args.no_browser,
+                        method: Some(LoginMethod::Native),
+                    },
+                );
             }
             let env: Vec<(String, String)> = doc
                 .env()
@@ -88,8 +95,12 @@ pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
         }
     };
     match outcome {
-        LoginOutcome::LoggedIn { expires_at } => println!("signed in as profile {}; the session lasts until {}", profile.name, format_rfc3339(expires_at)),
-        LoginOutcome::Joined { expires_at } => println!("another login just signed this session in; it lasts until {}", format_rfc3339(expires_at)),
+        LoginOutcome::LoggedIn { expires_at } => {
+            println!("signed in as profile {}; the session lasts until {}", profile.name, format_rfc3339(expires_at))
+        }
+        LoginOutcome::Joined { expires_at } => {
+            println!("another login just signed this session in; it lasts until {}", format_rfc3339(expires_at))
+        }
     }
     Ok(())
 }

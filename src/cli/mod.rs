@@ -4,25 +4,29 @@
 
 mod accounts;
 mod config;
+mod credentials;
 mod login;
 mod onboard;
 mod probe;
 mod render;
-mod watch;
-mod credentials;
 mod usage;
+mod watch;
 
 use bedrock_tray::catalog::Catalog;
-use bedrock_tray::paths::Paths;
 use bedrock_tray::claude::selection::Provider;
-use bedrock_tray::view::status::Status;
+use bedrock_tray::paths::Paths;
 use bedrock_tray::switch::{self, UseRequest};
+use bedrock_tray::view::status::Status;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "bedrock-tray", version, about = "Keep Claude Code on Amazon Bedrock signed in, switched and verified")]
+#[command(
+    name = "bedrock-tray",
+    version,
+    about = "Keep Claude Code on Amazon Bedrock signed in, switched and verified"
+)]
 struct Cli {
     /// Claude Code settings file to read and change (default: $CLAUDE_CONFIG_DIR/settings.json or ~/.claude/settings.json).
     #[arg(long, global = true, value_name = "FILE")]
@@ -234,8 +238,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     _ => None,
                 },
             };
-            let changes = switch::run(&paths, &request)
-                .map_err(|e| if e.is_usage() { Failure::usage(&e) } else { Failure::env(&e) })?;
+            let changes = switch::run(&paths, &request).map_err(|e| {
+                if e.is_usage() {
+                    Failure::usage(&e)
+                } else {
+                    Failure::env(&e)
+                }
+            })?;
             if args.json {
                 render::print_json(&changes);
             } else {

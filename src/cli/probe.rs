@@ -39,7 +39,12 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)
 }
 
-fn run_probes(paths: &Paths, target: &ProbeTarget, options: &ProbeOptions, now: OffsetDateTime) -> Result<ProbeReport, Failure> {
+fn run_probes(
+    paths: &Paths,
+    target: &ProbeTarget,
+    options: &ProbeOptions,
+    now: OffsetDateTime,
+) -> Result<ProbeReport, Failure> {
     Ok(runtime()?.block_on(probe::run(paths, target, options, now)))
 }
 
@@ -55,7 +60,10 @@ pub fn probe(paths: &Paths, args: ProbeArgs, now: OffsetDateTime) -> Result<(), 
     if report.all_ok() {
         Ok(())
     } else {
-        Err(Failure::env(format!("{} of the probes failed", report.results.iter().filter(|r| r.outcome != Outcome::Ok && r.cause.is_some()).count())))
+        Err(Failure::env(format!(
+            "{} of the probes failed",
+            report.results.iter().filter(|r| r.outcome != Outcome::Ok && r.cause.is_some()).count()
+        )))
     }
 }
 
@@ -94,7 +102,13 @@ pub fn print_report(report: &ProbeReport) {
     }
 }
 
-pub fn doctor(paths: &Paths, json: bool, invoke: bool, timeout: Option<f64>, now: OffsetDateTime) -> Result<(), Failure> {
+pub fn doctor(
+    paths: &Paths,
+    json: bool,
+    invoke: bool,
+    timeout: Option<f64>,
+    now: OffsetDateTime,
+) -> Result<(), Failure> {
     let options = options(invoke, timeout)?;
     let aws = doctor::tool_version("aws");
     let claude = doctor::tool_version("claude");
@@ -102,7 +116,12 @@ pub fn doctor(paths: &Paths, json: bool, invoke: bool, timeout: Option<f64>, now
     let probe = match &target {
         Some(t) => Some(run_probes(paths, t, &options, now)?),
         None => {
-            checks.push(Check { name: "probes".into(), mark: Mark::Skip, detail: "no profile and region to probe".into(), fix: None });
+            checks.push(Check {
+                name: "probes".into(),
+                mark: Mark::Skip,
+                detail: "no profile and region to probe".into(),
+                fix: None,
+            });
             None
         }
     };

@@ -2,10 +2,10 @@
 //! values; this file only lays them out for people.
 
 use bedrock_tray::catalog::Catalog;
-use bedrock_tray::claude::settings::Change;
-use bedrock_tray::view::profiles::ProfileRow;
 use bedrock_tray::claude::selection::Provider;
+use bedrock_tray::claude::settings::Change;
 use bedrock_tray::sso::cache::{SessionState, SessionStatus};
+use bedrock_tray::view::profiles::ProfileRow;
 use bedrock_tray::view::status::Status;
 use serde::Serialize;
 use std::path::Path;

@@ -2,8 +2,8 @@
 
 use super::Failure;
 use bedrock_tray::catalog::Catalog;
-use bedrock_tray::paths::Paths;
 use bedrock_tray::claude::usage::{self, GroupBy, Report};
+use bedrock_tray::paths::Paths;
 
 /// Runs `usage`.
 pub fn run(paths: &Paths, since: Option<&str>, by: GroupBy, budget: Option<f64>, json: bool) -> Result<(), Failure> {

@@ -7,10 +7,10 @@ use crate::aws::profiles::{AwsProfiles, CredentialSource};
 use crate::catalog::Catalog;
 use crate::paths::Paths;
 use crate::sso::cache::{SessionState, SessionStatus};
-use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
+use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use serde::Serialize;
 use std::future::Future;
@@ -351,7 +351,12 @@ pub async fn run(paths: &Paths, target: &ProbeTarget, options: &ProbeOptions, no
     let config = sdk_config(paths, target).await;
 
     let ((creds, c_res), (identity, i_res), (bedrock, b_res), (_, v_res)) = tokio::join!(
-        timed(ProbeName::Credentials, options.credentials_timeout, "credential provider", probe_credentials(&config, &ctx)),
+        timed(
+            ProbeName::Credentials,
+            options.credentials_timeout,
+            "credential provider",
+            probe_credentials(&config, &ctx)
+        ),
         timed(ProbeName::Identity, options.identity_timeout, "sts", probe_identity(&config, &ctx)),
         timed(ProbeName::Bedrock, options.bedrock_timeout, "bedrock", probe_bedrock(&config, &ctx)),
         async {
@@ -369,7 +374,11 @@ pub async fn run(paths: &Paths, target: &ProbeTarget, options: &ProbeOptions, no
     // say so once, on the credentials line.
     if results[0].outcome == Outcome::Failed && results[0].cause.as_ref().is_some_and(|c| c.is_auth()) {
         for r in &mut results[1..] {
-            if r.outcome == Outcome::Failed && r.cause.as_ref().is_some_and(|c| c.is_auth() && !matches!(c, Cause::MissingPermission { .. } | Cause::ModelAccessNotEnabled { .. })) {
+            if r.outcome == Outcome::Failed
+                && r.cause.as_ref().is_some_and(|c| {
+                    c.is_auth() && !matches!(c, Cause::MissingPermission { .. } | Cause::ModelAccessNotEnabled { .. })
+                })
+            {
                 r.outcome = Outcome::Skipped;
                 r.summary = "needs credentials".into();
                 r.cause = Some(Cause::NeedsCredentials);
@@ -403,7 +412,9 @@ async fn sdk_config(paths: &Paths, target: &ProbeTarget) -> SdkConfig {
     // default lookup skips it): name only those that do.
     let mut files = ProfileFiles::builder();
     let mut any = false;
-    for (kind, path) in [(ProfileFileKind::Config, &paths.aws_config), (ProfileFileKind::Credentials, &paths.aws_credentials)] {
+    for (kind, path) in
+        [(ProfileFileKind::Config, &paths.aws_config), (ProfileFileKind::Credentials, &paths.aws_credentials)]
+    {
         if path.is_file() {
             files = files.with_file(kind, path);
             any = true;
@@ -449,9 +460,10 @@ async fn timed<T>(
         Err(_) => (Err(Cause::Timeout { service: service.into(), seconds: Some(limit.as_secs_f64()) }), 0),
     };
     match answer {
-        Ok((data, summary)) => {
-            (Some(data), ProbeResult { name, outcome: Outcome::Ok, latency_ms, summary, cause: None, fix: None, retries })
-        }
+        Ok((data, summary)) => (
+            Some(data),
+            ProbeResult { name, outcome: Outcome::Ok, latency_ms, summary, cause: None, fix: None, retries },
+        ),
         Err(cause) => (
             None,
             ProbeResult {
@@ -486,7 +498,9 @@ impl CallError {
         let chain = error_chain(err);
         let transport = match err {
             SdkError::TimeoutError(_) => Some(Cause::Timeout { service: service.into(), seconds: None }),
-            SdkError::DispatchFailure(d) if d.is_timeout() => Some(Cause::Timeout { service: service.into(), seconds: None }),
+            SdkError::DispatchFailure(d) if d.is_timeout() => {
+                Some(Cause::Timeout { service: service.into(), seconds: None })
+            }
             // The credential chain fails inside dispatch too: that is no network problem.
             SdkError::DispatchFailure(_) if chain.contains("credentials") || chain.contains("identity") => None,
             SdkError::DispatchFailure(d) if d.is_io() || d.is_other() => Some(network_cause(service, &chain)),
@@ -553,7 +567,11 @@ fn last_part(chain: &str) -> String {
 
 /// Calls `call` until it neither throttles nor answers 5xx, at most
 /// `options.attempts` times, backing off exponentially with jitter.
-async fn with_retries<T, F, Fut>(service: &str, options: &ProbeOptions, mut call: F) -> (Result<T, CallError>, u32, Option<Cause>)
+async fn with_retries<T, F, Fut>(
+    service: &str,
+    options: &ProbeOptions,
+    mut call: F,
+) -> (Result<T, CallError>, u32, Option<Cause>)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, CallError>>,
@@ -565,7 +583,8 @@ where
             Ok(v) => return (Ok(v), retries, None),
             Err(e) if (e.throttled() || e.server_side()) && retries + 1 < attempts => {
                 // Jitter in [0.5, 1): parallel callers do not retry in step.
-                let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+                let nanos =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
                 let jitter = 0.5 + f64::from(nanos % 1000) / 2000.0;
                 let wait = options.backoff.mul_f64(2f64.powi(retries as i32) * jitter);
                 tracing::debug!(service, retries, ?wait, "retrying after {:?}", e.code);
@@ -605,8 +624,13 @@ fn classify(service: &str, ctx: &Ctx<'_>, e: CallError, specific: impl FnOnce(&C
     }
     let code = e.code.clone().unwrap_or_default();
     match code.as_str() {
-        "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException"
-        | "SignatureDoesNotMatch" | "InvalidSignatureException" | "IncompleteSignature" => {
+        "ExpiredToken"
+        | "ExpiredTokenException"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "SignatureDoesNotMatch"
+        | "InvalidSignatureException"
+        | "IncompleteSignature" => {
             if ctx.source.is_some_and(CredentialSource::is_sso) && code.starts_with("Expired") {
                 Cause::SsoSessionExpired { profile: ctx.target.profile.clone() }
             } else {
@@ -623,7 +647,8 @@ fn credentials_cause(ctx: &Ctx<'_>, message: &str) -> Cause {
     let Some(source) = ctx.source else { return Cause::ProfileNotFound { profile } };
     if source.is_sso() && message.contains("ForbiddenException") {
         let (account, role) = match source {
-            CredentialSource::Sso { account_id, role_name, .. } | CredentialSource::LegacySso { account_id, role_name, .. } => {
+            CredentialSource::Sso { account_id, role_name, .. }
+            | CredentialSource::LegacySso { account_id, role_name, .. } => {
                 (account_id.clone().unwrap_or_default(), role_name.clone().unwrap_or_default())
             }
             _ => Default::default(),
@@ -649,7 +674,11 @@ fn credentials_cause(ctx: &Ctx<'_>, message: &str) -> Cause {
 
 fn transport_in(message: &str) -> Option<Cause> {
     let lower = message.to_ascii_lowercase();
-    if lower.contains("connection refused") || lower.contains("dns") || lower.contains("failed to lookup") || lower.contains("io error") {
+    if lower.contains("connection refused")
+        || lower.contains("dns")
+        || lower.contains("failed to lookup")
+        || lower.contains("io error")
+    {
         Some(network_cause("credential provider", message))
     } else {
         None
@@ -658,7 +687,11 @@ fn transport_in(message: &str) -> Option<Cause> {
 
 fn short_message(message: &str) -> String {
     let m = message.trim();
-    if m.chars().count() > 200 { format!("{}...", m.chars().take(200).collect::<String>()) } else { m.to_string() }
+    if m.chars().count() > 200 {
+        format!("{}...", m.chars().take(200).collect::<String>())
+    } else {
+        m.to_string()
+    }
 }
 
 async fn probe_credentials(config: &SdkConfig, ctx: &Ctx<'_>) -> (Attempt<CredentialsInfo>, u32) {
@@ -703,10 +736,8 @@ async fn probe_identity(config: &SdkConfig, ctx: &Ctx<'_>) -> (Attempt<Identity>
         }
         Err(e) => Err(persistent.unwrap_or_else(|| {
             classify("sts", ctx, e, |e| {
-                (e.code.as_deref() == Some("AccessDenied")).then(|| Cause::MissingPermission {
-                    action: "sts:GetCallerIdentity".into(),
-                    resource: "*".into(),
-                })
+                (e.code.as_deref() == Some("AccessDenied"))
+                    .then(|| Cause::MissingPermission { action: "sts:GetCallerIdentity".into(), resource: "*".into() })
             })
         })),
     };
@@ -728,11 +759,8 @@ async fn probe_bedrock(config: &SdkConfig, ctx: &Ctx<'_>) -> (Attempt<BedrockPro
     use aws_sdk_bedrock::types::{InferenceProfileStatus, InferenceProfileType};
     let client = aws_sdk_bedrock::Client::new(config);
     let (answer, retries, persistent) = with_retries("bedrock", ctx.options, || async {
-        let mut pages = client
-            .list_inference_profiles()
-            .type_equals(InferenceProfileType::SystemDefined)
-            .into_paginator()
-            .send();
+        let mut pages =
+            client.list_inference_profiles().type_equals(InferenceProfileType::SystemDefined).into_paginator().send();
         let mut all = Vec::new();
         let mut count = 0u32;
         while let Some(page) = pages.next().await {
@@ -821,10 +849,14 @@ async fn probe_invoke(config: &SdkConfig, ctx: &Ctx<'_>) -> (Attempt<()>, u32) {
     use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, InferenceConfiguration, Message};
     let model_id = ctx.target.model_id.clone().unwrap_or_default();
     let client = aws_sdk_bedrockruntime::Client::new(config);
-    let message = match Message::builder().role(ConversationRole::User).content(ContentBlock::Text("Hi".into())).build() {
+    let message = match Message::builder().role(ConversationRole::User).content(ContentBlock::Text("Hi".into())).build()
+    {
         Ok(m) => m,
         Err(e) => {
-            return (Err(Cause::Other { service: "bedrock-runtime".into(), code: "Build".into(), message: e.to_string() }), 0)
+            return (
+                Err(Cause::Other { service: "bedrock-runtime".into(), code: "Build".into(), message: e.to_string() }),
+                0,
+            )
         }
     };
     let (answer, retries, persistent) = with_retries("bedrock-runtime", ctx.options, || async {
@@ -928,16 +960,28 @@ mod tests {
             geography: "eu".into(),
             geography_name: "EU".into(),
         };
-        assert!(c.fix().starts_with("eu. profiles cannot be called from us-east-1: choose an EU region"), "{}", c.fix());
+        assert!(
+            c.fix().starts_with("eu. profiles cannot be called from us-east-1: choose an EU region"),
+            "{}",
+            c.fix()
+        );
         let c = Cause::ModelAccessNotEnabled { model: "Claude Opus 4.6".into(), region: "eu-central-2".into() };
-        assert_eq!(c.fix(), "model access for Claude Opus 4.6 is not enabled in eu-central-2: request it under Bedrock > Model catalog");
+        assert_eq!(
+            c.fix(),
+            "model access for Claude Opus 4.6 is not enabled in eu-central-2: request it under Bedrock > Model catalog"
+        );
     }
 
     #[test]
     fn policy_is_valid_json_with_every_action() {
         let v: serde_json::Value = serde_json::from_str(IAM_POLICY).unwrap();
         let text = v.to_string();
-        for a in ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:ListInferenceProfiles", "aws-marketplace:Subscribe"] {
+        for a in [
+            "bedrock:InvokeModel",
+            "bedrock:InvokeModelWithResponseStream",
+            "bedrock:ListInferenceProfiles",
+            "aws-marketplace:Subscribe",
+        ] {
             assert!(text.contains(a), "{a}");
         }
     }

@@ -85,13 +85,8 @@ pub async fn portal_client(sso_region: &Region) -> aws_sdk_sso::Client {
 /// [`AccountsError`], e.g. an expired session or persistent throttling.
 pub async fn list(client: &aws_sdk_sso::Client, token: &Secret) -> Result<Vec<AccountRole>, AccountsError> {
     let mut accounts = Vec::new();
-    let mut pages = client
-        .list_accounts()
-        .access_token(token.expose())
-        .max_results(100)
-        .into_paginator()
-        .items()
-        .send();
+    let mut pages =
+        client.list_accounts().access_token(token.expose()).max_results(100).into_paginator().items().send();
     while let Some(account) = pages.next().await {
         accounts.push(account.map_err(classify)?);
     }
@@ -150,7 +145,8 @@ pub async fn list_for_profile(
             return Ok(roles);
         }
     }
-    let token_path = crate::sso::cache::token_path(&paths.sso_cache_dir, source).expect("SSO profiles have a token path");
+    let token_path =
+        crate::sso::cache::token_path(&paths.sso_cache_dir, source).expect("SSO profiles have a token path");
     let token = crate::sso::cache::read_token(&token_path)?;
     if token.expires_at <= now {
         return Err(AccountsError::SessionExpired);
@@ -176,7 +172,12 @@ fn cache_path(app_dir: &Path, start_url: &str) -> PathBuf {
 }
 
 /// A cached listing younger than `max_age`, if any.
-pub fn cached(app_dir: &Path, start_url: &str, max_age: time::Duration, now: OffsetDateTime) -> Option<Vec<AccountRole>> {
+pub fn cached(
+    app_dir: &Path,
+    start_url: &str,
+    max_age: time::Duration,
+    now: OffsetDateTime,
+) -> Option<Vec<AccountRole>> {
     let bytes = std::fs::read(cache_path(app_dir, start_url)).ok()?;
     let listing: CachedListing = serde_json::from_slice(&bytes).ok()?;
     (listing.start_url == start_url && now - listing.fetched_at < max_age).then_some(listing.roles)
@@ -201,10 +202,13 @@ mod tests {
     fn cache_round_trip_honours_age_and_url() {
         let dir = tempfile::tempdir().unwrap();
         let now = OffsetDateTime::now_utc();
-        let roles = vec![AccountRole { account_name: "a".into(), account_id: "1".into(), role_name: "r".into(), email: None }];
+        let roles =
+            vec![AccountRole { account_name: "a".into(), account_id: "1".into(), role_name: "r".into(), email: None }];
         store(dir.path(), "https://x/start", &roles, now);
         assert_eq!(cached(dir.path(), "https://x/start", time::Duration::hours(1), now).unwrap(), roles);
-        assert!(cached(dir.path(), "https://x/start", time::Duration::hours(1), now + time::Duration::hours(2)).is_none());
+        assert!(
+            cached(dir.path(), "https://x/start", time::Duration::hours(1), now + time::Duration::hours(2)).is_none()
+        );
         assert!(cached(dir.path(), "https://y/start", time::Duration::hours(1), now).is_none());
     }
 }

@@ -186,7 +186,14 @@ fn ser_opt_time<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Resul
 
 impl SessionStatus {
     pub fn not_sso() -> Self {
-        Self { state: SessionState::NotSso, expires_at: None, seconds_left: None, refreshable: false, token_path: None, reason: None }
+        Self {
+            state: SessionState::NotSso,
+            expires_at: None,
+            seconds_left: None,
+            refreshable: false,
+            token_path: None,
+            reason: None,
+        }
     }
 
     /// The state of a token at `now`.
@@ -265,7 +272,10 @@ mod tests {
         let s = |exp, r| SessionStatus::of_token(&token(exp, r), PathBuf::from("t"), now);
         assert_eq!(s("2026-11-25T13:00:00Z", false).state, SessionState::Valid);
         let expiring = s("2026-11-25T12:10:00.500Z", true);
-        assert_eq!((expiring.state, expiring.seconds_left, expiring.refreshable), (SessionState::Expiring, Some(600), true));
+        assert_eq!(
+            (expiring.state, expiring.seconds_left, expiring.refreshable),
+            (SessionState::Expiring, Some(600), true)
+        );
         assert_eq!(s("2026-11-25T12:00:00Z", false).state, SessionState::Expired);
         assert!(!s("2026-11-25T13:00:00Z", false).refreshable, "no refresh token, no refresh");
     }

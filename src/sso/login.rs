@@ -196,7 +196,9 @@ pub async fn refresh_at(
     let _lock = lock_session(paths, target).await?;
     let token = read_token(&token_path).map_err(|_| OidcError::NotRefreshable("no token file"))?;
     let registration = oidc::registration_of(&token).ok_or(OidcError::NotRefreshable("no client registration"))?;
-    let client = oidc::client_with(&target.region, policy.attempt_timeout, policy.attempts, policy.endpoint_url.as_deref()).await;
+    let client =
+        oidc::client_with(&target.region, policy.attempt_timeout, policy.attempts, policy.endpoint_url.as_deref())
+            .await;
     let issued = oidc::refresh(&client, &token, now).await?;
     oidc::write_token(&token_path, Some(&token.raw), target, &issued, &registration, now)?;
     tracing::info!(path = %token_path.display(), expires_in = issued.expires_in, refresh_token = ?issued.refresh_token, "refreshed silently");
@@ -253,7 +255,10 @@ pub async fn run_refresh_command(
         Ok(status) => status.map_err(LoginError::Spawn)?,
         Err(_) => {
             kill_tree(&mut child).await;
-            return Err(LoginError::CommandTimedOut { command: command.to_string(), seconds: timeout.as_secs_f64().ceil() as u64 });
+            return Err(LoginError::CommandTimedOut {
+                command: command.to_string(),
+                seconds: timeout.as_secs_f64().ceil() as u64,
+            });
         }
     };
     if !status.success() {
@@ -264,7 +269,10 @@ pub async fn run_refresh_command(
     }
     let token = read_token(&token_path).ok();
     let status = token.map(|t| SessionStatus::of_token(&t, token_path.clone(), OffsetDateTime::now_utc()));
-    match status.as_ref().and_then(|s| matches!(s.state, SessionState::Valid | SessionState::Expiring).then_some(s.expires_at).flatten()) {
+    match status
+        .as_ref()
+        .and_then(|s| matches!(s.state, SessionState::Valid | SessionState::Expiring).then_some(s.expires_at).flatten())
+    {
         Some(expires_at) => Ok(LoginOutcome::LoggedIn { expires_at }),
         None => Err(LoginError::CommandNoToken { command: command.to_string(), path: token_path }),
     }
@@ -327,7 +335,9 @@ fn process_tree(root: u32) -> Vec<u32> {
 /// Opens a URL in the user's browser without a shell. Only http(s) URLs are
 /// opened; anything else from the service is ignored.
 pub fn open_in_browser(url: &str) {
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return;
     }
     let opener: &[&str] = if cfg!(target_os = "macos") {

@@ -279,7 +279,11 @@ pub async fn poll_for_token(
 /// [`OidcError::NotRefreshable`] when the file lacks what a refresh needs,
 /// [`OidcError::InvalidGrant`] when the refresh token is dead (log in), or
 /// the service's error.
-pub async fn refresh(client: &aws_sdk_ssooidc::Client, token: &SsoToken, now: OffsetDateTime) -> Result<IssuedToken, OidcError> {
+pub async fn refresh(
+    client: &aws_sdk_ssooidc::Client,
+    token: &SsoToken,
+    now: OffsetDateTime,
+) -> Result<IssuedToken, OidcError> {
     let refresh_token = token.refresh_token.as_ref().ok_or(OidcError::NotRefreshable("no refresh token"))?;
     let client_id = token.client_id.as_deref().ok_or(OidcError::NotRefreshable("no client registration"))?;
     let client_secret = token.client_secret.as_ref().ok_or(OidcError::NotRefreshable("no client registration"))?;
@@ -338,13 +342,17 @@ pub fn write_token(
 
 fn write_private_json(path: &Path, map: &Map<String, Value>) -> Result<(), OidcError> {
     let bytes = serde_json::to_vec(map).expect("a JSON map serialises");
-    write_atomic(path, &bytes, 0o600).map_err(|e| OidcError::Write { path: path.to_path_buf(), message: e.source.to_string() })?;
+    write_atomic(path, &bytes, 0o600)
+        .map_err(|e| OidcError::Write { path: path.to_path_buf(), message: e.source.to_string() })?;
     // A file that existed with a looser mode keeps it under write_atomic;
     // token files must be private whatever they were.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(crate::atomic_file::resolve_target(path).unwrap_or(path.to_path_buf()), std::fs::Permissions::from_mode(0o600));
+        let _ = std::fs::set_permissions(
+            crate::atomic_file::resolve_target(path).unwrap_or(path.to_path_buf()),
+            std::fs::Permissions::from_mode(0o600),
+        );
     }
     Ok(())
 }
@@ -354,7 +362,9 @@ pub fn registration_of(token: &SsoToken) -> Option<Registration> {
     Some(Registration {
         client_id: token.client_id.clone()?,
         client_secret: token.client_secret.clone()?,
-        expires_at: token.registration_expires_at.unwrap_or_else(|| OffsetDateTime::now_utc() + time::Duration::days(1)),
+        expires_at: token
+            .registration_expires_at
+            .unwrap_or_else(|| OffsetDateTime::now_utc() + time::Duration::days(1)),
     })
 }
 

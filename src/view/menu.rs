@@ -8,8 +8,8 @@
 
 use crate::catalog::Catalog;
 use crate::claude::selection::Provider;
-use crate::view::snapshot::Snapshot;
 use crate::sso::cache::SessionState;
+use crate::view::snapshot::Snapshot;
 use serde::Serialize;
 
 /// What a click asks for. Menu item ids are these, rendered as strings.
@@ -67,10 +67,24 @@ impl MenuAction {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MenuItem {
     /// A line of text that cannot be clicked.
-    Label { text: String },
-    Action { id: String, text: String, enabled: bool },
-    Check { id: String, text: String, checked: bool, enabled: bool },
-    Submenu { text: String, items: Vec<MenuItem> },
+    Label {
+        text: String,
+    },
+    Action {
+        id: String,
+        text: String,
+        enabled: bool,
+    },
+    Check {
+        id: String,
+        text: String,
+        checked: bool,
+        enabled: bool,
+    },
+    Submenu {
+        text: String,
+        items: Vec<MenuItem>,
+    },
     Separator,
 }
 
@@ -209,17 +223,36 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
     items.push(MenuItem::Submenu {
         text: "Provider".into(),
         items: vec![
-            MenuItem::Check { id: MenuAction::Provider(Provider::Bedrock).id(), text: "Amazon Bedrock".into(), checked: bedrock, enabled: true },
-            MenuItem::Check { id: MenuAction::Provider(Provider::Anthropic).id(), text: "Anthropic API".into(), checked: !bedrock, enabled: true },
+            MenuItem::Check {
+                id: MenuAction::Provider(Provider::Bedrock).id(),
+                text: "Amazon Bedrock".into(),
+                checked: bedrock,
+                enabled: true,
+            },
+            MenuItem::Check {
+                id: MenuAction::Provider(Provider::Anthropic).id(),
+                text: "Anthropic API".into(),
+                checked: !bedrock,
+                enabled: true,
+            },
         ],
     });
     items.push(MenuItem::Separator);
     let can_log_in = status.is_some_and(|s| s.session.state != SessionState::NotSso && s.profile.is_some());
     items.push(MenuItem::Action { id: MenuAction::LogIn.id(), text: "Log in now".into(), enabled: can_log_in });
-    items.push(MenuItem::Action { id: MenuAction::CheckConnection.id(), text: "Check connection".into(), enabled: bedrock });
+    items.push(MenuItem::Action {
+        id: MenuAction::CheckConnection.id(),
+        text: "Check connection".into(),
+        enabled: bedrock,
+    });
     items.push(MenuItem::Action { id: MenuAction::OpenDashboard.id(), text: "Open dashboard".into(), enabled: true });
     items.push(MenuItem::Separator);
-    items.push(MenuItem::Check { id: MenuAction::ToggleAutostart.id(), text: "Start at login".into(), checked: autostart, enabled: true });
+    items.push(MenuItem::Check {
+        id: MenuAction::ToggleAutostart.id(),
+        text: "Start at login".into(),
+        checked: autostart,
+        enabled: true,
+    });
     items.push(MenuItem::Action { id: MenuAction::Quit.id(), text: "Quit".into(), enabled: true });
     TrayModel { state, tooltip, items }
 }
@@ -309,7 +342,8 @@ mod tests {
                 v["clientId"] = "c".into();
                 v["clientSecret"] = "s".into();
             }
-            std::fs::write(home.join(".aws/sso/cache").join(crate::sso::cache::token_file_name("corp")), v.to_string()).unwrap();
+            std::fs::write(home.join(".aws/sso/cache").join(crate::sso::cache::token_file_name("corp")), v.to_string())
+                .unwrap();
         }
         let paths = Paths::under_home(&home);
         let snap = Snapshot::read(&paths, now);
@@ -379,7 +413,10 @@ mod tests {
         let t = tray(&s, Catalog::builtin(), false);
         let MenuItem::Submenu { items, .. } = find(&t.items, "Geography") else { unreachable!() };
         let jp = items.iter().find(|i| matches!(i, MenuItem::Check { id, .. } if id == "geo:jp")).unwrap();
-        assert!(matches!(jp, MenuItem::Check { enabled: false, text, .. } if text.contains("no Claude Opus 4.5")), "{jp:?}");
+        assert!(
+            matches!(jp, MenuItem::Check { enabled: false, text, .. } if text.contains("no Claude Opus 4.5")),
+            "{jp:?}"
+        );
     }
 
     #[test]
@@ -404,7 +441,11 @@ mod tests {
             credentials: None,
             identity: None,
             bedrock: Some(BedrockProfiles {
-                active: vec![ActiveProfile { model: "sonnet".into(), geography: "eu".into(), id: "eu.anthropic.claude-sonnet-4-6".into() }],
+                active: vec![ActiveProfile {
+                    model: "sonnet".into(),
+                    geography: "eu".into(),
+                    id: "eu.anthropic.claude-sonnet-4-6".into(),
+                }],
                 extra: vec![],
                 pages: 1,
             }),
@@ -413,16 +454,23 @@ mod tests {
         assert_eq!(t.state, TrayState::Warning);
         let MenuItem::Submenu { items, .. } = find(&t.items, "Model") else { unreachable!() };
         let opus = items.iter().find(|i| matches!(i, MenuItem::Check { id, .. } if id == "model:opus")).unwrap();
-        assert!(matches!(opus, MenuItem::Check { enabled: false, text, .. } if text.contains("not offered in this region")), "{opus:?}");
+        assert!(
+            matches!(opus, MenuItem::Check { enabled: false, text, .. } if text.contains("not offered in this region")),
+            "{opus:?}"
+        );
     }
 
     #[test]
     fn spend_shows_in_the_summary_and_tooltip_and_a_near_budget_warns() {
         use crate::claude::usage::Spend;
         let (_d, s) = snapshot(EU_SONNET, Some(42 * 60 + 30), false);
-        let t = tray(&s.clone().with_spend(Some(Spend::new(1.2, 42.1, "2026-11", Some(200.0)))), Catalog::builtin(), false);
+        let t =
+            tray(&s.clone().with_spend(Some(Spend::new(1.2, 42.1, "2026-11", Some(200.0)))), Catalog::builtin(), false);
         assert_eq!(t.items[0], MenuItem::Label { text: "Sonnet 4.6 · EU · dev · 42 min left · $1.20 today".into() });
-        assert_eq!(t.tooltip, "Sonnet 4.6 · EU · dev · 42 min left · $1.20 today\nThis month $42.10 · 21 % of the $200.00 budget");
+        assert_eq!(
+            t.tooltip,
+            "Sonnet 4.6 · EU · dev · 42 min left · $1.20 today\nThis month $42.10 · 21 % of the $200.00 budget"
+        );
         assert_eq!(t.state, TrayState::Ok, "21 % of the budget is no warning");
 
         let t = tray(&s.clone().with_spend(Some(Spend::new(0.0, 3.0, "2026-11", None))), Catalog::builtin(), false);

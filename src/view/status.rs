@@ -3,10 +3,10 @@
 
 use crate::aws::profiles::AwsProfiles;
 use crate::catalog::Catalog;
-use crate::claude::settings::SettingsDoc;
 use crate::claude::selection::{Provider, Selection};
-use crate::sso::cache::SessionStatus;
+use crate::claude::settings::SettingsDoc;
 use crate::paths::Paths;
+use crate::sso::cache::SessionStatus;
 use serde::Serialize;
 use std::path::PathBuf;
 use time::OffsetDateTime;
@@ -69,10 +69,12 @@ impl Status {
         if sel.provider == Provider::Bedrock {
             match (&sel.profile, profile) {
                 (None, _) => problems.push("no AWS profile selected: run `bedrock-tray use --profile NAME`".into()),
-                (Some(name), None) if !profiles.all().is_empty() || profiles.problems.is_empty() => problems.push(format!(
-                    "AWS profile {name:?} is not in {}: choose another with `bedrock-tray use --profile NAME`",
-                    paths.aws_config.display()
-                )),
+                (Some(name), None) if !profiles.all().is_empty() || profiles.problems.is_empty() => {
+                    problems.push(format!(
+                        "AWS profile {name:?} is not in {}: choose another with `bedrock-tray use --profile NAME`",
+                        paths.aws_config.display()
+                    ))
+                }
                 _ => {}
             }
             if let (Some(geo), Some(region)) = (sel.geography, sel.region.as_deref()) {
