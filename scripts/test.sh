@@ -12,6 +12,12 @@ export PROPTEST_CASES="${PROPTEST_CASES:-256}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# Style and lints first: a diff never mixes formatting with behaviour, and
+# every warning is an error (lints are declared once in Cargo.toml).
+cargo fmt --all --check
+cargo fmt --manifest-path fuzz/Cargo.toml --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 cargo build --workspace --all-targets
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -263,7 +263,7 @@ fn small_model<'c>(catalog: &'c Catalog, geography: &Geography) -> Option<&'c Mo
 /// the geography's default. An explicit `--region` must qualify.
 fn choose_region(
     asked: Option<Region>,
-    current: &Selection,
+    current: &Selection<'_>,
     profile: Option<&AwsProfile>,
     geography: &Geography,
 ) -> Result<Region, UseError> {

@@ -263,14 +263,8 @@ async fn a_login_command_that_times_out_is_killed_with_everything_it_started() {
     // A shell whose grandchild (as `aws sso login` would be) never ends.
     let pid_file = home.path().join("grandchild.pid");
     let command = format!("sh -c 'sleep 300 & echo $! > {}; wait' ; true", pid_file.display());
-    let result = bedrock_tray::sso::login::run_refresh_command(
-        &paths,
-        &target,
-        &command,
-        &[],
-        std::time::Duration::from_secs(2),
-    )
-    .await;
+    let result =
+        bedrock_tray::sso::login::run_refresh_command(&paths, &target, &command, &[], Duration::from_secs(2)).await;
     assert!(matches!(result, Err(bedrock_tray::sso::login::LoginError::CommandTimedOut { .. })), "{result:?}");
     let pid = std::fs::read_to_string(&pid_file).expect("the grandchild started").trim().to_string();
     // Killed: soon gone, or a zombie waiting for init to reap it (a kill

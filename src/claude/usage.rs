@@ -158,7 +158,7 @@ pub struct MalformedLine;
 /// # Errors
 /// The line is not JSON.
 pub fn parse_line(line: &[u8], default_project: &str) -> Result<Option<Message>, MalformedLine> {
-    let raw: RawLine = serde_json::from_slice(line).map_err(|_| MalformedLine)?;
+    let raw: RawLine<'_> = serde_json::from_slice(line).map_err(|_| MalformedLine)?;
     if raw.kind != Some("assistant") {
         return Ok(None);
     }

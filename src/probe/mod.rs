@@ -491,7 +491,7 @@ struct CallError {
 impl CallError {
     fn from_sdk<E, R>(service: &str, err: &aws_sdk_sts::error::SdkError<E, R>) -> Self
     where
-        E: aws_sdk_sts::error::ProvideErrorMetadata + std::error::Error + 'static,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug + StatusOf + 'static,
     {
         use aws_sdk_sts::error::SdkError;
