@@ -1,0 +1,331 @@
+//! The incremental index on disk: how far each transcript was read, the
+//! totals per (day, model, project), and the keys of messages already counted.
+
+use super::transcript::{parse_line, MalformedLine, Message, Tokens};
+use super::UsageError;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+// 3: `seen` maps each key to its day, so old keys can be dropped.
+const INDEX_VERSION: u32 = 3;
+
+/// How long a counted message's key is remembered, in days before the
+/// newest message seen. Three times Claude Code's default transcript
+/// lifetime, so users who raise `cleanupPeriodDays` are still covered.
+pub const SEEN_RETENTION_DAYS: i32 = 90;
+
+/// The day of a key whose message had no readable date: kept for good.
+const UNDATED: i32 = i32::MAX;
+
+/// The Julian day number of a `YYYY-MM-DD` day, or [`UNDATED`].
+fn day_number(day: &str) -> i32 {
+    time::Date::parse(day, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_or(UNDATED, time::Date::to_julian_day)
+}
+
+/// Totals of one (day, model, project) bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub messages: u64,
+    pub tokens: Tokens,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct FileState {
+    offset: u64,
+    /// The message whose lines were last read: more lines of it may follow.
+    pending: Option<Message>,
+}
+
+/// The incremental index, kept as JSON in the app folder.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UsageIndex {
+    version: u32,
+    files: BTreeMap<PathBuf, FileState>,
+    /// Keys of messages already added to `buckets`, with the day number of
+    /// each (see [`SEEN_RETENTION_DAYS`]).
+    seen: HashMap<u64, i32>,
+    /// The oldest day whose keys `seen` still holds, once it was pruned:
+    /// a message from before it was either counted already or belongs to a
+    /// session too old to resume, so it is never counted (again).
+    #[serde(default)]
+    pruned_before: Option<i32>,
+    /// "day\tmodel\tproject" -> totals.
+    buckets: BTreeMap<String, Bucket>,
+    pub malformed_lines: u64,
+}
+
+/// What a scan read.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct ScanStats {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+fn bucket_key(m: &Message) -> String {
+    format!("{}\t{}\t{}", m.day, m.model, m.project)
+}
+
+impl UsageIndex {
+    /// Loads the index; a missing, unreadable or older one starts empty.
+    pub fn load(path: &Path) -> Self {
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<UsageIndex>(&b).ok())
+            .filter(|i| i.version == INDEX_VERSION)
+            .unwrap_or_else(|| UsageIndex { version: INDEX_VERSION, ..Default::default() })
+    }
+
+    /// # Errors
+    /// The index cannot be written.
+    pub fn save(&self, path: &Path) -> Result<(), crate::atomic_file::WriteError> {
+        let bytes = serde_json::to_vec(self).expect("serialisable");
+        crate::atomic_file::write_atomic(path, &bytes, 0o600)
+    }
+
+    /// Whether a message is older than what `seen` remembers.
+    fn before_horizon(&self, m: &Message) -> bool {
+        self.pruned_before.is_some_and(|h| day_number(&m.day) < h)
+    }
+
+    fn commit(&mut self, m: Message) {
+        if self.before_horizon(&m) {
+            return;
+        }
+        if let std::collections::hash_map::Entry::Vacant(e) = self.seen.entry(m.key) {
+            e.insert(day_number(&m.day));
+            let b = self.buckets.entry(bucket_key(&m)).or_default();
+            b.messages += 1;
+            b.tokens.add(m.tokens);
+        }
+    }
+
+    /// How many message keys the index remembers.
+    pub fn seen_len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Forgets the keys of messages more than [`SEEN_RETENTION_DAYS`] older
+    /// than the newest dated one.
+    fn prune_seen(&mut self) {
+        let Some(newest) = self.seen.values().copied().filter(|&d| d != UNDATED).max() else { return };
+        let horizon = newest - SEEN_RETENTION_DAYS;
+        self.seen.retain(|_, day| *day >= horizon);
+        self.pruned_before = Some(horizon);
+    }
+
+    /// Reads what is new in every `*.jsonl` under `projects_dir`.
+    ///
+    /// # Errors
+    /// A folder or file cannot be read.
+    pub fn refresh(&mut self, projects_dir: &Path) -> std::io::Result<ScanStats> {
+        let mut stats = ScanStats::default();
+        let mut files = Vec::new();
+        collect_jsonl(projects_dir, &mut files)?;
+        let mut known = std::mem::take(&mut self.files);
+        for file in files {
+            let len = std::fs::metadata(&file)?.len();
+            let mut state = known.remove(&file).unwrap_or_default();
+            if len < state.offset {
+                // Truncated or replaced: read again; known messages are not re-added.
+                state = FileState::default();
+            }
+            if len > state.offset {
+                stats.files += 1;
+                let project = file
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                stats.bytes += self.read_file(&file, &project, &mut state)?;
+            }
+            self.files.insert(file, state);
+        }
+        // Transcripts Claude Code deleted: keep what they counted, forget the file.
+        let gone = !known.is_empty();
+        for (_, state) in known {
+            if let Some(p) = state.pending {
+                self.commit(p);
+            }
+        }
+        if stats.files > 0 || gone {
+            self.prune_seen();
+        }
+        Ok(stats)
+    }
+
+    fn read_file(&mut self, file: &Path, project: &str, state: &mut FileState) -> std::io::Result<u64> {
+        let mut f = std::fs::File::open(file)?;
+        f.seek(SeekFrom::Start(state.offset))?;
+        let mut reader = BufReader::with_capacity(256 * 1024, f);
+        let mut line = Vec::with_capacity(4096);
+        let mut read = 0u64;
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line)?;
+            if n == 0 || line.last() != Some(&b'\n') {
+                // EOF, or a line still being written: read it next time.
+                break;
+            }
+            read += n as u64;
+            state.offset += n as u64;
+            let body = line.trim_ascii();
+            if body.is_empty() {
+                continue;
+            }
+            match parse_line(body, project) {
+                Err(MalformedLine) => self.malformed_lines += 1,
+                Ok(None) => {}
+                Ok(Some(m)) => match state.pending.take() {
+                    Some(p) if p.key == m.key => {
+                        state.pending = Some(Message { tokens: p.tokens.max(m.tokens), ..p });
+                    }
+                    Some(p) => {
+                        self.commit(p);
+                        state.pending = Some(m);
+                    }
+                    None => state.pending = Some(m),
+                },
+            }
+        }
+        Ok(read)
+    }
+
+    /// Every counted message's bucket, including the pending ones.
+    pub fn buckets(&self) -> BTreeMap<(String, String, String), Bucket> {
+        let mut out: BTreeMap<(String, String, String), Bucket> = BTreeMap::new();
+        let split = |k: &str| {
+            let mut it = k.splitn(3, '\t');
+            (
+                it.next().unwrap_or_default().to_string(),
+                it.next().unwrap_or_default().to_string(),
+                it.next().unwrap_or_default().to_string(),
+            )
+        };
+        for (k, b) in &self.buckets {
+            let e = out.entry(split(k)).or_default();
+            e.messages += b.messages;
+            e.tokens.add(b.tokens);
+        }
+        let mut pending_seen = HashSet::new();
+        for p in self.files.values().filter_map(|s| s.pending.as_ref()) {
+            if self.seen.contains_key(&p.key) || self.before_horizon(p) || !pending_seen.insert(p.key) {
+                continue;
+            }
+            let e = out.entry(split(&bucket_key(p))).or_default();
+            e.messages += 1;
+            e.tokens.add(p.tokens);
+        }
+        out
+    }
+}
+
+fn collect_jsonl(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in rd {
+        let entry = entry?;
+        let ft = entry.file_type()?;
+        let p = entry.path();
+        if ft.is_dir() {
+            collect_jsonl(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "jsonl") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    Ok(())
+}
+
+/// Loads the index, reads what is new, and saves it when anything changed.
+pub(super) fn refresh_saved(projects_dir: &Path, index_path: &Path) -> Result<(UsageIndex, ScanStats), UsageError> {
+    let mut index = UsageIndex::load(index_path);
+    let files_before = index.files.len();
+    let read =
+        index.refresh(projects_dir).map_err(|source| UsageError::Read { path: projects_dir.to_path_buf(), source })?;
+    if read.files > 0 || index.files.len() != files_before {
+        index.save(index_path)?;
+    }
+    Ok((index, read))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(id: &str, day: &str, output: u64) -> String {
+        format!(
+            r#"{{"type":"assistant","requestId":"r-{id}","timestamp":"{day}T10:00:00Z","cwd":"/w","message":{{"id":"{id}","model":"claude-haiku-4-5","usage":{{"input_tokens":1,"output_tokens":{output}}}}}}}"#
+        ) + "\n"
+    }
+
+    fn totals(i: &UsageIndex) -> (u64, u64) {
+        i.buckets().values().fold((0, 0), |a, b| (a.0 + b.messages, a.1 + b.tokens.output))
+    }
+
+    #[test]
+    fn seen_keys_are_bounded_and_recent_copies_still_count_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let projects = dir.path().join("projects/-w");
+        std::fs::create_dir_all(&projects).unwrap();
+        let start = time::macros::date!(2026 - 01 - 01);
+        // One message a day for 400 days, each streamed as two lines.
+        let mut text = String::new();
+        for i in 0..400 {
+            let day = (start + time::Duration::days(i)).to_string();
+            text += &line(&format!("m{i}"), &day, 1);
+            text += &line(&format!("m{i}"), &day, 2);
+        }
+        std::fs::write(projects.join("a.jsonl"), &text).unwrap();
+        let mut index = UsageIndex::load(&dir.path().join("none.json"));
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert!(
+            index.seen_len() <= SEEN_RETENTION_DAYS as usize + 1,
+            "only the last {SEEN_RETENTION_DAYS} days' keys stay, not all 400: {}",
+            index.seen_len()
+        );
+        assert_eq!(totals(&index), (400, 800), "every message counted once, with its largest counters");
+
+        // A resumed session copies the last 30 days' messages into a new file.
+        let mut copy = String::new();
+        for i in 370..400 {
+            copy += &line(&format!("m{i}"), &(start + time::Duration::days(i)).to_string(), 2);
+        }
+        std::fs::write(projects.join("b.jsonl"), &copy).unwrap();
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert_eq!(totals(&index), (400, 800), "recent copies are recognised");
+
+        // A transcript replaced by a shorter one is read again from the
+        // start: its old messages, whose keys were pruned, are not re-added.
+        std::fs::write(projects.join("a.jsonl"), &text[..text.len() / 2]).unwrap();
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert_eq!(totals(&index), (400, 800), "messages older than the horizon count once");
+
+        // The bound survives a save and load (the index on disk stays small too).
+        let path = dir.path().join("index.json");
+        index.save(&path).unwrap();
+        let again = UsageIndex::load(&path);
+        assert_eq!(again.seen_len(), index.seen_len());
+        assert_eq!(totals(&again), (400, 800));
+    }
+
+    #[test]
+    fn deleted_transcripts_keep_their_totals_and_leave_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let projects = dir.path().join("projects/-w");
+        std::fs::create_dir_all(&projects).unwrap();
+        // The file ends mid-message: its last message is still pending.
+        std::fs::write(projects.join("a.jsonl"), line("m1", "2026-01-01", 5) + &line("m2", "2026-01-01", 7)).unwrap();
+        let mut index = UsageIndex::load(&dir.path().join("none.json"));
+        index.refresh(&dir.path().join("projects")).unwrap();
+        std::fs::remove_file(projects.join("a.jsonl")).unwrap();
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert!(index.files.is_empty(), "a deleted transcript is forgotten");
+        assert_eq!(totals(&index), (2, 12), "but what it cost stays counted, the pending message included");
+    }
+}
