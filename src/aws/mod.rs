@@ -3,6 +3,7 @@
 //! keyring and the plaintext keys that should move there.
 
 pub mod blocks;
+pub mod credential_process;
 pub mod ini;
 pub mod keychain;
 pub mod plaintext_keys;

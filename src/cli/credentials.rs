@@ -3,12 +3,14 @@
 //! sessions (with an MFA code when the profile has an `mfa_serial`).
 
 use super::Failure;
+use bedrock_tray::aws::credential_process::{self as cp, SessionError, StsEndpoint};
 use bedrock_tray::aws::ini::{edit_file, IniDoc, Section};
-use bedrock_tray::aws::keychain::{self, Keychain, LongTermKey, OsKeyring};
+use bedrock_tray::aws::keychain::{self, Keychain, LongTermKey, MfaError, OsKeyring};
 use bedrock_tray::names::ProfileName;
 use bedrock_tray::paths::Paths;
 use bedrock_tray::secret::Secret;
 use std::io::{BufRead, IsTerminal, Write};
+use time::OffsetDateTime;
 
 #[derive(clap::Subcommand)]
 pub enum CredentialsAction {
@@ -83,62 +85,20 @@ fn set_credential_process(paths: &Paths, profile: &ProfileName, mfa_serial: Opti
     Ok(())
 }
 
-/// The profile's `mfa_serial` in `~/.aws/config`, if any.
-fn mfa_serial_of(paths: &Paths, profile: &ProfileName) -> Result<Option<String>, Failure> {
-    let text = match std::fs::read_to_string(&paths.aws_config) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Failure::env(format!("cannot read {}: {e}", paths.aws_config.display()))),
-    };
-    let doc = IniDoc::parse(&text);
-    Ok(doc.get(&Section::config_profile(profile), "mfa_serial").filter(|s| !s.is_empty()).map(str::to_string))
-}
-
 /// The MFA code from `BEDROCK_TRAY_MFA_CODE`, else asked on the
 /// controlling terminal: credential-process's stdin and stdout belong to
 /// the AWS client that runs it, but /dev/tty still reaches the user when
 /// there is one. `None`: no code and no terminal.
-fn mfa_code_env_or_tty(profile: &ProfileName) -> Result<Option<String>, Failure> {
+fn mfa_code_env_or_tty(profile: &ProfileName) -> std::io::Result<Option<String>> {
     if let Ok(code) = std::env::var("BEDROCK_TRAY_MFA_CODE") {
         return Ok(Some(code.trim().to_string()));
     }
     let Ok(mut tty) = std::fs::File::options().read(true).write(true).open("/dev/tty") else { return Ok(None) };
-    write!(tty, "bedrock-tray: MFA code for profile {profile}: ").map_err(Failure::env)?;
+    write!(tty, "bedrock-tray: MFA code for profile {profile}: ")?;
     let _ = tty.flush();
     let mut line = String::new();
-    std::io::BufReader::new(tty).read_line(&mut line).map_err(Failure::env)?;
+    std::io::BufReader::new(tty).read_line(&mut line)?;
     Ok(Some(line.trim().to_string()))
-}
-
-/// Calls STS for a new session (with MFA when `mfa` is given) and caches it.
-fn new_session(
-    kc: &Keychain<OsKeyring>,
-    profile: &ProfileName,
-    duration_seconds: i32,
-    mfa: Option<keychain::Mfa<'_>>,
-) -> Result<keychain::SessionCredentials, Failure> {
-    let key = kc.long_term(profile).map_err(Failure::env)?.ok_or_else(|| {
-        Failure::env(format!(
-            "no key for profile {profile} in the OS keyring: run `bedrock-tray credentials set --profile {profile}`"
-        ))
-    })?;
-    let region = std::env::var("AWS_REGION")
-        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-        .unwrap_or_else(|_| "us-east-1".to_string());
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_STS").or_else(|_| std::env::var("AWS_ENDPOINT_URL")).ok();
-    let session = keychain::session_from_sts(profile, &key, &region, endpoint.as_deref(), duration_seconds, mfa)
-        .map_err(Failure::env)?;
-    kc.set_session(profile, &session).map_err(Failure::env)?;
-    Ok(session)
-}
-
-/// The cached session, if it may still be handed out.
-fn fresh_session(
-    kc: &Keychain<OsKeyring>,
-    profile: &ProfileName,
-) -> Result<Option<keychain::SessionCredentials>, Failure> {
-    let now = time::OffsetDateTime::now_utc();
-    Ok(kc.session(profile).map_err(Failure::env)?.filter(|s| s.is_fresh(now)))
 }
 
 /// AWS clients prefer static keys over `credential_process`: say so when the
@@ -248,7 +208,7 @@ fn unlock(
     profile: &ProfileName,
     duration_seconds: i32,
 ) -> Result<(), Failure> {
-    let Some(serial) = mfa_serial_of(paths, profile)? else {
+    let Some(serial) = cp::mfa_serial_of(&paths.aws_config, profile).map_err(Failure::env)? else {
         return Err(Failure::usage(format!(
             "profile {profile} has no mfa_serial in {}: its sessions need no unlock (add one with `bedrock-tray credentials set --profile {profile} --mfa-serial ARN`)",
             paths.aws_config.display()
@@ -260,7 +220,9 @@ fn unlock(
     };
     let code = keychain::check_mfa_code(&code).map_err(Failure::usage)?;
     let _lock = keychain::lock_refresh(&paths.app_dir, profile).map_err(Failure::env)?;
-    let session = new_session(kc, profile, duration_seconds, Some(keychain::Mfa { serial: &serial, code }))?;
+    let mfa = Some(keychain::Mfa { serial: &serial, code });
+    let session =
+        cp::new_session(kc, profile, &StsEndpoint::from_env(), duration_seconds, mfa).map_err(Failure::env)?;
     println!("unlocked profile {profile}: its session is cached in the OS keyring until {}", session.expiration);
     Ok(())
 }
@@ -275,26 +237,25 @@ pub fn credential_process(profile: &str, duration_seconds: i32, export: bool) ->
     let print = |s: &keychain::SessionCredentials| {
         println!("{}", if export { keychain::export_json(s) } else { keychain::session_json(s) });
     };
-    if let Some(session) = fresh_session(&kc, &profile)? {
+    if let Some(session) = cp::fresh_session(&kc, &profile, OffsetDateTime::now_utc()).map_err(Failure::env)? {
         print(&session);
         return Ok(());
     }
     let paths = Paths::from_env().map_err(Failure::env)?;
-    let _lock = keychain::lock_refresh(&paths.app_dir, &profile).map_err(Failure::env)?;
-    // Whoever held the lock before us has probably just cached a session.
-    if let Some(session) = fresh_session(&kc, &profile)? {
-        print(&session);
-        return Ok(());
-    }
-    let session = match mfa_serial_of(&paths, &profile)? {
-        None => new_session(&kc, &profile, duration_seconds, None)?,
-        Some(serial) => {
-            let code = mfa_code_env_or_tty(&profile)?
-                .ok_or_else(|| Failure::env(keychain::MfaError::CodeNeeded { profile: profile.to_string() }))?;
-            let code = keychain::check_mfa_code(&code).map_err(Failure::usage)?;
-            new_session(&kc, &profile, duration_seconds, Some(keychain::Mfa { serial: &serial, code }))?
-        }
-    };
+    let session = cp::renew(
+        &kc,
+        &profile,
+        &paths.app_dir,
+        &paths.aws_config,
+        &StsEndpoint::from_env(),
+        duration_seconds,
+        OffsetDateTime::now_utc,
+        mfa_code_env_or_tty,
+    )
+    .map_err(|e| match e {
+        SessionError::Mfa(MfaError::BadCode) => Failure::usage(e),
+        _ => Failure::env(e),
+    })?;
     print(&session);
     Ok(())
 }

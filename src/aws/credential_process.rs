@@ -1,0 +1,134 @@
+//! The session cache behind `credential-process`: a cached STS session is
+//! handed out while it is fresh; else one process at a time (under the
+//! profile's refresh lock) exchanges the keyring's long-term key for a new
+//! session, with an MFA code when the profile has an `mfa_serial`, and
+//! caches it in the keyring.
+
+use crate::aws::ini::{IniDoc, Section};
+use crate::aws::keychain::{
+    self, Keychain, KeychainError, LockError, Mfa, MfaError, SecretStore, SessionCredentials, StsError,
+};
+use crate::names::ProfileName;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+/// Errors of the session cache.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("no key for profile {profile} in the OS keyring: run `bedrock-tray credentials set --profile {profile}`")]
+    NoKey { profile: String },
+    #[error("cannot read {}: {source}", path.display())]
+    ReadConfig { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    #[error(transparent)]
+    Sts(#[from] StsError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// No MFA code to be had, or one that is not six digits.
+    #[error(transparent)]
+    Mfa(#[from] MfaError),
+    /// Asking for the MFA code failed.
+    #[error(transparent)]
+    Prompt(std::io::Error),
+}
+
+/// Where STS is called: the region and an endpoint override, if any.
+#[derive(Debug, Clone)]
+pub struct StsEndpoint {
+    pub region: String,
+    pub endpoint: Option<String>,
+}
+
+impl StsEndpoint {
+    /// `AWS_REGION` (else `AWS_DEFAULT_REGION`, else us-east-1) and
+    /// `AWS_ENDPOINT_URL_STS` (else `AWS_ENDPOINT_URL`), as AWS clients
+    /// that run `credential_process` pass them down.
+    pub fn from_env() -> Self {
+        let region = std::env::var("AWS_REGION")
+            .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|_| "us-east-1".to_string());
+        let endpoint = std::env::var("AWS_ENDPOINT_URL_STS").or_else(|_| std::env::var("AWS_ENDPOINT_URL")).ok();
+        Self { region, endpoint }
+    }
+}
+
+/// The profile's `mfa_serial` in the AWS config file, if any.
+///
+/// # Errors
+/// The file exists but cannot be read.
+pub fn mfa_serial_of(aws_config: &Path, profile: &ProfileName) -> Result<Option<String>, SessionError> {
+    let text = match std::fs::read_to_string(aws_config) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(SessionError::ReadConfig { path: aws_config.to_path_buf(), source }),
+    };
+    let doc = IniDoc::parse(&text);
+    Ok(doc.get(&Section::config_profile(profile), "mfa_serial").filter(|s| !s.is_empty()).map(str::to_string))
+}
+
+/// The cached session, if it may still be handed out at `now`.
+///
+/// # Errors
+/// The keyring cannot be read.
+pub fn fresh_session<S: SecretStore>(
+    kc: &Keychain<S>,
+    profile: &ProfileName,
+    now: OffsetDateTime,
+) -> Result<Option<SessionCredentials>, KeychainError> {
+    Ok(kc.session(profile)?.filter(|s| s.is_fresh(now)))
+}
+
+/// Calls STS for a new session (with MFA when `mfa` is given) and caches it.
+///
+/// # Errors
+/// No long-term key, the STS call fails, or the keyring cannot be written.
+pub fn new_session<S: SecretStore>(
+    kc: &Keychain<S>,
+    profile: &ProfileName,
+    sts: &StsEndpoint,
+    duration_seconds: i32,
+    mfa: Option<Mfa<'_>>,
+) -> Result<SessionCredentials, SessionError> {
+    let key = kc.long_term(profile)?.ok_or_else(|| SessionError::NoKey { profile: profile.to_string() })?;
+    let session =
+        keychain::session_from_sts(profile, &key, &sts.region, sts.endpoint.as_deref(), duration_seconds, mfa)?;
+    kc.set_session(profile, &session)?;
+    Ok(session)
+}
+
+/// A session for `credential-process` when the cache had none fresh: takes
+/// the profile's refresh lock under `app_dir`, hands out what whoever held
+/// it before cached, else makes a new session. `ask_code` gives the MFA
+/// code when the profile (per `aws_config`) has an `mfa_serial`; `None`:
+/// no code to be had.
+///
+/// # Errors
+/// See [`SessionError`].
+#[allow(clippy::too_many_arguments)]
+pub fn renew<S: SecretStore>(
+    kc: &Keychain<S>,
+    profile: &ProfileName,
+    app_dir: &Path,
+    aws_config: &Path,
+    sts: &StsEndpoint,
+    duration_seconds: i32,
+    now: impl Fn() -> OffsetDateTime,
+    ask_code: impl FnOnce(&ProfileName) -> std::io::Result<Option<String>>,
+) -> Result<SessionCredentials, SessionError> {
+    let _lock = keychain::lock_refresh(app_dir, profile)?;
+    // Whoever held the lock before us has probably just cached a session.
+    if let Some(session) = fresh_session(kc, profile, now())? {
+        return Ok(session);
+    }
+    match mfa_serial_of(aws_config, profile)? {
+        None => new_session(kc, profile, sts, duration_seconds, None),
+        Some(serial) => {
+            let code = ask_code(profile)
+                .map_err(SessionError::Prompt)?
+                .ok_or_else(|| MfaError::CodeNeeded { profile: profile.to_string() })?;
+            let code = keychain::check_mfa_code(&code)?;
+            new_session(kc, profile, sts, duration_seconds, Some(Mfa { serial: &serial, code }))
+        }
+    }
+}
