@@ -98,9 +98,7 @@ fn model_and_geography(
     let model = request.model.clone().unwrap_or_else(|| preset.defaults.model.clone());
     let geo = catalog.geography(&geography).map_err(|e| OnboardError::Choice(e.to_string()))?;
     let (m, _) = catalog.model(&model).map_err(|e| OnboardError::Choice(e.to_string()))?;
-    if !preset.allowed_models.is_empty()
-        && !preset.allowed_models.iter().any(|k| catalog.model(k).is_ok_and(|(a, _)| a.key == m.key))
-    {
+    if !crate::preset::model_allowed(&preset.allowed_models, catalog, &m.key) {
         return Err(OnboardError::Choice(format!(
             "{} is not allowed by {}'s preset; choose one of: {}",
             m.name,

@@ -176,9 +176,7 @@ impl Preset {
         for key in &raw.allowed_models {
             catalog.model(key).map_err(|e| field("allowed_models", e.to_string()))?;
         }
-        if !raw.allowed_models.is_empty()
-            && !raw.allowed_models.iter().any(|k| catalog.model(k).is_ok_and(|(m, _)| m.key == model.key))
-        {
+        if !model_allowed(&raw.allowed_models, catalog, &model.key) {
             return Err(field("defaults.model", format!("{} is not in allowed_models", model.key)));
         }
 
@@ -313,6 +311,12 @@ fn valid_start_url(url: &str) -> bool {
 
 fn valid_role_name(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+/// Whether a preset's `allowed_models` (catalog names or aliases; empty:
+/// every model) let the user pick the catalog model `key`.
+pub fn model_allowed(allowed_models: &[String], catalog: &Catalog, key: &str) -> bool {
+    allowed_models.is_empty() || allowed_models.iter().any(|a| catalog.model(a).is_ok_and(|(m, _)| m.key == key))
 }
 
 #[cfg(test)]

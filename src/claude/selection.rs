@@ -12,6 +12,21 @@ pub enum Provider {
     Anthropic,
 }
 
+impl Provider {
+    /// The provider's key, as menu ids and the dashboard name it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Provider::Bedrock => "bedrock",
+            Provider::Anthropic => "anthropic",
+        }
+    }
+
+    /// The provider with this key (see [`Provider::key`]).
+    pub fn from_key(key: &str) -> Option<Self> {
+        [Provider::Bedrock, Provider::Anthropic].into_iter().find(|p| p.key() == key)
+    }
+}
+
 /// The current selection, as read from the settings.
 #[derive(Debug, Clone)]
 pub struct Selection<'c> {

@@ -106,6 +106,33 @@ pub fn record_budget_warning(state: &mut crate::app_state::AppState, spend: &Spe
     state.budget_warned = Some(crate::app_state::BudgetWarned { month: spend.month.clone(), threshold });
 }
 
+/// A budget warning to show: a title and a body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetWarning {
+    pub threshold: u8,
+    pub title: String,
+    pub body: String,
+}
+
+/// The budget warning to show now, if any (see [`budget_warning_due`]),
+/// remembered as shown in the app state at `state_path`. An unreadable
+/// state shows nothing; a state that cannot be saved is logged.
+pub fn take_budget_warning(state_path: &std::path::Path, spend: &Spend) -> Option<BudgetWarning> {
+    let mut state = crate::app_state::AppState::load(state_path).ok()?;
+    let threshold = budget_warning_due(&state, spend)?;
+    let budget = spend.budget_usd.unwrap_or_default();
+    let warning = BudgetWarning {
+        threshold,
+        title: format!("Claude Code has used {threshold} % of this month's budget"),
+        body: format!("${:.2} of ${budget:.2} in {}.", spend.month_usd, spend.month),
+    };
+    record_budget_warning(&mut state, spend, threshold);
+    if let Err(e) = state.save(state_path) {
+        tracing::warn!("cannot remember the budget warning: {e}");
+    }
+    Some(warning)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

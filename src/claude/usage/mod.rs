@@ -29,8 +29,8 @@ mod report;
 mod transcript;
 
 pub use budget::{
-    budget_level, budget_warning_due, record_budget_warning, spend_now, today_and_month, Spend, BUDGET_THRESHOLDS,
-    SPEND_REFRESH_SECS,
+    budget_level, budget_warning_due, record_budget_warning, spend_now, take_budget_warning, today_and_month,
+    BudgetWarning, Spend, BUDGET_THRESHOLDS, SPEND_REFRESH_SECS,
 };
 pub use index::{Bucket, ScanStats, UsageIndex, SEEN_RETENTION_DAYS};
 pub use pricing::{cost, price_model};
