@@ -1,15 +1,14 @@
 //! Wiring: plugins, the shared state, the watcher feeding the tray and the
 //! dashboard, and the dashboard window created on demand.
 
+use crate::actions::{notify, open_dashboard, start_login};
 use crate::shared::AppShared;
 use crate::{commands, tray};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::view::snapshot::Snapshot;
 use bedrock_tray::watch::{SessionEvent, SystemClock, WatchOptions, Watcher};
 use std::sync::{Arc, Mutex};
-use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime, WebviewUrl, WebviewWindowBuilder};
-
-pub const DASHBOARD: &str = "dashboard";
+use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime};
 
 /// The app's builder, generic over the runtime so tests can pass
 /// `tauri::test::mock_builder()`.
@@ -35,24 +34,6 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, paths: Paths) -> tauri:
         ])
 }
 
-/// Opens the dashboard, or brings it forward. Closing it destroys it: a
-/// hidden window would keep its WebKit processes (hundreds of MB) alive.
-pub fn open_dashboard<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window(DASHBOARD) {
-        let _ = window.show();
-        let _ = window.set_focus();
-        return;
-    }
-    let built = WebviewWindowBuilder::new(app, DASHBOARD, WebviewUrl::App("index.html".into()))
-        .title("bedrock-tray")
-        .inner_size(560.0, 760.0)
-        .min_inner_size(420.0, 480.0)
-        .build();
-    if let Err(e) = built {
-        tracing::error!("cannot open the dashboard: {e}");
-    }
-}
-
 /// Feeds every new snapshot to the tray and the dashboard, and turns
 /// session events into notifications (and, when nothing else can help, a
 /// login the user only has to approve).
@@ -68,7 +49,7 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>) {
             .unwrap_or_default();
         let watcher = match Watcher::spawn(shared.paths.clone(), Arc::new(SystemClock), options) {
             Ok(w) => w,
-            Err(e) => return tray::notify(&app, "bedrock-tray cannot watch your files", &e.to_string()),
+            Err(e) => return notify(&app, "bedrock-tray cannot watch your files", &e.to_string()),
         };
         let mut pokes = app
             .state::<Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<()>>>>()
@@ -142,20 +123,8 @@ async fn refresh_spend<R: Runtime>(app: &AppHandle<R>) -> bool {
         Err(_) => return false,
     };
     let shared = app.state::<AppShared>();
-    let state_path = shared.paths.app_state();
-    if let Ok(mut state) = bedrock_tray::app_state::AppState::load(&state_path) {
-        if let Some(threshold) = bedrock_tray::claude::usage::budget_warning_due(&state, &spend) {
-            let budget = spend.budget_usd.unwrap_or_default();
-            tray::notify(
-                app,
-                &format!("Claude Code has used {threshold} % of this month's budget"),
-                &format!("${:.2} of ${budget:.2} in {}.", spend.month_usd, spend.month),
-            );
-            bedrock_tray::claude::usage::record_budget_warning(&mut state, &spend, threshold);
-            if let Err(e) = state.save(&state_path) {
-                tracing::warn!("cannot remember the budget warning: {e}");
-            }
-        }
+    if let Some(warning) = bedrock_tray::claude::usage::take_budget_warning(&shared.paths.app_state(), &spend) {
+        notify(app, &warning.title, &warning.body);
     }
     let mut current = shared.spend.lock().expect("spend lock");
     let changed = current.as_ref() != Some(&spend);
@@ -168,31 +137,31 @@ fn on_session_event<R: Runtime>(app: &AppHandle<R>, event: SessionEvent) {
         SessionEvent::ExpiresSoon { profiles, minutes, refreshable, .. } => {
             let what =
                 if refreshable { "it will be refreshed automatically" } else { "use Log in now from the tray menu" };
-            tray::notify(
+            notify(
                 app,
                 &format!("AWS session ends in under {minutes} min"),
                 &format!("Profiles {}: {what}.", profiles.join(", ")),
             );
         }
         SessionEvent::Expired { profiles, .. } if auto_login() => {
-            tray::notify(
+            notify(
                 app,
                 "AWS session expired",
                 &format!("Profiles {}: opening the sign-in page so you only have to approve.", profiles.join(", ")),
             );
-            tray::start_login(app);
+            start_login(app);
         }
         SessionEvent::Expired { profiles, .. } => {
-            tray::notify(
+            notify(
                 app,
                 "AWS session expired",
                 &format!("Profiles {}: use Log in now from the tray menu.", profiles.join(", ")),
             );
         }
         SessionEvent::Refreshed { .. } => {}
-        SessionEvent::RefreshFailed { reason, .. } => tray::notify(app, "Silent refresh failed, retrying", &reason),
+        SessionEvent::RefreshFailed { reason, .. } => notify(app, "Silent refresh failed, retrying", &reason),
         SessionEvent::LoginNeeded { reason, .. } => {
-            tray::notify(app, "AWS login needed", &format!("{reason}. Use Log in now from the tray menu."))
+            notify(app, "AWS login needed", &format!("{reason}. Use Log in now from the tray menu."))
         }
     }
 }

@@ -4,8 +4,12 @@
 // A GUI app on Windows has no console.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod actions;
 mod app;
 mod commands;
+#[cfg(test)]
+mod commands_tests;
+mod error;
 mod shared;
 mod tray;
 mod wizard;

@@ -4,12 +4,12 @@
 //! dashboard as `wizard` events, and the user's answers come back as
 //! commands. Nothing here decides what to write.
 
-use crate::commands::CommandError;
+use crate::error::CommandError;
 use crate::shared::Shared;
 use bedrock_tray::catalog::Catalog;
 use bedrock_tray::onboard::{self, OnboardRequest, OnboardSummary, Progress, SignIn};
 use bedrock_tray::paths::Paths;
-use bedrock_tray::preset::{Preset, PresetError};
+use bedrock_tray::preset::{self, Preset};
 use bedrock_tray::sso::accounts::AccountRole;
 use bedrock_tray::sso::login::LoginPrompt;
 use bedrock_tray::sso::oidc::DeviceAuthorization;
@@ -56,10 +56,6 @@ struct Choice {
 
 impl PresetView {
     fn of(p: &Preset, catalog: &Catalog) -> Self {
-        let allowed = |key: &str| {
-            p.allowed_models.is_empty()
-                || p.allowed_models.iter().any(|a| catalog.model(a).is_ok_and(|(m, _)| m.key == key))
-        };
         Self {
             organisation: p.organisation.clone(),
             start_url: p.sso.start_url.clone(),
@@ -68,7 +64,7 @@ impl PresetView {
             models: catalog
                 .models
                 .iter()
-                .filter(|m| allowed(&m.key))
+                .filter(|m| preset::model_allowed(&p.allowed_models, catalog, &m.key))
                 .map(|m| Choice {
                     key: m.key.clone(),
                     name: m.name.clone(),
@@ -84,12 +80,6 @@ impl PresetView {
             default_geography: p.defaults.geography.clone(),
             default_profile: p.defaults.profile.to_string(),
         }
-    }
-}
-
-impl From<PresetError> for CommandError {
-    fn from(e: PresetError) -> Self {
-        Self { kind: "invalid", message: e.to_string() }
     }
 }
 
@@ -234,7 +224,7 @@ struct CodePrompt<R: Runtime>(AppHandle<R>);
 impl<R: Runtime> LoginPrompt for CodePrompt<R> {
     fn show(&mut self, a: &DeviceAuthorization) {
         emit(&self.0, &Event::Code { user_code: &a.user_code, url: &a.verification_uri_complete });
-        crate::tray::notify(
+        crate::actions::notify(
             &self.0,
             "Approve the AWS sign-in",
             &format!("Confirm the code {} in your browser.", a.user_code),
