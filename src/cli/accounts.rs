@@ -14,7 +14,7 @@ pub fn run(
 ) -> Result<(), Failure> {
     let profile = super::login::profile(paths, profile)?;
     let profile = &profile;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
+    let runtime = super::runtime()?;
     let roles = runtime.block_on(accounts::list_for_profile(paths, profile, refresh, now)).map_err(|e| match e {
         accounts::AccountsError::NotSso(_) => Failure::usage(e),
         _ => Failure::env(e),

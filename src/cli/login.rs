@@ -55,17 +55,13 @@ fn failure(e: LoginError) -> Failure {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)
-}
-
 pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
     let profile = profile(paths, args.profile)?;
     let target = login::target_of(&profile).map_err(failure)?;
     let state = AppState::load(&paths.app_state()).map_err(Failure::env)?;
     let method = args.method.or(state.login_method).unwrap_or_default();
     let outcome = match method {
-        LoginMethod::Native => runtime()?
+        LoginMethod::Native => super::runtime()?
             .block_on(login::device_login(paths, &target, &mut TerminalPrompt, !args.no_browser))
             .map_err(failure)?,
         LoginMethod::Command => {
@@ -89,7 +85,7 @@ pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
                 .env()
                 .map(|e| e.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
                 .unwrap_or_default();
-            runtime()?
+            super::runtime()?
                 .block_on(login::run_refresh_command(paths, &target, &command, &env, Duration::from_secs(180)))
                 .map_err(failure)?
         }
@@ -108,7 +104,7 @@ pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
 pub fn run_refresh(paths: &Paths, profile_name: Option<String>) -> Result<(), Failure> {
     let profile = profile(paths, profile_name)?;
     let target = login::target_of(&profile).map_err(failure)?;
-    let expires_at = runtime()?.block_on(login::refresh(paths, &target)).map_err(failure)?;
+    let expires_at = super::runtime()?.block_on(login::refresh(paths, &target)).map_err(failure)?;
     println!("refreshed; the session lasts until {}", format_rfc3339(expires_at));
     Ok(())
 }

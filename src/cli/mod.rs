@@ -209,6 +209,11 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The runtime every async command runs on: one thread, IO and timers.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)
+}
+
 fn init_logging() {
     bedrock_tray::logging::init();
 }

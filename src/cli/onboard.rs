@@ -89,7 +89,7 @@ pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), 
         geography: args.geography,
     };
     let mut progress = Terminal { interactive: !args.yes && std::io::stdin().is_terminal() };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
+    let runtime = super::runtime()?;
     let summary = runtime
         .block_on(onboard::run(
             paths,

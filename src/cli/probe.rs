@@ -35,17 +35,13 @@ fn options(invoke: bool, timeout: Option<f64>) -> Result<ProbeOptions, Failure> 
     Ok(o)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)
-}
-
 fn run_probes(
     paths: &Paths,
     target: &ProbeTarget,
     options: &ProbeOptions,
     now: OffsetDateTime,
 ) -> Result<ProbeReport, Failure> {
-    Ok(runtime()?.block_on(probe::run(paths, target, options, now)))
+    Ok(super::runtime()?.block_on(probe::run(paths, target, options, now)))
 }
 
 pub fn probe(paths: &Paths, args: ProbeArgs, now: OffsetDateTime) -> Result<(), Failure> {

@@ -20,7 +20,7 @@ fn line(snapshot: &Snapshot) -> String {
 }
 
 pub fn run(paths: &Paths, warn_minutes: Vec<u32>, no_refresh: bool) -> Result<(), Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)?;
+    let runtime = super::runtime()?;
     runtime.block_on(async {
         let saved = bedrock_tray::app_state::AppState::load(&paths.app_state()).map_err(Failure::env)?.warn_minutes;
         let options = WatchOptions {
