@@ -36,6 +36,27 @@ pub fn resolve_target(path: &Path) -> io::Result<PathBuf> {
     Err(io::Error::other("too many levels of symbolic links"))
 }
 
+/// The stamp in a backup's name: the UTC time `now`, `YYYYMMDDTHHMMSSZ`.
+pub fn backup_stamp(now: time::OffsetDateTime) -> String {
+    let now = now.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    )
+}
+
+/// Where the copy of `path` is kept before the app rewrites it: beside it,
+/// as `<name>.bak-<stamp>` (see [`backup_stamp`]).
+pub fn backup_path(path: &Path, stamp: &str) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    path.with_file_name(format!("{name}.bak-{stamp}"))
+}
+
 /// Replaces `path` with `contents` atomically.
 ///
 /// The file keeps its permissions; a new file gets `new_mode` (e.g. 0o600 for

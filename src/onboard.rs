@@ -200,15 +200,7 @@ pub async fn run(
     now: OffsetDateTime,
 ) -> Result<OnboardSummary, OnboardError> {
     let catalog = Catalog::builtin();
-    let stamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
+    let stamp = crate::atomic_file::backup_stamp(now);
     let mut summary = OnboardSummary::default();
     let (model, geography) = model_and_geography(preset, request, catalog)?;
     let region = preset.region_for(&geography, catalog).expect("a checked geography is in the catalog");

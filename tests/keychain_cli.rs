@@ -235,7 +235,7 @@ fn import_moves_plaintext_keys_into_the_keyring() {
     let backups: Vec<_> = std::fs::read_dir(home.path().join(".aws"))
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("credentials.bedrock-tray-backup-"))
+        .filter(|e| e.file_name().to_string_lossy().starts_with("credentials.bak-"))
         .collect();
     assert_eq!(backups.len(), 1, "a timestamped backup is written first");
     assert_eq!(std::fs::read_to_string(backups[0].path()).unwrap(), original);

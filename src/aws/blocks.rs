@@ -87,10 +87,7 @@ pub fn ensure(path: &Path, blocks: &[Block], force: bool, stamp: &str) -> Result
         return Ok(outcomes);
     }
     if let Some(old) = &original {
-        let backup = path.with_file_name(format!(
-            "{}.bak-{stamp}",
-            path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
-        ));
+        let backup = crate::atomic_file::backup_path(path, stamp);
         write_atomic(&backup, old.as_bytes(), 0o600)
             .map_err(|e| BlockError::Backup { path: backup.clone(), source: e.source })?;
     }

@@ -138,11 +138,8 @@ pub fn import<S: crate::aws::keychain::SecretStore>(
     };
     kc.set_long_term(profile, &key)?;
 
-    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let backup = path.with_file_name(format!(
-        "{}.bedrock-tray-backup-{stamp}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("credentials")
-    ));
+    let stamp = crate::atomic_file::backup_stamp(time::OffsetDateTime::now_utc());
+    let backup = crate::atomic_file::backup_path(path, &stamp);
     crate::atomic_file::write_atomic(&backup, text.as_bytes(), 0o600)?;
     edit_file(path, |doc: &mut IniDoc| {
         for k in ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"] {

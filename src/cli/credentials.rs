@@ -195,7 +195,7 @@ fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Res
     })?;
     warn_if_shadowed(paths, profile);
     println!(
-        "moved profile {profile}'s keys from {} into the OS keyring; the old file is at {} (it still holds the plaintext keys: delete it once `aws sts get-caller-identity --profile {profile}` works)",
+        "moved profile {profile}'s keys from {} into the OS keyring; the backup of the old file is at {} (it still holds the plaintext keys: delete it once `aws sts get-caller-identity --profile {profile}` works)",
         done.from.display(),
         done.backup.display()
     );
