@@ -14,6 +14,7 @@ pub mod aws;
 pub mod catalog;
 pub mod claude;
 pub mod doctor;
+pub mod error_kind;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod logging;

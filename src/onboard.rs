@@ -403,6 +403,12 @@ fn pick<'r>(
     }
 }
 
+impl crate::error_kind::HasKind for OnboardError {
+    fn kind(&self) -> crate::error_kind::ErrorKind {
+        crate::error_kind::request_or_environment(self.is_usage())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -319,6 +319,13 @@ pub fn model_allowed(allowed_models: &[String], catalog: &Catalog, key: &str) ->
     allowed_models.is_empty() || allowed_models.iter().any(|a| catalog.model(a).is_ok_and(|(m, _)| m.key == key))
 }
 
+/// A preset that cannot be used is the request's fault (the file given).
+impl crate::error_kind::HasKind for PresetError {
+    fn kind(&self) -> crate::error_kind::ErrorKind {
+        crate::error_kind::ErrorKind::InvalidRequest
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -422,6 +422,12 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
     Ok(changes)
 }
 
+impl crate::error_kind::HasKind for UseError {
+    fn kind(&self) -> crate::error_kind::ErrorKind {
+        crate::error_kind::request_or_environment(self.is_usage())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,7 +43,7 @@ pub fn select(
         None => None,
         Some(key) => match Provider::from_key(key) {
             Some(p) => Some(p),
-            None => return Err(CommandError { kind: "invalid", message: format!("unknown provider {key:?}") }),
+            None => return Err(CommandError::invalid(format!("unknown provider {key:?}"))),
         },
     };
     let request = UseRequest { model, geography, profile, provider, ..UseRequest::default() };
@@ -62,16 +62,10 @@ pub fn login<R: Runtime>(app: AppHandle<R>) {
 /// `bedrock-tray credentials import` does) and says where the backup is.
 #[tauri::command]
 pub fn import_keys(shared: Shared<'_>, profile: String) -> Result<String, CommandError> {
-    use bedrock_tray::aws::plaintext_keys::{self, ImportError};
-    let name = bedrock_tray::names::ProfileName::new(profile.as_str())
-        .map_err(|e| CommandError { kind: "invalid", message: e.to_string() })?;
+    use bedrock_tray::aws::plaintext_keys;
+    let name = bedrock_tray::names::ProfileName::new(profile.as_str()).map_err(CommandError::invalid)?;
     let kc = bedrock_tray::aws::keychain::Keychain::new(bedrock_tray::aws::keychain::OsKeyring);
-    let done = plaintext_keys::import(&shared.paths, &kc, &name, &bedrock_tray::aws::keychain::cli_program()).map_err(
-        |e| CommandError {
-            kind: if matches!(e, ImportError::NothingToImport { .. }) { "invalid" } else { "environment" },
-            message: e.to_string(),
-        },
-    )?;
+    let done = plaintext_keys::import(&shared.paths, &kc, &name, &bedrock_tray::aws::keychain::cli_program())?;
     let _ = shared.poke.send(());
     Ok(format!(
         "Profile {name}'s keys are in the keyring now. The old file is kept at {}: delete it once Claude Code works.",

@@ -1,8 +1,7 @@
 //! The commands' error: what the dashboard branches on (`kind`) and the
 //! sentence it shows.
 
-use bedrock_tray::preset::PresetError;
-use bedrock_tray::switch::UseError;
+use bedrock_tray::error_kind::{ErrorKind, HasKind};
 use serde::Serialize;
 
 /// An error as the UI sees it: a kind to branch on, a sentence to show.
@@ -12,14 +11,16 @@ pub struct CommandError {
     pub message: String,
 }
 
-impl From<UseError> for CommandError {
-    fn from(e: UseError) -> Self {
-        Self { kind: if e.is_usage() { "invalid" } else { "environment" }, message: e.to_string() }
+impl CommandError {
+    /// A request the app cannot act on.
+    pub fn invalid(message: impl std::fmt::Display) -> Self {
+        Self { kind: ErrorKind::InvalidRequest.ui_name(), message: message.to_string() }
     }
 }
 
-impl From<PresetError> for CommandError {
-    fn from(e: PresetError) -> Self {
-        Self { kind: "invalid", message: e.to_string() }
+/// A core error keeps its kind (see [`bedrock_tray::error_kind`]).
+impl<E: HasKind> From<E> for CommandError {
+    fn from(e: E) -> Self {
+        Self { kind: e.kind().ui_name(), message: e.to_string() }
     }
 }

@@ -7,6 +7,7 @@
 use crate::error::CommandError;
 use crate::shared::Shared;
 use bedrock_tray::catalog::Catalog;
+use bedrock_tray::error_kind::ErrorKind;
 use bedrock_tray::onboard::{self, OnboardRequest, OnboardSummary, Progress, SignIn};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::preset::{self, Preset};
@@ -147,10 +148,10 @@ pub fn wizard_run<R: Runtime>(
     force: Option<bool>,
 ) -> Result<(), CommandError> {
     let Some(preset) = wizard.preset.lock().expect("wizard lock").clone() else {
-        return Err(CommandError { kind: "invalid", message: "load a preset or enter your start URL first".into() });
+        return Err(CommandError::invalid("load a preset or enter your start URL first"));
     };
     if wizard.running.swap(true, Ordering::SeqCst) {
-        return Err(CommandError { kind: "busy", message: "the setup is already running".into() });
+        return Err(CommandError { kind: ErrorKind::Busy.ui_name(), message: "the setup is already running".into() });
     }
     let request = OnboardRequest {
         team: team.filter(|t| !t.is_empty()),
@@ -182,7 +183,7 @@ pub fn wizard_choose(wizard: State<'_, Wizard>, index: Option<usize>) -> Result<
     let sender = wizard.answer.lock().expect("wizard lock").take();
     match sender {
         Some(s) if s.send(index).is_ok() => Ok(()),
-        _ => Err(CommandError { kind: "invalid", message: "no choice is pending".into() }),
+        _ => Err(CommandError::invalid("no choice is pending")),
     }
 }
 

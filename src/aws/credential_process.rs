@@ -132,3 +132,12 @@ pub fn renew<S: SecretStore>(
         }
     }
 }
+
+impl crate::error_kind::HasKind for SessionError {
+    fn kind(&self) -> crate::error_kind::ErrorKind {
+        match self {
+            SessionError::Mfa(e) => e.kind(),
+            _ => crate::error_kind::ErrorKind::BrokenEnvironment,
+        }
+    }
+}

@@ -406,6 +406,14 @@ pub fn session_from_sts(
     })
 }
 
+/// A serial or code that is not one is the request's fault; no code to be
+/// had (no terminal) is the environment's.
+impl crate::error_kind::HasKind for MfaError {
+    fn kind(&self) -> crate::error_kind::ErrorKind {
+        crate::error_kind::request_or_environment(!matches!(self, MfaError::CodeNeeded { .. }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

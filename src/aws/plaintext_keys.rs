@@ -178,6 +178,12 @@ pub fn set_credential_process(
     })
 }
 
+impl crate::error_kind::HasKind for ImportError {
+    fn kind(&self) -> crate::error_kind::ErrorKind {
+        crate::error_kind::request_or_environment(matches!(self, ImportError::NothingToImport { .. }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

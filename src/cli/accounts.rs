@@ -15,10 +15,7 @@ pub fn run(
     let profile = super::login::profile(paths, profile)?;
     let profile = &profile;
     let runtime = super::runtime()?;
-    let roles = runtime.block_on(accounts::list_for_profile(paths, profile, refresh, now)).map_err(|e| match e {
-        accounts::AccountsError::NotSso(_) => Failure::usage(e),
-        _ => Failure::env(e),
-    })?;
+    let roles = runtime.block_on(accounts::list_for_profile(paths, profile, refresh, now))?;
     if json {
         render::print_json(&roles);
         return Ok(());

@@ -3,9 +3,9 @@
 //! sessions (with an MFA code when the profile has an `mfa_serial`).
 
 use super::Failure;
-use bedrock_tray::aws::credential_process::{self as cp, SessionError, StsEndpoint};
+use bedrock_tray::aws::credential_process::{self as cp, StsEndpoint};
 use bedrock_tray::aws::ini::{edit_file, IniDoc, Section};
-use bedrock_tray::aws::keychain::{self, Keychain, LongTermKey, MfaError, OsKeyring};
+use bedrock_tray::aws::keychain::{self, Keychain, LongTermKey, OsKeyring};
 use bedrock_tray::names::ProfileName;
 use bedrock_tray::paths::Paths;
 use bedrock_tray::secret::Secret;
@@ -188,11 +188,8 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
 }
 
 fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Result<(), Failure> {
-    use bedrock_tray::aws::plaintext_keys::{self, ImportError};
-    let done = plaintext_keys::import(paths, kc, profile, &keychain::cli_program()).map_err(|e| match e {
-        ImportError::NothingToImport { .. } => Failure::usage(e),
-        _ => Failure::env(e),
-    })?;
+    use bedrock_tray::aws::plaintext_keys;
+    let done = plaintext_keys::import(paths, kc, profile, &keychain::cli_program())?;
     warn_if_shadowed(paths, profile);
     println!(
         "moved profile {profile}'s keys from {} into the OS keyring; the backup of the old file is at {} (it still holds the plaintext keys: delete it once `aws sts get-caller-identity --profile {profile}` works)",
@@ -218,7 +215,7 @@ fn unlock(
         Ok(c) => c.trim().to_string(),
         Err(_) => read_line_hidden(&format!("MFA code for profile {profile}: "), false)?,
     };
-    let code = keychain::check_mfa_code(&code).map_err(Failure::usage)?;
+    let code = keychain::check_mfa_code(&code)?;
     let _lock = keychain::lock_refresh(&paths.app_dir, profile).map_err(Failure::env)?;
     let mfa = Some(keychain::Mfa { serial: &serial, code });
     let session =
@@ -251,11 +248,7 @@ pub fn credential_process(profile: &str, duration_seconds: i32, export: bool) ->
         duration_seconds,
         OffsetDateTime::now_utc,
         mfa_code_env_or_tty,
-    )
-    .map_err(|e| match e {
-        SessionError::Mfa(MfaError::BadCode) => Failure::usage(e),
-        _ => Failure::env(e),
-    })?;
+    )?;
     print(&session);
     Ok(())
 }

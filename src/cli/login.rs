@@ -7,7 +7,7 @@ use bedrock_tray::claude::settings::{OwnedKey, SettingsDoc};
 use bedrock_tray::names::ProfileName;
 use bedrock_tray::paths::Paths;
 use bedrock_tray::sso::cache::format_rfc3339;
-use bedrock_tray::sso::login::{self, LoginError, LoginOutcome, LoginPrompt};
+use bedrock_tray::sso::login::{self, LoginOutcome, LoginPrompt};
 use bedrock_tray::sso::oidc::DeviceAuthorization;
 use std::time::Duration;
 
@@ -48,22 +48,15 @@ pub fn profile(paths: &Paths, name: Option<String>) -> Result<AwsProfile, Failur
     profiles.require(&name).cloned().map_err(Failure::usage)
 }
 
-fn failure(e: LoginError) -> Failure {
-    match e {
-        LoginError::NotSso(_) => Failure::usage(e),
-        _ => Failure::env(e),
-    }
-}
-
 pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
     let profile = profile(paths, args.profile)?;
-    let target = login::target_of(&profile).map_err(failure)?;
+    let target = login::target_of(&profile)?;
     let state = AppState::load(&paths.app_state()).map_err(Failure::env)?;
     let method = args.method.or(state.login_method).unwrap_or_default();
     let outcome = match method {
-        LoginMethod::Native => super::runtime()?
-            .block_on(login::device_login(paths, &target, &mut TerminalPrompt, !args.no_browser))
-            .map_err(failure)?,
+        LoginMethod::Native => {
+            super::runtime()?.block_on(login::device_login(paths, &target, &mut TerminalPrompt, !args.no_browser))?
+        }
         LoginMethod::Command => {
             let doc = SettingsDoc::read(&paths.claude_settings).map_err(Failure::env)?;
             let command = doc
@@ -85,9 +78,13 @@ pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
                 .env()
                 .map(|e| e.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
                 .unwrap_or_default();
-            super::runtime()?
-                .block_on(login::run_refresh_command(paths, &target, &command, &env, Duration::from_secs(180)))
-                .map_err(failure)?
+            super::runtime()?.block_on(login::run_refresh_command(
+                paths,
+                &target,
+                &command,
+                &env,
+                Duration::from_secs(180),
+            ))?
         }
     };
     match outcome {
@@ -103,8 +100,8 @@ pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
 
 pub fn run_refresh(paths: &Paths, profile_name: Option<String>) -> Result<(), Failure> {
     let profile = profile(paths, profile_name)?;
-    let target = login::target_of(&profile).map_err(failure)?;
-    let expires_at = super::runtime()?.block_on(login::refresh(paths, &target)).map_err(failure)?;
+    let target = login::target_of(&profile)?;
+    let expires_at = super::runtime()?.block_on(login::refresh(paths, &target))?;
     println!("refreshed; the session lasts until {}", format_rfc3339(expires_at));
     Ok(())
 }

@@ -14,6 +14,7 @@ mod watch;
 
 use bedrock_tray::catalog::Catalog;
 use bedrock_tray::claude::selection::Provider;
+use bedrock_tray::error_kind::{ErrorKind, HasKind};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::switch::{self, UseRequest};
 use bedrock_tray::view::status::Status;
@@ -182,18 +183,26 @@ struct UseArgs {
     json: bool,
 }
 
-/// A command's failure: the message and the exit code.
+/// A command's failure: the message and its kind, from which the exit
+/// code follows.
 pub struct Failure {
     pub message: String,
-    pub code: u8,
+    pub kind: ErrorKind,
 }
 
 impl Failure {
     pub fn usage(e: impl std::fmt::Display) -> Self {
-        Self { message: e.to_string(), code: 2 }
+        Self { message: e.to_string(), kind: ErrorKind::InvalidRequest }
     }
     pub fn env(e: impl std::fmt::Display) -> Self {
-        Self { message: e.to_string(), code: 1 }
+        Self { message: e.to_string(), kind: ErrorKind::BrokenEnvironment }
+    }
+}
+
+/// A core error becomes a failure of its own kind.
+impl<E: HasKind> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Self { message: e.to_string(), kind: e.kind() }
     }
 }
 
@@ -204,7 +213,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             eprintln!("bedrock-tray: {}", f.message);
-            ExitCode::from(f.code)
+            ExitCode::from(f.kind.exit_code())
         }
     }
 }
@@ -243,13 +252,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     _ => None,
                 },
             };
-            let changes = switch::run(&paths, &request).map_err(|e| {
-                if e.is_usage() {
-                    Failure::usage(&e)
-                } else {
-                    Failure::env(&e)
-                }
-            })?;
+            let changes = switch::run(&paths, &request)?;
             if args.json {
                 render::print_json(&changes);
             } else {
@@ -291,7 +294,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Doctor { json, invoke, timeout } => probe::doctor(&paths, json, invoke, timeout, now)?,
         Command::IamPolicy => probe::iam_policy(),
         Command::CheckPreset { file } => {
-            let preset = bedrock_tray::preset::Preset::load(&file).map_err(Failure::usage)?;
+            let preset = bedrock_tray::preset::Preset::load(&file)?;
             println!(
                 "{}: valid preset for {} ({} team{}, {} {} in {})",
                 file.display(),

@@ -1,7 +1,7 @@
 //! `bedrock-tray onboard`: a new laptop from a team preset in one command.
 
 use super::Failure;
-use bedrock_tray::onboard::{self, OnboardError, OnboardRequest, Progress, SignIn};
+use bedrock_tray::onboard::{self, OnboardRequest, Progress, SignIn};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::preset::Preset;
 use bedrock_tray::sso::accounts::AccountRole;
@@ -76,7 +76,7 @@ impl Progress for Terminal {
 
 pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), Failure> {
     // The whole preset is checked before anything is touched.
-    let preset = Preset::load(&args.preset).map_err(Failure::usage)?;
+    let preset = Preset::load(&args.preset)?;
     eprintln!("Onboarding {} onto Claude Code on Amazon Bedrock", preset.organisation);
     let request = OnboardRequest {
         team: args.team,
@@ -90,16 +90,14 @@ pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), 
     };
     let mut progress = Terminal { interactive: !args.yes && std::io::stdin().is_terminal() };
     let runtime = super::runtime()?;
-    let summary = runtime
-        .block_on(onboard::run(
-            paths,
-            &preset,
-            &request,
-            &mut progress,
-            SignIn { prompt: &mut super::login::TerminalPrompt, open_browser: !args.no_browser },
-            now,
-        ))
-        .map_err(|e: OnboardError| if e.is_usage() { Failure::usage(e) } else { Failure::env(e) })?;
+    let summary = runtime.block_on(onboard::run(
+        paths,
+        &preset,
+        &request,
+        &mut progress,
+        SignIn { prompt: &mut super::login::TerminalPrompt, open_browser: !args.no_browser },
+        now,
+    ))?;
     if args.json {
         super::render::print_json(&summary);
         return Ok(());

@@ -194,6 +194,12 @@ pub fn store(app_dir: &Path, start_url: &str, roles: &[AccountRole], now: Offset
     }
 }
 
+impl crate::error_kind::HasKind for AccountsError {
+    fn kind(&self) -> crate::error_kind::ErrorKind {
+        crate::error_kind::request_or_environment(matches!(self, AccountsError::NotSso(_)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

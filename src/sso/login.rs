@@ -354,3 +354,9 @@ pub fn open_in_browser(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn();
 }
+
+impl crate::error_kind::HasKind for LoginError {
+    fn kind(&self) -> crate::error_kind::ErrorKind {
+        crate::error_kind::request_or_environment(matches!(self, LoginError::NotSso(_)))
+    }
+}
