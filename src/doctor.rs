@@ -8,6 +8,7 @@ use crate::claude::selection::{Provider, Selection};
 use crate::claude::settings::SettingsDoc;
 use crate::paths::Paths;
 use crate::probe::{Outcome, ProbeReport, ProbeTarget};
+use crate::problem::Problem;
 use crate::sso::cache::{SessionState, SessionStatus};
 use serde::Serialize;
 use std::process::Command;
@@ -123,17 +124,16 @@ pub fn setup_checks(
         (Some(geo), Some(region), Some(id)) if !geo.serves(region) => checks.push(Check::fail(
             "region",
             format!("{id} from {region}"),
-            format!(
-                "{}. profiles cannot be called from {region}: run `bedrock-tray use --geo {}` to pick a{} {} region",
-                geo.key,
-                geo.key,
-                if geo.name.starts_with(['A', 'E', 'I', 'O', 'U']) { "n" } else { "" },
-                geo.name
-            ),
+            Problem::WrongRegion {
+                geography: geo.key.clone(),
+                geography_name: geo.name.clone(),
+                region: region.to_string(),
+            }
+            .fix(),
         )),
         (Some(geo), Some(region), _) => checks.push(Check::ok("region", format!("{region} serves {}", geo.name))),
         (None, Some(region), None) => {
-            checks.push(Check::fail("model", "no model selected", "run `bedrock-tray use --model sonnet`"));
+            checks.push(Check::fail("model", "no model selected", Problem::NoModelSelected.action()));
             checks.push(Check::ok("region", region));
         }
         (None, Some(region), Some(id)) => checks.push(Check::warn(
@@ -160,7 +160,7 @@ pub fn setup_checks(
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
     let profile = match (&profile_name, &profiles) {
         (None, _) => {
-            checks.push(Check::fail("profile", "AWS_PROFILE unset", "run `bedrock-tray use --profile NAME`"));
+            checks.push(Check::fail("profile", "AWS_PROFILE unset", Problem::NoProfileSelected.action()));
             None
         }
         (Some(_), Err(e)) => {
@@ -176,7 +176,7 @@ pub fn setup_checks(
                 checks.push(Check::fail(
                     "profile",
                     format!("{name} not in {}", paths.aws_config.display()),
-                    "choose another with `bedrock-tray use --profile NAME`",
+                    Problem::ProfileNotFound { profile: name.clone() }.action(),
                 ));
                 None
             }
@@ -220,7 +220,7 @@ pub fn setup_checks(
     // Session state.
     if let Some(p) = &profile {
         let s = SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now);
-        let login = format!("run Log in (`bedrock-tray login --profile {}`)", p.name);
+        let login = Problem::SsoSessionExpired { profile: p.name.clone() }.action();
         checks.push(match s.state {
             SessionState::NotSso => Check::skip("session", "not an SSO profile"),
             SessionState::Expired => Check::fail("session", "SSO session expired", login),

@@ -23,6 +23,7 @@ pub mod onboard;
 pub mod paths;
 pub mod preset;
 pub mod probe;
+pub mod problem;
 pub mod secret;
 pub mod sso;
 pub mod switch;

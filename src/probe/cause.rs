@@ -1,5 +1,6 @@
 //! Why a probe failed, and the one sentence that fixes it.
 
+use crate::problem::Problem;
 use serde::Serialize;
 
 /// Why a probe failed (or was skipped). Each maps to one fix sentence
@@ -52,15 +53,11 @@ impl Cause {
     /// One sentence: what is wrong and what to do.
     pub fn fix(&self) -> String {
         match self {
-            Cause::SsoSessionExpired { profile } => format!(
-                "SSO session of profile {profile} expired or missing: run Log in (`bedrock-tray login --profile {profile}`)"
-            ),
+            Cause::SsoSessionExpired { profile } => Problem::SsoSessionExpired { profile: profile.clone() }.fix(),
             Cause::SsoRoleNotAssigned { profile, account, role } => format!(
                 "role {role} in account {account} (profile {profile}) is not assigned to you: pick one from `bedrock-tray accounts` or ask your admin"
             ),
-            Cause::ProfileNotFound { profile } => {
-                format!("AWS profile {profile} is not in your AWS config: choose another with `bedrock-tray use --profile NAME`")
-            }
+            Cause::ProfileNotFound { profile } => Problem::ProfileNotFound { profile: profile.clone() }.fix(),
             Cause::NoCredentials { profile, message } => {
                 format!("no credentials for profile {profile} ({message}): check the profile in ~/.aws/config")
             }
@@ -70,10 +67,12 @@ impl Cause {
             Cause::MissingPermission { action, resource } => format!(
                 "IAM policy lacks {action} on {resource}: ask your admin to attach the policy from `bedrock-tray iam-policy`"
             ),
-            Cause::WrongRegion { geography, region, geography_name, .. } => format!(
-                "{geography}. profiles cannot be called from {region}: choose a{} {geography_name} region (`bedrock-tray use --geo {geography}`)",
-                if geography_name.starts_with(['A', 'E', 'I', 'O', 'U']) { "n" } else { "" }
-            ),
+            Cause::WrongRegion { geography, region, geography_name, .. } => Problem::WrongRegion {
+                geography: geography.clone(),
+                geography_name: geography_name.clone(),
+                region: region.clone(),
+            }
+            .fix(),
             Cause::ProfileNotOffered { model_id, region } => format!(
                 "{model_id} is not offered in {region}: pick a model and geography that `bedrock-tray probe` lists as active"
             ),
@@ -102,7 +101,7 @@ impl Cause {
             Cause::ServerError { service, status, code } => {
                 format!("{service} answered {status} {code} on every attempt: an AWS-side problem, retry later")
             }
-            Cause::NoModelSelected => "no model selected: run `bedrock-tray use --model sonnet`".into(),
+            Cause::NoModelSelected => Problem::NoModelSelected.fix(),
             Cause::NeedsCredentials => "needs credentials: fix the credentials check first".into(),
             Cause::Other { service, code, message } => format!("{service} refused: {code}: {message}"),
         }

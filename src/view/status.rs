@@ -6,6 +6,7 @@ use crate::catalog::Catalog;
 use crate::claude::selection::{Provider, Selection};
 use crate::claude::settings::SettingsDoc;
 use crate::paths::Paths;
+use crate::problem::Problem;
 use crate::sso::cache::SessionStatus;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -68,25 +69,26 @@ impl Status {
         };
         if sel.provider == Provider::Bedrock {
             match (&sel.profile, profile) {
-                (None, _) => problems.push("no AWS profile selected: run `bedrock-tray use --profile NAME`".into()),
+                (None, _) => problems.push(Problem::NoProfileSelected.fix()),
                 (Some(name), None) if !profiles.all().is_empty() || profiles.problems.is_empty() => {
-                    problems.push(format!(
-                        "AWS profile {name:?} is not in {}: choose another with `bedrock-tray use --profile NAME`",
-                        paths.aws_config.display()
-                    ))
+                    problems.push(Problem::ProfileNotFound { profile: name.clone() }.fix())
                 }
                 _ => {}
             }
             if let (Some(geo), Some(region)) = (sel.geography, sel.region.as_deref()) {
                 if !geo.serves(region) {
-                    problems.push(format!(
-                        "{}. profiles cannot be called from {region}: run `bedrock-tray use --geo {}` to move to a region that can call them",
-                        geo.key, geo.key
-                    ));
+                    problems.push(
+                        Problem::WrongRegion {
+                            geography: geo.key.clone(),
+                            geography_name: geo.name.clone(),
+                            region: region.to_string(),
+                        }
+                        .fix(),
+                    );
                 }
             }
             if sel.model_id.is_none() {
-                problems.push("no model selected: run `bedrock-tray use --model sonnet`".into());
+                problems.push(Problem::NoModelSelected.fix());
             }
         }
         Ok(Status {
