@@ -129,7 +129,9 @@ fn ctrl_c_during_a_login_leaves_no_token_and_no_temp_file() {
     let mut stderr_lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let prompt = stderr_lines.by_ref().map_while(Result::ok).find(|l| l.contains("confirm the code"));
     assert!(prompt.is_some(), "the login reached the approval step");
-    std::thread::sleep(Duration::from_millis(1500)); // at least one CreateToken poll
+    wait_until(Duration::from_secs(10), "at least one CreateToken poll", || {
+        fake.state()["requests"]["sso-oidc:CreateToken"].as_u64().unwrap_or(0) >= 1
+    });
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
@@ -194,8 +196,9 @@ async fn settings_in_a_folder_created_after_the_watcher_started_are_watched() {
         .await
         .expect("the new settings file shows within 5 s")
         .unwrap();
-    // Later edits inside the new folder are seen too.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Later edits inside the new folder are seen too. (The watcher syncs
+    // its folder watches before each reading, so the reading above means
+    // the new folder is watched.)
     home.write_settings(r#"{"env": {"AWS_REGION": "eu-central-1"}}"#);
     tokio::time::timeout(Duration::from_secs(5), snapshots.wait_for(|s| region(s).as_deref() == Some("eu-central-1")))
         .await
@@ -247,8 +250,9 @@ async fn a_session_already_in_its_last_minutes_is_announced_even_to_a_late_subsc
         WatchOptions { auto_refresh: false, ..Default::default() },
     )
     .unwrap();
-    // The tray subscribes a moment after start; the first reading is done by then.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The tray subscribes a moment after start: after the first reading
+    // (the first wake-up is counted once it is done).
+    wait_until_async(Duration::from_secs(5), "the watcher's first reading", || watcher.stats().wakeups >= 1).await;
     let mut events = watcher.events();
     let event = tokio::time::timeout(Duration::from_secs(2), events.recv()).await.expect("an event").unwrap();
     assert!(

@@ -331,3 +331,22 @@ pub fn session_bus() -> (std::process::Child, String) {
     std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut address).unwrap();
     (child, address.trim().to_string())
 }
+
+/// Waits until `done` holds, checking every 20 ms; panics naming `what`
+/// when it does not within `within`.
+pub fn wait_until(within: std::time::Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + within;
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "not within {within:?}: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// [`wait_until`] for async tests: yields to the runtime between checks.
+pub async fn wait_until_async(within: std::time::Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + within;
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "not within {within:?}: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
