@@ -2,7 +2,7 @@
 //! one [`Check`] per link with its fix. The probes come last (see
 //! [`crate::probe`]).
 
-use crate::aws::profiles::{AwsProfiles, CredentialSource};
+use crate::aws::profiles::{AwsProfile, AwsProfiles, CredentialSource};
 use crate::catalog::Catalog;
 use crate::claude::selection::{Provider, Selection};
 use crate::claude::settings::SettingsDoc;
@@ -79,21 +79,7 @@ pub fn setup_checks(
     profile_override: Option<&str>,
     now: OffsetDateTime,
 ) -> (Vec<Check>, Option<ProbeTarget>) {
-    let mut checks = Vec::new();
-    checks.push(match aws {
-        Some(v) if v.starts_with("aws-cli/1.") => {
-            Check::warn("aws cli", v, "AWS CLI v1 cannot use [sso-session]: install AWS CLI v2")
-        }
-        Some(v) => Check::ok("aws cli", v),
-        None => Check::fail("aws cli", "not found", "install AWS CLI v2 (https://docs.aws.amazon.com/cli/)"),
-    });
-    checks.push(match claude {
-        Some(v) => Check::ok("claude code", v),
-        None => {
-            Check::fail("claude code", "not found", "install Claude Code: npm install -g @anthropic-ai/claude-code")
-        }
-    });
-
+    let mut checks = tool_checks(aws, claude);
     let doc = match SettingsDoc::read(&paths.claude_settings) {
         Ok(doc) => {
             checks.push(Check::ok("settings", paths.claude_settings.display().to_string()));
@@ -116,7 +102,52 @@ pub fn setup_checks(
         checks.push(Check::ok("provider", "Amazon Bedrock"));
     }
 
-    // Region inside the geography.
+    region_checks(&sel, &mut checks);
+    small_model_check(&sel, catalog, &mut checks);
+    let profile_name = profile_override.map(str::to_string).or(sel.profile.clone());
+    let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
+    let profile = profile_check(paths, profile_name.as_ref(), &profiles, &mut checks);
+    if let Some(name) = &profile_name {
+        auth_refresh_check(&sel, name, profile.as_ref(), &mut checks);
+        credential_export_check(&doc, name, &mut checks);
+    }
+    if let Some(p) = &profile {
+        session_checks(paths, p, now, &mut checks);
+    }
+    checks.extend(plaintext_key_checks(paths));
+
+    let region = sel.region.clone().or_else(|| {
+        let p = profiles.as_ref().ok()?;
+        p.region_of(profile_name.as_deref()?).map(|r| r.to_string())
+    });
+    let target = match (profile_name, region) {
+        (Some(profile), Some(region)) => Some(ProbeTarget { profile, region, model_id: sel.model_id }),
+        _ => None,
+    };
+    (checks, target)
+}
+
+/// The AWS CLI and Claude Code, from their `--version` lines.
+fn tool_checks(aws: Option<&str>, claude: Option<&str>) -> Vec<Check> {
+    let mut checks = Vec::new();
+    checks.push(match aws {
+        Some(v) if v.starts_with("aws-cli/1.") => {
+            Check::warn("aws cli", v, "AWS CLI v1 cannot use [sso-session]: install AWS CLI v2")
+        }
+        Some(v) => Check::ok("aws cli", v),
+        None => Check::fail("aws cli", "not found", "install AWS CLI v2 (https://docs.aws.amazon.com/cli/)"),
+    });
+    checks.push(match claude {
+        Some(v) => Check::ok("claude code", v),
+        None => {
+            Check::fail("claude code", "not found", "install Claude Code: npm install -g @anthropic-ai/claude-code")
+        }
+    });
+    checks
+}
+
+/// The region lies inside the model's geography.
+fn region_checks(sel: &Selection<'_>, checks: &mut Vec<Check>) {
     match (sel.geography, sel.region.as_deref(), sel.model_id.as_deref()) {
         (_, None, _) => {
             checks.push(Check::fail("region", "AWS_REGION unset", "run `bedrock-tray use --region REGION`"))
@@ -142,8 +173,10 @@ pub fn setup_checks(
             "the catalog does not know this model's geography: check it is callable from the region",
         )),
     }
+}
 
-    // Small model in the same geography.
+/// The small model is in the main model's geography.
+fn small_model_check(sel: &Selection<'_>, catalog: &Catalog, checks: &mut Vec<Check>) {
     if let (Some(main), Some(small)) = (sel.geography, sel.small_model_id.as_deref()) {
         match catalog.geography_of_id(small) {
             Some(g) if g.key != main.key => checks.push(Check::fail(
@@ -154,11 +187,16 @@ pub fn setup_checks(
             _ => checks.push(Check::ok("small model", small)),
         }
     }
+}
 
-    // Profile exists.
-    let profile_name = profile_override.map(str::to_string).or(sel.profile.clone());
-    let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
-    let profile = match (&profile_name, &profiles) {
+/// The selected profile exists in the AWS config.
+fn profile_check(
+    paths: &Paths,
+    profile_name: Option<&String>,
+    profiles: &Result<AwsProfiles, crate::aws::profiles::ProfilesError>,
+    checks: &mut Vec<Check>,
+) -> Option<AwsProfile> {
+    match (profile_name, profiles) {
         (None, _) => {
             checks.push(Check::fail("profile", "AWS_PROFILE unset", Problem::NoProfileSelected.action()));
             None
@@ -181,32 +219,34 @@ pub fn setup_checks(
                 None
             }
         },
-    };
-
-    // awsAuthRefresh names the selected profile.
-    if let Some(name) = &profile_name {
-        match sel.auth_refresh.as_deref() {
-            Some(cmd) => match profile_argument(cmd) {
-                Some(named) if named != *name => checks.push(Check::fail(
-                    "awsAuthRefresh",
-                    format!("`{cmd}` logs in profile {named}, not {name}"),
-                    format!("run `bedrock-tray use --profile {name}` to rewrite it"),
-                )),
-                _ => checks.push(Check::ok("awsAuthRefresh", cmd)),
-            },
-            None if profile.as_ref().is_some_and(|p| p.credentials.is_sso()) => checks.push(Check::warn(
-                "awsAuthRefresh",
-                "unset: Claude Code cannot log in by itself",
-                format!("run `bedrock-tray use --profile {name}` to set it"),
-            )),
-            None => {}
-        }
     }
+}
 
-    // Our awsCredentialExport hands out the selected profile's credentials:
-    // Claude Code uses them before AWS_PROFILE, so another profile's would
-    // silently send requests to another account.
-    if let (Some(name), Some(cmd)) = (&profile_name, doc.get(crate::claude::settings::OwnedKey::CredentialExport)) {
+/// awsAuthRefresh names the selected profile.
+fn auth_refresh_check(sel: &Selection<'_>, name: &String, profile: Option<&AwsProfile>, checks: &mut Vec<Check>) {
+    match sel.auth_refresh.as_deref() {
+        Some(cmd) => match profile_argument(cmd) {
+            Some(named) if named != *name => checks.push(Check::fail(
+                "awsAuthRefresh",
+                format!("`{cmd}` logs in profile {named}, not {name}"),
+                format!("run `bedrock-tray use --profile {name}` to rewrite it"),
+            )),
+            _ => checks.push(Check::ok("awsAuthRefresh", cmd)),
+        },
+        None if profile.is_some_and(|p| p.credentials.is_sso()) => checks.push(Check::warn(
+            "awsAuthRefresh",
+            "unset: Claude Code cannot log in by itself",
+            format!("run `bedrock-tray use --profile {name}` to set it"),
+        )),
+        None => {}
+    }
+}
+
+/// Our awsCredentialExport hands out the selected profile's credentials:
+/// Claude Code uses them before AWS_PROFILE, so another profile's would
+/// silently send requests to another account.
+fn credential_export_check(doc: &SettingsDoc, name: &String, checks: &mut Vec<Check>) {
+    if let Some(cmd) = doc.get(crate::claude::settings::OwnedKey::CredentialExport) {
         match crate::aws::keychain::credential_process_profile(&cmd) {
             Some(named) if named != name.as_str() => checks.push(Check::fail(
                 "awsCredentialExport",
@@ -216,44 +256,30 @@ pub fn setup_checks(
             _ => checks.push(Check::ok("awsCredentialExport", cmd.clone())),
         }
     }
+}
 
-    // Session state.
-    if let Some(p) = &profile {
-        let s = SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now);
-        let login = Problem::SsoSessionExpired { profile: p.name.clone() }.action();
-        checks.push(match s.state {
-            SessionState::NotSso => Check::skip("session", "not an SSO profile"),
-            SessionState::Expired => Check::fail("session", "SSO session expired", login),
-            SessionState::Missing => Check::fail("session", s.reason.unwrap_or_else(|| "no SSO token".into()), login),
-            SessionState::Expiring => Check::warn(
-                "session",
-                format!("expires in {} min", s.seconds_left.unwrap_or(0) / 60),
-                if s.refreshable { "it will be refreshed".to_string() } else { login },
-            ),
-            SessionState::Valid => {
-                Check::ok("session", format!("valid, {} min left", s.seconds_left.unwrap_or(0) / 60))
-            }
-        });
-        if matches!(p.credentials, CredentialSource::LegacySso { .. }) {
-            checks.push(Check::warn(
-                "sso form",
-                "legacy sso_start_url profile: re-login every 8 hours",
-                "move it to an [sso-session] block with sso_registration_scopes = sso:account:access",
-            ));
-        }
-    }
-
-    checks.extend(plaintext_key_checks(paths));
-
-    let region = sel.region.clone().or_else(|| {
-        let p = profiles.as_ref().ok()?;
-        p.region_of(profile_name.as_deref()?).map(|r| r.to_string())
+/// The profile's SSO session, and its form.
+fn session_checks(paths: &Paths, p: &AwsProfile, now: OffsetDateTime, checks: &mut Vec<Check>) {
+    let s = SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now);
+    let login = Problem::SsoSessionExpired { profile: p.name.clone() }.action();
+    checks.push(match s.state {
+        SessionState::NotSso => Check::skip("session", "not an SSO profile"),
+        SessionState::Expired => Check::fail("session", "SSO session expired", login),
+        SessionState::Missing => Check::fail("session", s.reason.unwrap_or_else(|| "no SSO token".into()), login),
+        SessionState::Expiring => Check::warn(
+            "session",
+            format!("expires in {} min", s.seconds_left.unwrap_or(0) / 60),
+            if s.refreshable { "it will be refreshed".to_string() } else { login },
+        ),
+        SessionState::Valid => Check::ok("session", format!("valid, {} min left", s.seconds_left.unwrap_or(0) / 60)),
     });
-    let target = match (profile_name, region) {
-        (Some(profile), Some(region)) => Some(ProbeTarget { profile, region, model_id: sel.model_id }),
-        _ => None,
-    };
-    (checks, target)
+    if matches!(p.credentials, CredentialSource::LegacySso { .. }) {
+        checks.push(Check::warn(
+            "sso form",
+            "legacy sso_start_url profile: re-login every 8 hours",
+            "move it to an [sso-session] block with sso_registration_scopes = sso:account:access",
+        ));
+    }
 }
 
 /// One warning per profile whose secret key is in plain text, naming the
