@@ -218,18 +218,7 @@ pub async fn run(
     };
     summary.profile = profile_name.to_string();
 
-    progress.step("Prerequisites");
-    match crate::doctor::tool_version("claude") {
-        Some(v) => progress.detail(&format!("Claude Code: {v}")),
-        None => {
-            progress.detail("Claude Code: not found");
-            summary.to_do.push("install Claude Code: npm install -g @anthropic-ai/claude-code".into());
-        }
-    }
-    match crate::doctor::tool_version("aws") {
-        Some(v) => progress.detail(&format!("AWS CLI: {v} (optional)")),
-        None => progress.detail("AWS CLI: not found (optional: bedrock-tray signs in by itself)"),
-    }
+    prerequisites(progress, &mut summary);
 
     progress.step(&format!("AWS config: [sso-session {}] in {}", preset.sso.session_name, paths.aws_config.display()));
     let mut blocks = vec![sso_session_block(preset)];
@@ -238,61 +227,13 @@ pub async fn run(
     }
     report_blocks(progress, &mut summary, &blocks, blocks::ensure(&paths.aws_config, &blocks, request.force, &stamp)?);
 
-    progress.step("Sign in to IAM Identity Center");
-    let session_profile = crate::aws::profiles::CredentialSource::Sso {
-        sso_session: preset.sso.session_name.to_string(),
-        start_url: preset.sso.start_url.clone(),
-        sso_region: preset.sso.region.to_string(),
-        account_id: None,
-        role_name: None,
-        registration_scopes: preset.sso.registration_scopes.clone(),
-    };
-    let status = SessionStatus::of_profile(&paths.sso_cache_dir, &session_profile, now);
-    if matches!(status.state, SessionState::Valid | SessionState::Expiring) {
-        progress.detail("already signed in");
-    } else {
-        let target = crate::sso::oidc::SessionTarget {
-            session_name: Some(preset.sso.session_name.to_string()),
-            start_url: preset.sso.start_url.clone(),
-            region: preset.sso.region.clone(),
-            scopes: Some(preset.sso.registration_scopes.clone()),
-        };
-        crate::sso::login::device_login(paths, &target, sign_in.prompt, sign_in.open_browser)
-            .await
-            .map_err(|e| OnboardError::Login(e.to_string()))?;
-        progress.detail("signed in");
-    }
+    let session_profile = sso_session_source(preset);
+    sign_in_step(paths, preset, &session_profile, sign_in, progress, now).await?;
 
     if team.is_none() {
-        progress.step("Accounts and roles");
-        let token_path = cache::token_path(&paths.sso_cache_dir, &session_profile).expect("sso source");
-        let token = cache::read_token(&token_path).map_err(|e| OnboardError::Login(e.to_string()))?;
-        let roles = match accounts::cached(&paths.app_dir, &preset.sso.start_url, time::Duration::hours(1), now) {
-            Some(r) => r,
-            None => {
-                let r = accounts::list(&accounts::portal_client(&preset.sso.region).await, &token.access_token).await?;
-                accounts::store(&paths.app_dir, &preset.sso.start_url, &r, now);
-                r
-            }
-        };
-        if roles.is_empty() {
-            return Err(OnboardError::NoAccounts);
-        }
-        let mut blocks = Vec::new();
-        if request.all_roles {
-            for r in &roles {
-                blocks.push(profile_block(
-                    preset,
-                    &ProfileName::new(derived_profile_name(r))?,
-                    &r.account_id,
-                    &r.role_name,
-                    region.as_str(),
-                ));
-            }
-        }
-        let chosen = pick(&roles, request, progress)?;
-        progress.detail(&format!("{} ({}) as {}", chosen.account_name, chosen.account_id, chosen.role_name));
-        blocks.push(profile_block(preset, &profile_name, &chosen.account_id, &chosen.role_name, region.as_str()));
+        let blocks =
+            account_step(paths, preset, request, &session_profile, &profile_name, region.as_str(), progress, now)
+                .await?;
         report_blocks(
             progress,
             &mut summary,
@@ -324,6 +265,120 @@ pub async fn run(
         progress.detail(&format!("{}: {}", c.key, c.new.as_deref().unwrap_or("(removed)")));
     }
 
+    check_step(paths, &profile_name, progress, &mut summary, now).await?;
+    Ok(summary)
+}
+
+/// The "Prerequisites" step: Claude Code (needed) and the AWS CLI (optional).
+fn prerequisites(progress: &mut dyn Progress, summary: &mut OnboardSummary) {
+    progress.step("Prerequisites");
+    match crate::doctor::tool_version("claude") {
+        Some(v) => progress.detail(&format!("Claude Code: {v}")),
+        None => {
+            progress.detail("Claude Code: not found");
+            summary.to_do.push("install Claude Code: npm install -g @anthropic-ai/claude-code".into());
+        }
+    }
+    match crate::doctor::tool_version("aws") {
+        Some(v) => progress.detail(&format!("AWS CLI: {v} (optional)")),
+        None => progress.detail("AWS CLI: not found (optional: bedrock-tray signs in by itself)"),
+    }
+}
+
+/// The preset's SSO session, as a credential source (no account or role).
+fn sso_session_source(preset: &Preset) -> crate::aws::profiles::CredentialSource {
+    crate::aws::profiles::CredentialSource::Sso {
+        sso_session: preset.sso.session_name.to_string(),
+        start_url: preset.sso.start_url.clone(),
+        sso_region: preset.sso.region.to_string(),
+        account_id: None,
+        role_name: None,
+        registration_scopes: preset.sso.registration_scopes.clone(),
+    }
+}
+
+/// The "Sign in" step: a device-code login unless the session is valid.
+async fn sign_in_step(
+    paths: &Paths,
+    preset: &Preset,
+    session_profile: &crate::aws::profiles::CredentialSource,
+    sign_in: SignIn<'_>,
+    progress: &mut dyn Progress,
+    now: OffsetDateTime,
+) -> Result<(), OnboardError> {
+    progress.step("Sign in to IAM Identity Center");
+    let status = SessionStatus::of_profile(&paths.sso_cache_dir, session_profile, now);
+    if matches!(status.state, SessionState::Valid | SessionState::Expiring) {
+        progress.detail("already signed in");
+    } else {
+        let target = crate::sso::oidc::SessionTarget {
+            session_name: Some(preset.sso.session_name.to_string()),
+            start_url: preset.sso.start_url.clone(),
+            region: preset.sso.region.clone(),
+            scopes: Some(preset.sso.registration_scopes.clone()),
+        };
+        crate::sso::login::device_login(paths, &target, sign_in.prompt, sign_in.open_browser)
+            .await
+            .map_err(|e| OnboardError::Login(e.to_string()))?;
+        progress.detail("signed in");
+    }
+    Ok(())
+}
+
+/// The "Accounts and roles" step (no team in the preset): the account and
+/// role the user picks, and with `all_roles` every other one, as profile
+/// blocks to write.
+#[allow(clippy::too_many_arguments)]
+async fn account_step(
+    paths: &Paths,
+    preset: &Preset,
+    request: &OnboardRequest,
+    session_profile: &crate::aws::profiles::CredentialSource,
+    profile_name: &ProfileName,
+    region: &str,
+    progress: &mut dyn Progress,
+    now: OffsetDateTime,
+) -> Result<Vec<Block>, OnboardError> {
+    progress.step("Accounts and roles");
+    let token_path = cache::token_path(&paths.sso_cache_dir, session_profile).expect("sso source");
+    let token = cache::read_token(&token_path).map_err(|e| OnboardError::Login(e.to_string()))?;
+    let roles = match accounts::cached(&paths.app_dir, &preset.sso.start_url, time::Duration::hours(1), now) {
+        Some(r) => r,
+        None => {
+            let r = accounts::list(&accounts::portal_client(&preset.sso.region).await, &token.access_token).await?;
+            accounts::store(&paths.app_dir, &preset.sso.start_url, &r, now);
+            r
+        }
+    };
+    if roles.is_empty() {
+        return Err(OnboardError::NoAccounts);
+    }
+    let mut blocks = Vec::new();
+    if request.all_roles {
+        for r in &roles {
+            blocks.push(profile_block(
+                preset,
+                &ProfileName::new(derived_profile_name(r))?,
+                &r.account_id,
+                &r.role_name,
+                region,
+            ));
+        }
+    }
+    let chosen = pick(&roles, request, progress)?;
+    progress.detail(&format!("{} ({}) as {}", chosen.account_name, chosen.account_id, chosen.role_name));
+    blocks.push(profile_block(preset, profile_name, &chosen.account_id, &chosen.role_name, region));
+    Ok(blocks)
+}
+
+/// The "Check" step: what status finds wrong, and the probes.
+async fn check_step(
+    paths: &Paths,
+    profile_name: &ProfileName,
+    progress: &mut dyn Progress,
+    summary: &mut OnboardSummary,
+    now: OffsetDateTime,
+) -> Result<(), OnboardError> {
     progress.step("Check");
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
     let status =
@@ -352,7 +407,7 @@ pub async fn run(
         }
         Err(e) => summary.to_do.push(e),
     }
-    Ok(summary)
+    Ok(())
 }
 
 fn report_blocks(
