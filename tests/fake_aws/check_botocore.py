@@ -290,6 +290,25 @@ def invoke_model_and_its_event_stream():
                    ("bedrock-runtime:InvokeModel", 400, "eu-central-1", "us.anthropic.claude-sonnet-4-6"),
                    ("bedrock-runtime:InvokeModelWithResponseStream", 400, "eu-central-1", "anthropic.claude-sonnet-4-6"),
                    ("bedrock-runtime:InvokeModelWithResponseStream", 403, "eu-central-1", model)], log
+    # With tool_use set, a request offering that tool (and saying "when")
+    # gets a call to it; once the tool result is in, text again.
+    admin("config", {"converse_errors": {model: None}, "tool_use": {
+        "name": "Agent", "input": {"prompt": "answer briefly", "model": "haiku"}, "when": "say hi"}})
+    tools = [{"name": "Agent", "description": "runs a subagent", "input_schema": {"type": "object"}}]
+    ask = lambda messages: json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50,
+                                       "tools": tools, "messages": messages})
+    events = [json.loads(e["chunk"]["bytes"]) for e in rt.invoke_model_with_response_stream(
+        modelId=model, body=ask([{"role": "user", "content": [{"type": "text", "text": "say hi"}]}]))["body"]]
+    call = events[1]["content_block"]
+    assert call["type"] == "tool_use" and call["name"] == "Agent" and call["input"] == {}, events
+    assert json.loads(events[2]["delta"]["partial_json"]) == {"prompt": "answer briefly", "model": "haiku"}, events
+    assert events[4]["delta"]["stop_reason"] == "tool_use", events
+    assert json.loads(rt.invoke_model(modelId=model, body=ask([{"role": "user", "content": "answer briefly"}]))[
+        "body"].read())["content"][0]["type"] == "text", "another prompt (the subagent's) gets text"
+    result = [{"role": "user", "content": "say hi"}, {"role": "assistant", "content": [{**call, "input": {}}]},
+              {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], "content": "hi"}]}]
+    r = json.loads(rt.invoke_model(modelId=model, body=ask(result))["body"].read())
+    assert r["content"][0]["type"] == "text" and r["stop_reason"] == "end_turn", r
     # An operation the fake lacks is logged with its model, never lost.
     e = raises(Exception, rt.count_tokens, modelId="apac.anthropic.claude-fable-5-2",
                input={"invokeModel": {"body": body.encode()}})

@@ -85,7 +85,11 @@ Switches (defaults in DEFAULT_CONFIG below):
     on-demand ValidationException, anything else "The provided model
     identifier is invalid.". converse_errors {modelId: code or preset}: that
     model always fails, in every runtime operation. converse_text: the reply
-    text of every runtime operation.
+    text of every runtime operation. tool_use (null) {"name": N, "input":
+    {...}, "when": W}: InvokeModel(WithResponseStream) answers a request
+    that offers tool N, carries no tool_result yet and whose last message's
+    text contains W (default "": any) with a call to N (stop_reason
+    tool_use), so a client runs that tool (Claude Code: its Agent tool).
   delay {"svc:Op" | "svc:*" | "*": seconds}: wait before answering.
   fail {"svc:Op" | "svc:*" | "*": {"code": C, "count": N, "message": M,
     "status": S}} (or just "C"): the next N requests (default 1, -1 = all)
@@ -162,6 +166,7 @@ DEFAULT_CONFIG = {
     "converse_check_model": True,
     "converse_errors": {},
     "converse_text": "Hello from the fake Bedrock.",
+    "tool_use": None,
     "delay": {},
     "fail": {},
     "secret_marker": "",
@@ -559,7 +564,9 @@ class Fake:
     def anthropic_message(self, req):
         """The Anthropic Messages answer InvokeModel gives for a Claude
         model: the body is the Messages API's, minus `model` and `stream`
-        (the model is in the path), plus `anthropic_version`."""
+        (the model is in the path), plus `anthropic_version`. With the
+        `tool_use` switch set, a request that offers that tool and does not
+        already carry a tool result is answered with a call to it."""
         text = self.check_model(req)
         body = req["body"]
         if not body.get("messages"):
@@ -568,9 +575,21 @@ class Fake:
             raise ApiError("ValidationException", "anthropic_version: Field required")
         if "model" in body:
             raise ApiError("ValidationException", "model: Extra inputs are not permitted")
-        out = max(1, len(text.split()))
+        with self.lock:
+            call = copy.deepcopy(self.config["tool_use"])
+        offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
+        last = body["messages"][-1].get("content")
+        blocks = [{"type": "text", "text": last}] if isinstance(last, str) else last if isinstance(last, list) else []
+        answered = any(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks)
+        said = " ".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
+        if call and call.get("name") in offered and not answered and call.get("when", "") in said:
+            content = [{"type": "tool_use", "id": "toolu_bdrk_" + secrets.token_hex(12), "name": call["name"],
+                        "input": call.get("input") or {}}]
+            stop, out = "tool_use", 20
+        else:
+            content, stop, out = [{"type": "text", "text": text}], "end_turn", max(1, len(text.split()))
         return {"id": "msg_bdrk_" + secrets.token_hex(12), "type": "message", "role": "assistant",
-                "model": req["model"], "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
+                "model": req["model"], "content": content, "stop_reason": stop,
                 "stop_sequence": None, "usage": {"input_tokens": 12, "output_tokens": out}}
 
     def invoke(self, req):
@@ -581,14 +600,19 @@ class Fake:
         Bedrock sends: each event's JSON, base64, in the `bytes` field of
         one AWS event-stream `chunk` message."""
         msg = self.anthropic_message(req)
-        text, usage = msg["content"][0]["text"], msg["usage"]
+        block, usage = msg["content"][0], msg["usage"]
         start = {**msg, "content": [], "stop_reason": None, "usage": {**usage, "output_tokens": 1}}
+        if block["type"] == "tool_use":
+            opened = {**block, "input": {}}
+            delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+        else:
+            opened, delta = {"type": "text", "text": ""}, {"type": "text_delta", "text": block["text"]}
         events = [
             {"type": "message_start", "message": start},
-            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}},
+            {"type": "content_block_start", "index": 0, "content_block": opened},
+            {"type": "content_block_delta", "index": 0, "delta": delta},
             {"type": "content_block_stop", "index": 0},
-            {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            {"type": "message_delta", "delta": {"stop_reason": msg["stop_reason"], "stop_sequence": None},
              "usage": {"output_tokens": usage["output_tokens"]}},
             {"type": "message_stop", "amazon-bedrock-invocationMetrics": {
                 "inputTokenCount": usage["input_tokens"], "outputTokenCount": usage["output_tokens"],
