@@ -113,7 +113,7 @@ fn claude_code() -> &'static Path {
             "Claude Code {pinned} is not installed at {}: run scripts/setup.sh (it installs it into .cache/claude-code)",
             path.display()
         );
-        let out = Command::new(&path).arg("--version").env("DISABLE_AUTOUPDATER", "1").output().expect("run claude");
+        let out = claude_version(&path);
         let version = String::from_utf8_lossy(&out.stdout);
         assert_eq!(
             version.split_whitespace().next(),
@@ -123,6 +123,16 @@ fn claude_code() -> &'static Path {
         );
         path
     })
+}
+
+/// `claude --version`, with a throw-away HOME and nothing else from the
+/// runner's environment.
+fn claude_version(path: &Path) -> Output {
+    let home = TestHome::new();
+    let mut cmd = Command::new(path);
+    cmd.arg("--version").env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin").env("DISABLE_AUTOUPDATER", "1");
+    home.isolate(&mut cmd);
+    cmd.output().expect("run claude --version")
 }
 
 fn ids(prefix: &str, names: &[&str]) -> Vec<String> {
@@ -392,7 +402,7 @@ fn every_subagent_stays_in(geo: &Geo) {
 #[test]
 fn claude_code_is_the_pinned_version() {
     // Fails (never skips) when scripts/setup.sh has not installed it.
-    let out = Command::new(claude_code()).arg("--version").output().unwrap();
+    let out = claude_version(claude_code());
     let version = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && version.starts_with(&pinned_version()), "{}", text(&out));
     assert!(version.contains("Claude Code"), "{version}");
