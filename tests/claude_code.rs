@@ -371,8 +371,9 @@ fn every_subagent_stays_in(geo: &Geo) {
     let runs = run_parallel(SUBAGENT_MODELS, &|model| {
         let sandbox = Sandbox::new();
         use_geo(&sandbox, geo);
-        let mut input = json!({"description": "Say hi", "prompt": "answer briefly", "subagent_type": "general-purpose",
-                               "run_in_background": false});
+        // No subagent_type: the default agent (the built-in types' names
+        // differ between model generations).
+        let mut input = json!({"description": "Say hi", "prompt": "answer briefly", "run_in_background": false});
         if let Some(model) = model {
             input["model"] = json!(model);
         }

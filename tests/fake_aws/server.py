@@ -90,6 +90,7 @@ Switches (defaults in DEFAULT_CONFIG below):
     that offers tool N, carries no tool_result yet and whose last message's
     text contains W (default "": any) with a call to N (stop_reason
     tool_use), so a client runs that tool (Claude Code: its Agent tool).
+    "Last message" is the last user-role one.
   delay {"svc:Op" | "svc:*" | "*": seconds}: wait before answering.
   fail {"svc:Op" | "svc:*" | "*": {"code": C, "count": N, "message": M,
     "status": S}} (or just "C"): the next N requests (default 1, -1 = all)
@@ -578,7 +579,10 @@ class Fake:
         with self.lock:
             call = copy.deepcopy(self.config["tool_use"])
         offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
-        last = body["messages"][-1].get("content")
+        # The last user turn: newer models' requests may end with a
+        # system-role message (Claude Code 2.1.332 does so for Claude 5.5).
+        users = [m for m in body["messages"] if isinstance(m, dict) and m.get("role") == "user"]
+        last = users[-1].get("content") if users else None
         blocks = [{"type": "text", "text": last}] if isinstance(last, str) else last if isinstance(last, list) else []
         answered = any(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks)
         said = " ".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
