@@ -4,6 +4,7 @@
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 export BEDROCK_TRAY_PYTHON := $(CURDIR)/.venv/bin/python
+export BEDROCK_TRAY_CLAUDE := $(CURDIR)/.cache/claude-code/claude
 
 .PHONY: setup run test build bench fuzz clean stress
 

@@ -50,6 +50,36 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$STAMP"
 fi
 
+# Claude Code itself, for the residency tests (tests/claude_code.rs) that run
+# it against the fake Bedrock. Pinned to the current release: 2.1.332 is what
+# `npm view @anthropic-ai/claude-code version` printed on 2026-11-30. The npm
+# package is a launcher; the native binary ships in the platform package
+# (@anthropic-ai/claude-code-linux-x64 here), which npm installs as an optional
+# dependency. The tests run .cache/claude-code/claude (or $BEDROCK_TRAY_CLAUDE).
+CLAUDE_CODE_VERSION=2.1.332
+CLAUDE_CODE_DIR=.cache/claude-code
+if [ "$("$CLAUDE_CODE_DIR/claude" --version 2>/dev/null | cut -d' ' -f1)" != "$CLAUDE_CODE_VERSION" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    say "apt: installing nodejs npm"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  say "npm: installing @anthropic-ai/claude-code@$CLAUDE_CODE_VERSION into $CLAUDE_CODE_DIR"
+  case "$(uname -m)" in
+    x86_64) cc_arch=x64 ;;
+    aarch64 | arm64) cc_arch=arm64 ;;
+    *) echo "setup: no Claude Code build for $(uname -m)" >&2; exit 1 ;;
+  esac
+  # --ignore-scripts: the postinstall only copies the native binary over the
+  # launcher; linking it ourselves works the same with every npm version.
+  npm install --prefix "$CLAUDE_CODE_DIR" --no-save --no-audit --no-fund --ignore-scripts --loglevel=error \
+    "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION" >/dev/null
+  ln -sfn "node_modules/@anthropic-ai/claude-code-linux-$cc_arch/claude" "$CLAUDE_CODE_DIR/claude"
+  got=$("$CLAUDE_CODE_DIR/claude" --version | cut -d' ' -f1)
+  [ "$got" = "$CLAUDE_CODE_VERSION" ] || { echo "setup: Claude Code says $got, not $CLAUDE_CODE_VERSION" >&2; exit 1; }
+fi
+
 # Cargo-installed tools: tauri-driver for the end-to-end tests of the tray
 # app; cargo-fuzz for the fuzz targets (a short run is part of the tests).
 cargo_tool() {

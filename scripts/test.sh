@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BEDROCK_TRAY_PYTHON="${BEDROCK_TRAY_PYTHON:-$PWD/.venv/bin/python}"
+# The pinned Claude Code that scripts/setup.sh installs (tests/claude_code.rs).
+export BEDROCK_TRAY_CLAUDE="${BEDROCK_TRAY_CLAUDE:-$PWD/.cache/claude-code/claude}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Keep proptest quick in CI; `PROPTEST_CASES=10000 make test` digs deeper.
 export PROPTEST_CASES="${PROPTEST_CASES:-256}"

@@ -6,6 +6,7 @@ mod harness;
 mod util;
 mod watch;
 
+mod claude_code;
 mod compat_aws_clients;
 mod crash_safety;
 mod flapping;

@@ -258,6 +258,67 @@ def converse_and_errors():
 
 
 @check
+def invoke_model_and_its_event_stream():
+    # Claude Code talks to Bedrock through these two operations; botocore's
+    # own event-stream parser checks the framing (lengths and both CRCs).
+    admin("config", {"converse_text": "Hello from the EU."})
+    rt = client("bedrock-runtime", "eu-central-1", NO_RETRY)
+    model = "eu.anthropic.claude-sonnet-4-6"
+    body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50,
+                       "messages": [{"role": "user", "content": "say hi"}]})
+    r = json.loads(rt.invoke_model(modelId=model, body=body)["body"].read())
+    assert r["type"] == "message" and r["role"] == "assistant" and r["stop_reason"] == "end_turn", r
+    assert r["content"] == [{"type": "text", "text": "Hello from the EU."}] and r["usage"]["output_tokens"] > 0, r
+    stream = rt.invoke_model_with_response_stream(modelId=model, body=body)
+    assert stream["contentType"] == "application/json", stream["contentType"]
+    events = [json.loads(e["chunk"]["bytes"]) for e in stream["body"]]
+    assert [e["type"] for e in events] == ["message_start", "content_block_start", "content_block_delta",
+                                           "content_block_stop", "message_delta", "message_stop"], events
+    assert events[0]["message"]["id"].startswith("msg_") and events[2]["delta"]["text"] == "Hello from the EU."
+    assert events[4]["delta"]["stop_reason"] == "end_turn"
+    # Only the calling region's profiles are accepted, in both operations.
+    e = raises(rt.exceptions.ValidationException, rt.invoke_model, modelId="us.anthropic.claude-sonnet-4-6", body=body)
+    assert e.response["Error"]["Message"] == "The provided model identifier is invalid."
+    e = raises(rt.exceptions.ValidationException, rt.invoke_model_with_response_stream,
+               modelId="anthropic.claude-sonnet-4-6", body=body)
+    assert "on-demand throughput" in e.response["Error"]["Message"], e.response
+    admin("config", {"converse_errors": {model: "access_denied"}})
+    raises(rt.exceptions.AccessDeniedException, rt.invoke_model_with_response_stream, modelId=model, body=body)
+    log = [(x["op"], x["status"], x["region"], x["model"]) for x in admin("state")["log"]]
+    assert log == [("bedrock-runtime:InvokeModel", 200, "eu-central-1", model),
+                   ("bedrock-runtime:InvokeModelWithResponseStream", 200, "eu-central-1", model),
+                   ("bedrock-runtime:InvokeModel", 400, "eu-central-1", "us.anthropic.claude-sonnet-4-6"),
+                   ("bedrock-runtime:InvokeModelWithResponseStream", 400, "eu-central-1", "anthropic.claude-sonnet-4-6"),
+                   ("bedrock-runtime:InvokeModelWithResponseStream", 403, "eu-central-1", model)], log
+    # With tool_use set, a request offering that tool (and saying "when")
+    # gets a call to it; once the tool result is in, text again.
+    admin("config", {"converse_errors": {model: None}, "tool_use": {
+        "name": "Agent", "input": {"prompt": "answer briefly", "model": "haiku"}, "when": "say hi"}})
+    tools = [{"name": "Agent", "description": "runs a subagent", "input_schema": {"type": "object"}}]
+    ask = lambda messages: json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50,
+                                       "tools": tools, "messages": messages})
+    events = [json.loads(e["chunk"]["bytes"]) for e in rt.invoke_model_with_response_stream(
+        modelId=model, body=ask([{"role": "user", "content": [{"type": "text", "text": "say hi"}]}]))["body"]]
+    call = events[1]["content_block"]
+    assert call["type"] == "tool_use" and call["name"] == "Agent" and call["input"] == {}, events
+    assert json.loads(events[2]["delta"]["partial_json"]) == {"prompt": "answer briefly", "model": "haiku"}, events
+    assert events[4]["delta"]["stop_reason"] == "tool_use", events
+    assert json.loads(rt.invoke_model(modelId=model, body=ask([{"role": "user", "content": "answer briefly"}]))[
+        "body"].read())["content"][0]["type"] == "text", "another prompt (the subagent's) gets text"
+    result = [{"role": "user", "content": "say hi"}, {"role": "assistant", "content": [{**call, "input": {}}]},
+              {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], "content": "hi"}]}]
+    r = json.loads(rt.invoke_model(modelId=model, body=ask(result))["body"].read())
+    assert r["content"][0]["type"] == "text" and r["stop_reason"] == "end_turn", r
+    # An operation the fake lacks is logged with its model, never lost.
+    e = raises(Exception, rt.count_tokens, modelId="apac.anthropic.claude-fable-5-2",
+               input={"invokeModel": {"body": body.encode()}})
+    assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 404, e.response
+    last = admin("state")["log"][-1]
+    assert last["op"] == "unknown" and last["model"] == "apac.anthropic.claude-fable-5-2", last
+    assert last["region"] == "eu-central-1", last
+
+
+@check
 def endpoint_urls_from_environment():
     names = ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_BEDROCK",
              "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"]

@@ -7,11 +7,22 @@ services, told apart by path:
   SSO portal      GET /federation/credentials, /assignment/accounts,
                   /assignment/roles; POST /logout
   Bedrock         GET /inference-profiles
-  Bedrock runtime POST /model/{modelId}/converse
+  Bedrock runtime POST /model/{modelId}/converse           (Converse)
+                  POST /model/{modelId}/invoke             (InvokeModel: an
+                       Anthropic Messages request and answer, plain JSON)
+                  POST /model/{modelId}/invoke-with-response-stream
+                       (InvokeModelWithResponseStream: the same request; the
+                       answer is an AWS event stream, one `chunk` event per
+                       Anthropic streaming event, its JSON base64 in "bytes")
+
+Any other path is answered 404 UnknownOperationException and logged as
+op "unknown" with its path (and model, for /model/{modelId}/...), so a
+client calling an operation the fake lacks cannot go unnoticed.
 
 Point the SDKs at it with AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO,
 AWS_ENDPOINT_URL_BEDROCK and AWS_ENDPOINT_URL_BEDROCK_RUNTIME, all set to
-http://127.0.0.1:PORT. Signatures are not checked; the Bedrock region is read
+http://127.0.0.1:PORT (Claude Code reads ANTHROPIC_BEDROCK_BASE_URL for the
+runtime instead). Signatures are not checked; the Bedrock region is read
 from the SigV4 credential scope of the Authorization header
 (Credential=AKID/20260101/eu-central-1/bedrock/aws4_request), else
 default_region.
@@ -30,7 +41,9 @@ header (SDKs take the code from it and cut at ':'), and the body
 Admin API (JSON) under /_fake/:
   GET  /_fake/state    devices (userCode, status, polls), token counters,
                        requests {"svc:Op": count}, log [{op, status, region?,
-                       model?}] (last 500), never any token or secret.
+                       model?, path?}] (last 500), never any token or secret.
+                       Every runtime request's entry has its model id as
+                       sent (URL-decoded) and the region it was signed for.
   GET  /_fake/config   the effective switches.
   POST /_fake/config   merges an object of switches, answers the result.
                        Unknown names are refused (400). A null value resets
@@ -66,11 +79,18 @@ Switches (defaults in DEFAULT_CONFIG below):
     profile is a profile id string or a full InferenceProfileSummary object;
     regions not listed get the generated defaults (see default_profiles).
     profiles_page_size (2).
-  converse_check_model (true): Converse accepts only the region's inference
-    profile ids/ARNs; a bare foundation model id it knows gets the on-demand
-    ValidationException, anything else "The provided model identifier is
-    invalid.". converse_errors {modelId: code or preset}: that model always
-    fails. converse_text: the reply text.
+  converse_check_model (true): every runtime operation (Converse,
+    InvokeModel, InvokeModelWithResponseStream) accepts only the region's
+    inference profile ids/ARNs; a bare foundation model id it knows gets the
+    on-demand ValidationException, anything else "The provided model
+    identifier is invalid.". converse_errors {modelId: code or preset}: that
+    model always fails, in every runtime operation. converse_text: the reply
+    text of every runtime operation. tool_use (null) {"name": N, "input":
+    {...}, "when": W}: InvokeModel(WithResponseStream) answers a request
+    that offers tool N, carries no tool_result yet and whose last message's
+    text contains W (default "": any) with a call to N (stop_reason
+    tool_use), so a client runs that tool (Claude Code: its Agent tool).
+    "Last message" is the last user-role one.
   delay {"svc:Op" | "svc:*" | "*": seconds}: wait before answering.
   fail {"svc:Op" | "svc:*" | "*": {"code": C, "count": N, "message": M,
     "status": S}} (or just "C"): the next N requests (default 1, -1 = all)
@@ -89,10 +109,12 @@ import os
 import re
 import secrets
 import string
+import struct
 import sys
 import threading
 import time
 import uuid
+import zlib
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -108,6 +130,8 @@ AREAS = {  # profile prefix -> (name, regions routed to)
     "us": ("US", ["us-east-1", "us-east-2", "us-west-2"]),
     "eu": ("EU", ["eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1"]),
     "apac": ("APAC", ["ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "ap-south-1"]),
+    "jp": ("JP", ["ap-northeast-1", "ap-northeast-3"]),
+    "au": ("AU", ["ap-southeast-2", "ap-southeast-4"]),
     "global": ("Global", ["us-east-1", "eu-west-1", "ap-northeast-1"]),
 }
 PROFILE_ACCOUNT = "123456789012"
@@ -143,6 +167,7 @@ DEFAULT_CONFIG = {
     "converse_check_model": True,
     "converse_errors": {},
     "converse_text": "Hello from the fake Bedrock.",
+    "tool_use": None,
     "delay": {},
     "fail": {},
     "secret_marker": "",
@@ -510,7 +535,9 @@ class Fake:
                               self.page_size(req, "profiles_page_size", 1000))
         return without_none({"inferenceProfileSummaries": items, "nextToken": nxt})
 
-    def converse(self, req):
+    def check_model(self, req):
+        """Refuses a model the calling region cannot run, as Bedrock does:
+        only the region's inference profile ids and ARNs are accepted."""
         model = req["model"]
         with self.lock:
             preset = self.config["converse_errors"].get(model)
@@ -522,7 +549,10 @@ class Fake:
                     bases = {m["modelArn"].rsplit("/", 1)[1] for p in profiles for m in p["models"]}
                     base = model.rsplit(":foundation-model/", 1)[-1]
                     raise ApiError("on_demand_not_supported" if base in bases else "invalid_model")
-            text = self.config["converse_text"]
+            return self.config["converse_text"]
+
+    def converse(self, req):
+        text = self.check_model(req)
         if not req["body"].get("messages"):
             raise ApiError("ValidationException", "The messages field is required.")
         max_tokens = (req["body"].get("inferenceConfig") or {}).get("maxTokens", 1)
@@ -531,6 +561,95 @@ class Fake:
                 "stopReason": "max_tokens", "usage": {"inputTokens": inp, "outputTokens": out,
                                                       "totalTokens": inp + out},
                 "metrics": {"latencyMs": 42}}
+
+    def anthropic_message(self, req):
+        """The Anthropic Messages answer InvokeModel gives for a Claude
+        model: the body is the Messages API's, minus `model` and `stream`
+        (the model is in the path), plus `anthropic_version`. With the
+        `tool_use` switch set, a request that offers that tool and does not
+        already carry a tool result is answered with a call to it."""
+        text = self.check_model(req)
+        body = req["body"]
+        if not body.get("messages"):
+            raise ApiError("ValidationException", "messages: Field required")
+        if not body.get("anthropic_version"):
+            raise ApiError("ValidationException", "anthropic_version: Field required")
+        if "model" in body:
+            raise ApiError("ValidationException", "model: Extra inputs are not permitted")
+        with self.lock:
+            call = copy.deepcopy(self.config["tool_use"])
+        offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
+        # The last user turn: newer models' requests may end with a
+        # system-role message (Claude Code 2.1.332 does so for Claude 5.5).
+        users = [m for m in body["messages"] if isinstance(m, dict) and m.get("role") == "user"]
+        last = users[-1].get("content") if users else None
+        blocks = [{"type": "text", "text": last}] if isinstance(last, str) else last if isinstance(last, list) else []
+        answered = any(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks)
+        said = " ".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
+        if call and call.get("name") in offered and not answered and call.get("when", "") in said:
+            content = [{"type": "tool_use", "id": "toolu_bdrk_" + secrets.token_hex(12), "name": call["name"],
+                        "input": call.get("input") or {}}]
+            stop, out = "tool_use", 20
+        else:
+            content, stop, out = [{"type": "text", "text": text}], "end_turn", max(1, len(text.split()))
+        return {"id": "msg_bdrk_" + secrets.token_hex(12), "type": "message", "role": "assistant",
+                "model": req["model"], "content": content, "stop_reason": stop,
+                "stop_sequence": None, "usage": {"input_tokens": 12, "output_tokens": out}}
+
+    def invoke(self, req):
+        return self.anthropic_message(req)
+
+    def invoke_stream(self, req):
+        """The same answer as InvokeModel, as the Anthropic streaming events
+        Bedrock sends: each event's JSON, base64, in the `bytes` field of
+        one AWS event-stream `chunk` message."""
+        msg = self.anthropic_message(req)
+        block, usage = msg["content"][0], msg["usage"]
+        start = {**msg, "content": [], "stop_reason": None, "usage": {**usage, "output_tokens": 1}}
+        if block["type"] == "tool_use":
+            opened = {**block, "input": {}}
+            delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+        else:
+            opened, delta = {"type": "text", "text": ""}, {"type": "text_delta", "text": block["text"]}
+        events = [
+            {"type": "message_start", "message": start},
+            {"type": "content_block_start", "index": 0, "content_block": opened},
+            {"type": "content_block_delta", "index": 0, "delta": delta},
+            {"type": "content_block_stop", "index": 0},
+            {"type": "message_delta", "delta": {"stop_reason": msg["stop_reason"], "stop_sequence": None},
+             "usage": {"output_tokens": usage["output_tokens"]}},
+            {"type": "message_stop", "amazon-bedrock-invocationMetrics": {
+                "inputTokenCount": usage["input_tokens"], "outputTokenCount": usage["output_tokens"],
+                "invocationLatency": 42, "firstByteLatency": 21}},
+        ]
+        data = b"".join(event_stream_message(
+            {":event-type": "chunk", ":content-type": "application/json", ":message-type": "event"},
+            json.dumps({"bytes": base64.b64encode(json.dumps(e).encode()).decode()}).encode()) for e in events)
+        return Raw(data, "application/vnd.amazon.eventstream",
+                   {"x-amzn-bedrock-content-type": "application/json"})
+
+
+class Raw:
+    """A handler's answer that is not JSON: bytes with their content type."""
+
+    def __init__(self, data, content_type, headers=None):
+        self.data, self.content_type, self.headers = data, content_type, headers or {}
+
+
+def event_stream_message(headers, payload):
+    """One message of the AWS event stream encoding
+    (application/vnd.amazon.eventstream): a 12-byte prelude (total length,
+    headers length, CRC32 of those 8 bytes), the headers (name length, name,
+    type 7 = string, value length, value), the payload, and the CRC32 of
+    everything before it; all integers big-endian."""
+    head = b""
+    for name, value in headers.items():
+        n, v = name.encode(), value.encode()
+        head += struct.pack(">B", len(n)) + n + b"\x07" + struct.pack(">H", len(v)) + v
+    prelude = struct.pack(">II", 12 + len(head) + len(payload) + 4, len(head))
+    prelude += struct.pack(">I", zlib.crc32(prelude))
+    msg = prelude + head + payload
+    return msg + struct.pack(">I", zlib.crc32(msg))
 
 
 ROUTES = [  # method, path pattern, service, operation, handler name
@@ -543,7 +662,11 @@ ROUTES = [  # method, path pattern, service, operation, handler name
     ("POST", r"/logout", "sso", "Logout", "logout"),
     ("GET", r"/inference-profiles", "bedrock", "ListInferenceProfiles", "list_inference_profiles"),
     ("POST", r"/model/(?P<model>[^/]+)/converse", "bedrock-runtime", "Converse", "converse"),
+    ("POST", r"/model/(?P<model>[^/]+)/invoke", "bedrock-runtime", "InvokeModel", "invoke"),
+    ("POST", r"/model/(?P<model>[^/]+)/invoke-with-response-stream", "bedrock-runtime",
+     "InvokeModelWithResponseStream", "invoke_stream"),
 ]
+UNKNOWN_MODEL_PATH = re.compile(r"/model/(?P<model>[^/]+)/.*")
 REGION_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
 
 
@@ -576,7 +699,10 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def send(self, status, body, headers=None):
-        data = b"" if body is None else json.dumps(body).encode()
+        if isinstance(body, Raw):
+            data, content_type, headers = body.data, body.content_type, {**body.headers, **(headers or {})}
+        else:
+            data, content_type = b"" if body is None else json.dumps(body).encode(), "application/json"
         # Record the request before the client can see the answer: a client
         # that asks for the state right after would otherwise race this
         # thread (under load it lost, and saw the log one entry short).
@@ -585,7 +711,7 @@ class Handler(BaseHTTPRequestHandler):
             record(status)
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
             for k, v in (headers or {}).items():
@@ -622,7 +748,7 @@ class Handler(BaseHTTPRequestHandler):
             if m and method == self.command:
                 break
         else:
-            return self.send(404, {"message": "Not Found"}, {"x-amzn-errortype": "UnknownOperationException"})
+            return self.unknown_operation(url.path)
         fake = self.fake
         auth = REGION_RE.search(self.headers.get("Authorization", ""))
         req = {"query": {k: v[0] for k, v in parse_qs(url.query).items()},
@@ -662,6 +788,23 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as e:  # a bug in the fake: say so, answer like AWS would
             sys.stderr.write(f"fake_aws: {op} failed: {type(e).__name__}: {e}\n")
             self.send_api_error(svc, ApiError("InternalServerException"), req["model"])
+
+    def unknown_operation(self, path):
+        """Logs a request the fake has no route for (with its model, if the
+        path names one) and answers as AWS does an unknown operation."""
+        entry = {"op": "unknown", "status": 404, "path": path}
+        m = UNKNOWN_MODEL_PATH.fullmatch(path)
+        if m:
+            entry["model"] = unquote(m.group("model"))
+        auth = REGION_RE.search(self.headers.get("Authorization", ""))
+        if auth:
+            entry["region"] = auth.group(1)
+        with self.fake.lock:
+            self.fake.requests["unknown"] += 1
+            self.fake.log = (self.fake.log + [entry])[-500:]
+        if self.verbose:
+            sys.stderr.write(f"fake_aws: {self.command} {path} unknown -> 404\n")
+        return self.send(404, {"message": "Not Found"}, {"x-amzn-errortype": "UnknownOperationException"})
 
     def admin(self, url, raw):
         fake, action = self.fake, url.path.removeprefix("/_fake/")
