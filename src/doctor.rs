@@ -90,7 +90,7 @@ pub fn setup_checks(
             return (checks, None);
         }
     };
-    let catalog = Catalog::builtin();
+    let catalog = &Catalog::load(paths);
     let sel = Selection::read(&doc, catalog);
     if sel.provider != Provider::Bedrock {
         checks.push(Check::fail(

@@ -97,7 +97,7 @@ fn model_and_geography(
     let geography = request.geography.clone().unwrap_or_else(|| preset.defaults.geography.clone());
     let model = request.model.clone().unwrap_or_else(|| preset.defaults.model.clone());
     let geo = catalog.geography(&geography).map_err(|e| OnboardError::Choice(e.to_string()))?;
-    let (m, _) = catalog.model(&model).map_err(|e| OnboardError::Choice(e.to_string()))?;
+    let m = catalog.model_in(&model, geo).map_err(|e| OnboardError::Choice(e.to_string()))?;
     if !crate::preset::model_allowed(&preset.allowed_models, catalog, &m.key) {
         return Err(OnboardError::Choice(format!(
             "{} is not allowed by {}'s preset; choose one of: {}",
@@ -106,7 +106,6 @@ fn model_and_geography(
             preset.allowed_models.join(", ")
         )));
     }
-    catalog.profile_id(m, geo).map_err(|e| OnboardError::Choice(e.to_string()))?;
     Ok((m.key.clone(), geo.key.clone()))
 }
 
@@ -199,7 +198,7 @@ pub async fn run(
     sign_in: SignIn<'_>,
     now: OffsetDateTime,
 ) -> Result<OnboardSummary, OnboardError> {
-    let catalog = Catalog::builtin();
+    let catalog = &Catalog::load(paths);
     let stamp = crate::atomic_file::backup_stamp(now);
     let mut summary = OnboardSummary::default();
     let (model, geography) = model_and_geography(preset, request, catalog)?;
@@ -255,6 +254,7 @@ pub async fn run(
             max_thinking_tokens: preset.max_thinking_tokens,
             login_method: Some(preset.defaults.login_method),
             credential_export: None,
+            effort: preset.effort,
         },
     )?;
     summary.settings_changed = changes.len();
@@ -381,8 +381,8 @@ async fn check_step(
 ) -> Result<(), OnboardError> {
     progress.step("Check");
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
-    let status =
-        crate::view::status::Status::from_profiles(paths, Ok(&profiles), now).map_err(switch::UseError::from)?;
+    let status = crate::view::status::Status::from_profiles(paths, &Catalog::load(paths), Ok(&profiles), now)
+        .map_err(switch::UseError::from)?;
     for p in &status.problems {
         summary.to_do.push(p.clone());
     }

@@ -27,6 +27,8 @@ pub struct Preset {
     pub allowed_models: Vec<String>,
     pub max_output_tokens: Option<u32>,
     pub max_thinking_tokens: Option<u32>,
+    /// Claude Code's effort level for adaptive-reasoning models.
+    pub effort: Option<crate::switch::Effort>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,6 +121,7 @@ struct RawDefaults {
 struct RawTokens {
     max_output_tokens: Option<u32>,
     max_thinking_tokens: Option<u32>,
+    effort: Option<crate::switch::Effort>,
 }
 
 impl Preset {
@@ -170,8 +173,7 @@ impl Preset {
         let geography_key = raw.defaults.geography.unwrap_or_else(|| "us".into());
         let geography = catalog.geography(&geography_key).map_err(|e| field("defaults.geography", e.to_string()))?;
         let model_key = raw.defaults.model.unwrap_or_else(|| "sonnet".into());
-        let (model, _) = catalog.model(&model_key).map_err(|e| field("defaults.model", e.to_string()))?;
-        catalog.profile_id(model, geography).map_err(|e| field("defaults.model", e.to_string()))?;
+        let model = catalog.model_in(&model_key, geography).map_err(|e| field("defaults.model", e.to_string()))?;
 
         for key in &raw.allowed_models {
             catalog.model(key).map_err(|e| field("allowed_models", e.to_string()))?;
@@ -198,7 +200,7 @@ impl Preset {
         let default_profile = raw.defaults.profile.unwrap_or_else(|| "claude-bedrock".into());
         let defaults = Defaults {
             geography: geography.key.clone(),
-            model: model.key.clone(),
+            model: model_key.trim().to_string(),
             profile: ProfileName::new(default_profile).map_err(|e| field("defaults.profile", e.to_string()))?,
             login_method: raw.defaults.login_method.unwrap_or_default(),
         };
@@ -242,6 +244,7 @@ impl Preset {
             allowed_models: raw.allowed_models,
             max_output_tokens: raw.tokens.max_output_tokens,
             max_thinking_tokens: raw.tokens.max_thinking_tokens,
+            effort: raw.tokens.effort,
         })
     }
 
@@ -258,13 +261,9 @@ impl Preset {
         let host = start_url.strip_prefix("https://").and_then(|r| r.split('/').next()).unwrap_or_default();
         let label = host.split('.').next().unwrap_or_default();
         let session_name = if label.is_empty() { "sso".to_string() } else { label.to_string() };
-        let geography = match sso_region.split('-').next() {
-            Some("eu") => "eu",
-            Some("ap") if sso_region.starts_with("ap-northeast-1") || sso_region.starts_with("ap-northeast-3") => "jp",
-            Some("ap") if sso_region.starts_with("ap-southeast-2") || sso_region.starts_with("ap-southeast-4") => "au",
-            Some("us" | "ca") => "us",
-            _ => "global",
-        };
+        // The geography whose profiles can be called from the portal's
+        // region (a regional one first), else global.
+        let geography = catalog.geography_for_region(sso_region.trim()).map_or("global", |g| g.key.as_str());
         let mut sso = toml::Table::new();
         sso.insert("start_url".into(), start_url.into());
         sso.insert("region".into(), sso_region.trim().into());
@@ -316,7 +315,12 @@ fn valid_role_name(name: &str) -> bool {
 /// Whether a preset's `allowed_models` (catalog names or aliases; empty:
 /// every model) let the user pick the catalog model `key`.
 pub fn model_allowed(allowed_models: &[String], catalog: &Catalog, key: &str) -> bool {
-    allowed_models.is_empty() || allowed_models.iter().any(|a| catalog.model(a).is_ok_and(|(m, _)| m.key == key))
+    let Ok((model, _)) = catalog.model(key) else { return allowed_models.is_empty() };
+    // An entry names a family (every version), a version, or an exact ID.
+    allowed_models.is_empty()
+        || allowed_models
+            .iter()
+            .any(|a| model.version().matches(a) || catalog.model(a).is_ok_and(|(m, _)| m.key == model.key))
 }
 
 /// A preset that cannot be used is the request's fault (the file given).

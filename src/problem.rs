@@ -15,6 +15,9 @@ pub enum Problem {
     NoModelSelected,
     /// The profile's SSO token is expired or absent.
     SsoSessionExpired { profile: String },
+    /// Claude Code aliases left unpinned or pinned outside the geography:
+    /// they would leave it.
+    AliasesOutsideGeography { aliases: String, geography: String, geography_name: String },
 }
 
 impl Problem {
@@ -28,6 +31,9 @@ impl Problem {
             }
             Problem::NoModelSelected => "no model selected".into(),
             Problem::SsoSessionExpired { profile } => format!("SSO session of profile {profile} expired or missing"),
+            Problem::AliasesOutsideGeography { aliases, geography_name, .. } => {
+                format!("Claude Code's {aliases} alias would leave {geography_name}")
+            }
         }
     }
 
@@ -42,6 +48,9 @@ impl Problem {
             ),
             Problem::NoModelSelected => "run `bedrock-tray use --model sonnet`".into(),
             Problem::SsoSessionExpired { profile } => format!("run Log in (`bedrock-tray login --profile {profile}`)"),
+            Problem::AliasesOutsideGeography { geography, .. } => {
+                format!("pin every alias with `bedrock-tray use --geo {geography}`")
+            }
         }
     }
 

@@ -2,13 +2,16 @@
 //! choose provider, model, geography, profile and region, and rewrite only
 //! the owned keys of `settings.json`.
 //!
-//! Data residency is whole: the main model, the three `ANTHROPIC_DEFAULT_*`
-//! slots and the small/fast model all move to the chosen geography, and
-//! `AWS_REGION` stays a region from which that geography can be called.
+//! Data residency is whole: the main model, every alias slot Claude Code
+//! reads (`ANTHROPIC_DEFAULT_*`, see [`crate::claude::aliases`]), the
+//! small/fast model and the region prefix all move to the chosen
+//! geography, and `AWS_REGION` stays a region from which that geography can
+//! be called.
 
 use crate::app_state::{AppState, AppStateError, LoginMethod, RememberedBedrock};
 use crate::aws::profiles::{AwsProfile, AwsProfiles, CredentialSource, ProfilesError, UnknownProfile};
-use crate::catalog::{Catalog, CatalogError, Family, Geography, Model};
+use crate::catalog::{ApplicationProfile, Catalog, CatalogError, Geography, Model, Resolved};
+use crate::claude::aliases;
 use crate::claude::selection::{Provider, Selection};
 use crate::claude::settings::{self, Change, OwnedKey, Patch, SettingsDoc, SettingsError};
 use crate::names::{InvalidName, ProfileName, Region};
@@ -29,6 +32,42 @@ pub struct UseRequest {
     /// Turn Claude Code's `awsCredentialExport` (our keyring sessions,
     /// see [`credential_export_for`]) on or off, and remember the choice.
     pub credential_export: Option<bool>,
+    /// Claude Code's effort level (`CLAUDE_CODE_EFFORT_LEVEL`).
+    pub effort: Option<Effort>,
+}
+
+/// Claude Code's effort levels for adaptive-reasoning models, which ignore
+/// `MAX_THINKING_TOKENS`. Source: Claude Code 2.1.332, whose settings
+/// schema accepts `low, medium, high, xhigh, max` for the effort level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Effort {
+    Low,
+    Medium,
+    High,
+    Xhigh,
+    Max,
+    /// Remove the setting: each model's own default.
+    Auto,
+}
+
+impl Effort {
+    /// Parses `low`, `medium`, ... `auto`, as the menu and presets name them.
+    pub fn parse(key: &str) -> Option<Effort> {
+        <Effort as clap::ValueEnum>::from_str(key.trim(), true).ok()
+    }
+
+    /// The value to write, `None` to remove the key.
+    pub fn setting(self) -> Option<&'static str> {
+        match self {
+            Effort::Low => Some("low"),
+            Effort::Medium => Some("medium"),
+            Effort::High => Some("high"),
+            Effort::Xhigh => Some("xhigh"),
+            Effort::Max => Some("max"),
+            Effort::Auto => None,
+        }
+    }
 }
 
 /// Why a switch was refused. Nothing is written in any case.
@@ -42,6 +81,8 @@ pub enum UseError {
     UnknownProfile(#[from] UnknownProfile),
     #[error("{region} cannot call {} inference profiles; choose one of: {}", geography, valid.join(", "))]
     RegionOutsideGeography { region: String, geography: String, valid: Vec<String> },
+    #[error("{arn} can only be called from {profile_region}, not {region}: add --region {profile_region}")]
+    ApplicationProfileRegion { arn: String, profile_region: String, region: String },
     #[error("{what} must be a positive number")]
     NotPositive { what: &'static str },
     #[error("--credential-export needs an AWS profile: add --profile NAME")]
@@ -64,6 +105,7 @@ impl UseError {
                 | UseError::Name(_)
                 | UseError::UnknownProfile(_)
                 | UseError::RegionOutsideGeography { .. }
+                | UseError::ApplicationProfileRegion { .. }
                 | UseError::NotPositive { .. }
                 | UseError::ExportWithoutProfile
         )
@@ -153,111 +195,207 @@ fn plan_unordered(
     }
 
     if provider == Provider::Anthropic {
-        if current.provider == Provider::Bedrock || current.model_id.is_some() {
-            plan.remember = Some(Some(RememberedBedrock {
-                model_id: current.model_id.clone(),
-                small_model_id: current.small_model_id.clone(),
-            }));
-        }
-        plan.patch.push((OwnedKey::UseBedrock, None));
-        for key in MODEL_KEYS {
-            plan.patch.push((key, None));
-        }
+        plan_anthropic(&current, &mut plan);
         return Ok(plan);
     }
-
     plan.patch.push((OwnedKey::UseBedrock, Some("1".into())));
     if current.provider == Provider::Anthropic && state.remembered_bedrock.is_some() {
         plan.remember = Some(None);
+    }
+    plan_bedrock_models(doc, request, catalog, state, &current, profile.as_ref(), &mut plan)?;
+    Ok(plan)
+}
+
+/// Every model key goes, remembered for the way back to Bedrock.
+fn plan_anthropic(current: &Selection<'_>, plan: &mut Plan) {
+    if current.provider == Provider::Bedrock || current.model_id.is_some() {
+        plan.remember = Some(Some(RememberedBedrock {
+            model_id: current.model_id.clone(),
+            small_model_id: current.small_model_id.clone(),
+        }));
+    }
+    plan.patch.push((OwnedKey::UseBedrock, None));
+    for key in MODEL_KEYS {
+        plan.patch.push((key, None));
+    }
+}
+
+/// The model keys for Bedrock: the main model and every alias slot Claude
+/// Code reads pinned inside one geography, its prefix, the background
+/// model, the region they are called from, and the effort level.
+fn plan_bedrock_models(
+    doc: &SettingsDoc,
+    request: &UseRequest,
+    catalog: &Catalog,
+    state: &AppState,
+    current: &Selection<'_>,
+    profile: Option<&AwsProfile>,
+    plan: &mut Plan,
+) -> Result<(), UseError> {
+    if let Some(effort) = request.effort {
+        plan.patch.push((OwnedKey::EffortLevel, effort.setting().map(str::to_string)));
     }
     // The model in force: asked for, in the settings, or remembered from
     // before a switch to the Anthropic API.
     let remembered_id = state.remembered_bedrock.as_ref().and_then(|r| r.model_id.clone());
     let current_id = current.model_id.clone().or(remembered_id);
+    let current_app = current_id.as_deref().and_then(|id| catalog.application_profiles.iter().find(|a| a.arn == id));
     let (current_model, current_geo) = match current_id.as_deref().and_then(|id| catalog.locate(id)) {
         Some((m, g)) => (Some(m), Some(g)),
-        None => (None, current_id.as_deref().and_then(|id| catalog.geography_of_id(id))),
-    };
-
-    let (asked_model, asked_model_geo) = match &request.model {
-        Some(name) => {
-            let (m, g) = catalog.model(name)?;
-            (Some(m), g)
-        }
-        None => (None, None),
+        None => (
+            current_app.and_then(|a| a.model.as_deref()).and_then(|k| catalog.model(k).ok()).map(|(m, _)| m),
+            current_id
+                .as_deref()
+                .and_then(|id| catalog.geography_of_id(id))
+                .or_else(|| current_app.and_then(|a| application_geography(catalog, a))),
+        ),
     };
     let asked_geo = request.geography.as_deref().map(|g| catalog.geography(g)).transpose()?;
     let asked_region = request.region.as_deref().map(|r| Region::new(r.trim())).transpose()?;
-
-    // A model the catalog does not know (a newer one the user typed by
-    // hand) is left alone unless the user asks for a model or geography.
-    if asked_model.is_none() && asked_geo.is_none() && current_model.is_none() && current_id.is_some() {
-        if let Some(region) = asked_region {
-            plan.patch.push((OwnedKey::AwsRegion, Some(region.to_string())));
-        }
-        return Ok(plan);
-    }
-
     let region_hint = asked_region
         .as_ref()
         .map(Region::as_str)
         .or(current.region.as_deref())
-        .or(profile.as_ref().and_then(|p| p.region.as_deref()));
-    let geography = asked_geo
-        .or(asked_model_geo)
-        .or(current_geo)
-        .or_else(|| region_hint.and_then(|r| catalog.geography_for_region(r)))
-        .map_or_else(|| catalog.geography("us"), Ok)?;
-    let model = match asked_model.or(current_model) {
-        Some(m) => m,
-        None => catalog.model("sonnet")?.0,
+        .or(profile.and_then(|p| p.region.as_deref()));
+    let hinted_geo = || {
+        current_geo
+            .or_else(|| region_hint.and_then(|r| catalog.geography_for_region(r)))
+            .map_or_else(|| catalog.geography(catalog.geographies.first().map_or("us", |g| g.key.as_str())), Ok)
+    };
+
+    let asked = match &request.model {
+        Some(name) => Some(catalog.resolve(name, Some(asked_geo.map_or_else(hinted_geo, Ok)?))?),
+        None => None,
+    };
+    if let Some(Resolved::Application(app)) = asked {
+        return plan_application(doc, catalog, app, asked_region, current, profile, plan);
+    }
+    let (asked_model, asked_model_geo) = match asked {
+        Some(Resolved::Model { model, geography }) => (Some(model), geography),
+        _ => (None, None),
+    };
+
+    // A model ID nothing can read (typed by hand) is left alone unless the
+    // user asks for a model or geography.
+    if asked_model.is_none() && asked_geo.is_none() && current_model.is_none() && current_id.is_some() {
+        if let Some(region) = asked_region {
+            plan.patch.push((OwnedKey::AwsRegion, Some(region.to_string())));
+        }
+        return Ok(());
+    }
+
+    let geography = match asked_geo.or(asked_model_geo) {
+        Some(g) => g,
+        None => hinted_geo()?,
+    };
+    let model = match (asked_model, current_model) {
+        (Some(m), _) => m,
+        // Moving the current model to another geography: where that exact
+        // version is not offered, the newest of its family is.
+        (None, Some(m)) if !m.profiles.contains_key(&geography.key) => {
+            catalog.family_default(&m.family, geography).unwrap_or(m)
+        }
+        (None, Some(m)) => m,
+        (None, None) => match catalog.resolve("sonnet", Some(geography))? {
+            Resolved::Model { model, .. } => model,
+            Resolved::Application(_) => unreachable!("a family name never resolves to an application profile"),
+        },
     };
     let model_id = catalog.profile_id(model, geography)?;
-    let region = choose_region(asked_region, &current, profile.as_ref(), geography)?;
-
-    plan.patch.push((OwnedKey::AwsRegion, Some(region.to_string())));
+    let region = choose_region(asked_region, current, profile, geography)?;
     plan.patch.push((OwnedKey::Model, Some(model_id.to_string())));
-    let small = small_model(catalog, geography).unwrap_or(model);
-    let small_id = small.profile_id(&geography.key).unwrap_or(model_id);
-    for family in Family::ALL {
-        let slot = if model.family == family {
-            model_id
-        } else {
-            match catalog.family_default(family, geography) {
-                Some(m) => m.profile_id(&geography.key).unwrap_or(model_id),
-                // No model of this family here: never let Claude Code fall
-                // back to its own default, which may be another geography.
-                None if family == Family::Haiku => small_id,
-                None => model_id,
-            }
-        };
-        plan.patch.push((family_key(family), Some(slot.to_string())));
+    push_residency(doc, catalog, geography, Some(model), &region, plan);
+    Ok(())
+}
+
+/// An application inference profile: called by its ARN from its own
+/// region only; its routing is its residency, and the alias slots are
+/// pinned to the geography it routes within.
+fn plan_application(
+    doc: &SettingsDoc,
+    catalog: &Catalog,
+    app: &ApplicationProfile,
+    asked_region: Option<Region>,
+    current: &Selection<'_>,
+    profile: Option<&AwsProfile>,
+    plan: &mut Plan,
+) -> Result<(), UseError> {
+    let region = asked_region
+        .or_else(|| current.region.as_deref().and_then(|r| Region::new(r).ok()))
+        .or_else(|| profile.and_then(|p| p.region.as_deref()).and_then(|r| Region::new(r).ok()));
+    if region.as_ref().is_some_and(|r| r.as_str() != app.region) {
+        return Err(UseError::ApplicationProfileRegion {
+            arn: app.arn.clone(),
+            profile_region: app.region.clone(),
+            region: region.map(|r| r.to_string()).unwrap_or_default(),
+        });
     }
-    plan.patch.push((OwnedKey::SmallFastModel, Some(small_id.to_string())));
-    Ok(plan)
+    let region = Region::new(&app.region)?;
+    let Some(geography) = application_geography(catalog, app) else {
+        return Err(UseError::ApplicationProfileRegion {
+            arn: app.arn.clone(),
+            profile_region: app.region.clone(),
+            region: region.to_string(),
+        });
+    };
+    let model = app.model.as_deref().and_then(|k| catalog.model(k).ok()).map(|(m, _)| m);
+    plan.patch.push((OwnedKey::Model, Some(app.arn.clone())));
+    push_residency(doc, catalog, geography, model, &region, plan);
+    Ok(())
 }
 
-const MODEL_KEYS: [OwnedKey; 5] =
-    [OwnedKey::Model, OwnedKey::DefaultOpus, OwnedKey::DefaultSonnet, OwnedKey::DefaultHaiku, OwnedKey::SmallFastModel];
-
-fn family_key(family: Family) -> OwnedKey {
-    match family {
-        Family::Opus => OwnedKey::DefaultOpus,
-        Family::Sonnet => OwnedKey::DefaultSonnet,
-        Family::Haiku => OwnedKey::DefaultHaiku,
+/// The geography an application profile routes within: the one regional
+/// geography that serves every region it routes to, else its own region's.
+fn application_geography<'c>(catalog: &'c Catalog, app: &ApplicationProfile) -> Option<&'c Geography> {
+    let mut geos = app.routes_to.iter().map(|r| catalog.geography_for_region(r).map(|g| g.key.as_str()));
+    let first = geos.next().flatten();
+    let all_same = first.is_some() && geos.all(|g| g == first);
+    match first {
+        Some(key) if all_same => catalog.geography(key).ok(),
+        _ => catalog.geography_for_region(&app.region),
     }
 }
 
-/// The background model: the geography's Haiku, else its cheapest model.
-fn small_model<'c>(catalog: &'c Catalog, geography: &Geography) -> Option<&'c Model> {
-    catalog.family_default(Family::Haiku, geography).or_else(|| {
-        catalog
-            .models
-            .iter()
-            .filter(|m| m.profiles.contains_key(&geography.key))
-            .min_by(|a, b| a.input_usd_per_mtok.total_cmp(&b.input_usd_per_mtok))
-    })
+/// Pins every alias slot, the background model, the region prefix and the
+/// background model's region inside `geography` (see [`aliases`]).
+fn push_residency(
+    doc: &SettingsDoc,
+    catalog: &Catalog,
+    geography: &Geography,
+    main: Option<&Model>,
+    region: &Region,
+    plan: &mut Plan,
+) {
+    plan.patch.push((OwnedKey::AwsRegion, Some(region.to_string())));
+    let pins = aliases::pins(catalog, geography, main);
+    for pin in &pins {
+        plan.patch.push((pin.key, Some(pin.profile_id.clone())));
+    }
+    let small = aliases::small_fast(catalog, geography).or(main).and_then(|m| m.profile_id(&geography.key));
+    plan.patch.push((OwnedKey::SmallFastModel, small.map(str::to_string)));
+    plan.patch.push((OwnedKey::SmallFastModelRegion, Some(region.to_string())));
+    plan.patch.push((OwnedKey::RegionPrefix, aliases::region_prefix(geography).map(str::to_string)));
+    // A subagent model the user pinned by ID follows the geography too.
+    if let Some(subagent) = doc.get(OwnedKey::SubagentModel) {
+        if let Some(moved) = aliases::rehome(catalog, &subagent, geography) {
+            plan.patch.push((OwnedKey::SubagentModel, Some(moved)));
+        }
+    }
 }
+
+/// Every key that names a model or where it is called; all go when the
+/// provider is the Anthropic API.
+const MODEL_KEYS: [OwnedKey; 9] = [
+    OwnedKey::Model,
+    OwnedKey::DefaultOpus,
+    OwnedKey::DefaultSonnet,
+    OwnedKey::DefaultHaiku,
+    OwnedKey::DefaultFable,
+    OwnedKey::SmallFastModel,
+    OwnedKey::SmallFastModelRegion,
+    OwnedKey::RegionPrefix,
+    OwnedKey::EffortLevel,
+];
 
 /// Keeps the user's region when the geography can be called from it, else
 /// the geography's default. An explicit `--region` must qualify.
@@ -388,7 +526,7 @@ fn replace_profile_argument(command: &str, profile: &str) -> String {
 /// # Errors
 /// [`UseError`]; the files are unchanged on error.
 pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError> {
-    let catalog = Catalog::builtin();
+    let catalog = &Catalog::load(paths);
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
     let state_path = paths.app_state();
     let mut state = AppState::load(&state_path)?;

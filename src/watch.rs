@@ -316,12 +316,14 @@ impl Watcher {
     }
 }
 
-/// The folders whose changes matter: where the settings, the AWS config and
-/// the token cache live. A folder that does not exist yet is watched
+/// The folders whose changes matter: where the settings, the AWS config,
+/// the token cache and the account's model catalog live. A folder that does not exist yet is watched
 /// through its nearest existing parent.
 fn watched_dirs(paths: &Paths) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
-    for file in [&paths.claude_settings, &paths.aws_config, &paths.aws_credentials] {
+    // The model catalog read from the account lives in one flat folder.
+    let listing = crate::catalog::account::AccountListing::dir(paths).join("listing.json");
+    for file in [&paths.claude_settings, &paths.aws_config, &paths.aws_credentials, &listing] {
         let mut dir = file.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
         while !dir.is_dir() {
             match dir.parent() {

@@ -95,6 +95,10 @@ impl TestHome {
             .env("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials"))
             .env("BEDROCK_TRAY_CONFIG_DIR", self.path().join(".config/bedrock-tray"))
             .env("AWS_EC2_METADATA_DISABLED", "true")
+            // A safety net: any AWS call a test did not point at a local
+            // fake (AWS_ENDPOINT_URL_<SERVICE> wins over this) is refused
+            // on the loopback instead of leaving the machine.
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
             .env("NO_COLOR", "1");
     }
 

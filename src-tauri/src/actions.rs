@@ -89,7 +89,30 @@ pub fn start_probe<R: Runtime>(app: &AppHandle<R>) {
         if let Some(fix) = report.results.iter().find_map(|r| r.fix.clone()) {
             notify(&app, "Connection check failed", &fix);
         }
+        let bedrock_ok = report.bedrock.is_some();
         *shared.probe.lock().expect("probe lock") = Some(report);
         let _ = shared.poke.send(());
+        // The probe re-read the selected region's models; the account is
+        // reachable, so read the other geographies' too.
+        if bedrock_ok {
+            refresh_models(&app);
+        }
+    });
+}
+
+/// Reads the account's inference profiles in every geography's default
+/// region (`bedrock-tray models --refresh`); the watcher sees the cached
+/// listings change and the menu follows. A failed region keeps its last
+/// good listing.
+pub fn refresh_models<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let shared = app.state::<AppShared>();
+        let Ok(target) = ProbeTarget::from_settings(&shared.paths, None) else { return };
+        let now = time::OffsetDateTime::now_utc();
+        let report = probe::models::refresh(&shared.paths, &target, &ProbeOptions::default(), now).await;
+        for r in report.regions.iter().filter(|r| r.error.is_some()) {
+            tracing::info!("model list of {}: {}", r.region, r.error.as_deref().unwrap_or_default());
+        }
     });
 }

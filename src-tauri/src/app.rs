@@ -188,6 +188,19 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
                 ),
             }
             start_watching(&handle);
+            // The account's model list, when the cached one is a day old
+            // and the selected session can sign requests.
+            let shared = handle.state::<AppShared>();
+            let signed_in = first.status.as_ref().is_some_and(|s| {
+                use bedrock_tray::sso::cache::SessionState::{Expired, Missing};
+                s.profile.is_some() && !matches!(s.session.state, Expired | Missing)
+            });
+            if signed_in
+                && std::env::var_os("BEDROCK_TRAY_NO_AUTO_LOGIN").is_none()
+                && bedrock_tray::view::models::needs_refresh(&shared.paths, time::OffsetDateTime::now_utc())
+            {
+                crate::actions::refresh_models(&handle);
+            }
             // First run: the dashboard opens on its setup wizard.
             if open_at_start || handle.state::<AppShared>().setup_needed().is_some() {
                 open_dashboard(&handle);

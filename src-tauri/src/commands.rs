@@ -16,16 +16,18 @@ pub fn get_snapshot(shared: Shared<'_>) -> Snapshot {
     (*shared.latest()).clone()
 }
 
-/// The catalog's choices: models (with the geographies that offer them)
-/// and geographies.
+/// The catalog's choices, as the account last listed them merged with the
+/// built-in list: models newest first within each family (with the
+/// geographies that offer them and where each came from) and geographies.
 #[tauri::command]
-pub fn get_catalog() -> serde_json::Value {
-    let c = bedrock_tray::catalog::Catalog::builtin();
+pub fn get_catalog(shared: Shared<'_>) -> serde_json::Value {
+    let view = bedrock_tray::view::models::ModelsView::read(&shared.paths, time::OffsetDateTime::now_utc());
     serde_json::json!({
-        "models": c.models.iter().map(|m| serde_json::json!({
-            "key": m.key, "name": m.name, "geographies": m.profiles.keys().collect::<Vec<_>>(), "profiles": m.profiles,
+        "models": view.models.iter().map(|m| serde_json::json!({
+            "key": m.key, "name": m.name, "family": m.family, "geographies": m.profiles.keys().collect::<Vec<_>>(),
+            "profiles": m.profiles, "source": m.source, "prices": m.prices,
         })).collect::<Vec<_>>(),
-        "geographies": c.geographies.iter().map(|g| serde_json::json!({"key": g.key, "name": g.name})).collect::<Vec<_>>(),
+        "geographies": view.geographies.iter().map(|g| serde_json::json!({"key": g.key, "name": g.name})).collect::<Vec<_>>(),
     })
 }
 

@@ -3,7 +3,6 @@
 
 use crate::actions::{self, notify, start_login, start_probe};
 use crate::shared::AppShared;
-use bedrock_tray::catalog::Catalog;
 use bedrock_tray::switch::{self, UseRequest};
 use bedrock_tray::view::menu::{self, MenuAction, MenuItem, TrayState};
 use bedrock_tray::view::snapshot::Snapshot;
@@ -159,7 +158,7 @@ fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
 /// GNOME setups) this fails; the app keeps running and the dashboard stays
 /// reachable by launching the app again.
 pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Result<()> {
-    let model = menu::tray(snapshot, Catalog::builtin(), autostart_enabled(app));
+    let model = menu::tray(snapshot, &snapshot.catalog, autostart_enabled(app));
     let (menu, on_screen) = build_menu(app, &model.items)?;
     let icon = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(model.state))
@@ -176,7 +175,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Res
 /// shape, rebuilt otherwise.
 pub fn update<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) {
     let Some(tray) = app.try_state::<TrayHandle<R>>() else { return };
-    let model = menu::tray(snapshot, Catalog::builtin(), autostart_enabled(app));
+    let model = menu::tray(snapshot, &snapshot.catalog, autostart_enabled(app));
     {
         let mut shown = tray.shown.lock().expect("tray icon lock");
         if shown.0 != model.state {
@@ -211,6 +210,10 @@ fn on_click<R: Runtime>(app: &AppHandle<R>, id: &str) {
     let shared = app.state::<AppShared>();
     let request = match action {
         MenuAction::Model(m) => UseRequest { model: Some(m), ..UseRequest::default() },
+        MenuAction::Effort(e) => match switch::Effort::parse(&e) {
+            Some(effort) => UseRequest { effort: Some(effort), ..UseRequest::default() },
+            None => return,
+        },
         MenuAction::Geography(g) => UseRequest { geography: Some(g), ..UseRequest::default() },
         MenuAction::Profile(p) => UseRequest { profile: Some(p), ..UseRequest::default() },
         MenuAction::Provider(p) => UseRequest { provider: Some(p), ..UseRequest::default() },

@@ -6,13 +6,13 @@ mod accounts;
 mod config;
 mod credentials;
 mod login;
+mod models;
 mod onboard;
 mod probe;
 mod render;
 mod usage;
 mod watch;
 
-use bedrock_tray::catalog::Catalog;
 use bedrock_tray::claude::selection::Provider;
 use bedrock_tray::error_kind::{ErrorKind, HasKind};
 use bedrock_tray::paths::Paths;
@@ -49,11 +49,10 @@ enum Command {
         #[arg(long)]
         probe: bool,
     },
-    /// List the models and geographies of the catalog.
-    Models {
-        #[arg(long)]
-        json: bool,
-    },
+    /// The models the account can call (as last read) and the built-in
+    /// catalog, each row with its source and age; --refresh reads the
+    /// account first.
+    Models(models::ModelsArgs),
     /// List AWS profiles with region, SSO session and session state.
     Profiles {
         #[arg(long)]
@@ -146,10 +145,12 @@ enum Command {
 
 #[derive(clap::Args)]
 struct UseArgs {
-    /// Model short name (opus, sonnet, haiku ...), name or inference profile ID.
+    /// A family (opus: the newest Opus the geography offers), a family and
+    /// version (opus-4-6, sonnet-5), an inference profile ID, or an
+    /// application inference profile ARN (`bedrock-tray models` lists them).
     #[arg(long)]
     model: Option<String>,
-    /// Geography of the inference profiles: us, eu, global, apac, jp, au.
+    /// Geography of the inference profiles: us, eu, global, jp, au, ... (`bedrock-tray models`).
     #[arg(long = "geo", alias = "geography")]
     geography: Option<String>,
     /// AWS profile from ~/.aws/config.
@@ -164,9 +165,13 @@ struct UseArgs {
     /// Sets CLAUDE_CODE_MAX_OUTPUT_TOKENS.
     #[arg(long, value_name = "N")]
     max_output_tokens: Option<u32>,
-    /// Sets MAX_THINKING_TOKENS.
+    /// Sets MAX_THINKING_TOKENS (models without adaptive reasoning).
     #[arg(long, value_name = "N")]
     max_thinking_tokens: Option<u32>,
+    /// Sets CLAUDE_CODE_EFFORT_LEVEL, which adaptive-reasoning models use
+    /// instead of a thinking budget; auto removes it.
+    #[arg(long, value_enum)]
+    effort: Option<switch::Effort>,
     /// How logins happen from now on: native (bedrock-tray's device-code
     /// flow) or command (aws sso login); awsAuthRefresh follows.
     #[arg(long, value_enum)]
@@ -251,6 +256,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     (_, true) => Some(false),
                     _ => None,
                 },
+                effort: args.effort,
             };
             let changes = switch::run(&paths, &request)?;
             if args.json {
@@ -268,14 +274,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 render::status(&status);
             }
         }
-        Command::Models { json } => {
-            let catalog = Catalog::builtin();
-            if json {
-                render::print_json(catalog);
-            } else {
-                render::models(catalog);
-            }
-        }
+        Command::Models(args) => models::run(&paths, args, now)?,
         Command::Profiles { json } => {
             let list = bedrock_tray::view::profiles::list(&paths, now).map_err(Failure::env)?;
             if json {

@@ -1,10 +1,11 @@
 //! Human-readable output. JSON output is the serialisation of the core's
 //! values; this file only lays them out for people.
 
-use bedrock_tray::catalog::Catalog;
 use bedrock_tray::claude::selection::Provider;
 use bedrock_tray::claude::settings::Change;
+use bedrock_tray::probe::models::RefreshReport;
 use bedrock_tray::sso::cache::{SessionState, SessionStatus};
+use bedrock_tray::view::models::ModelsView;
 use bedrock_tray::view::profiles::ProfileRow;
 use bedrock_tray::view::status::Status;
 use serde::Serialize;
@@ -78,22 +79,66 @@ pub fn status(s: &Status) {
     }
 }
 
-pub fn models(catalog: &Catalog) {
-    let geos: Vec<&str> = catalog.geographies.iter().map(|g| g.key.as_str()).collect();
-    println!("{:<12} {:<20} {:>13}  {}", "NAME", "MODEL", "IN/OUT $/MTok", geos.join(" "));
-    for m in &catalog.models {
+pub fn models(view: &ModelsView) {
+    let geos: Vec<&str> = view.geographies.iter().map(|g| g.key.as_str()).collect();
+    println!("{:<14} {:<20} {:>12}  {}  SOURCE", "MODEL", "NAME", "$/MTok IN/OUT", geos.join(" "));
+    for m in &view.models {
         let marks: Vec<String> = geos
             .iter()
             .map(|g| format!("{:<width$}", if m.profiles.contains_key(*g) { "✓" } else { "·" }, width = g.len()))
             .collect();
-        let price = format!("{}/{}", m.input_usd_per_mtok, m.output_usd_per_mtok);
-        println!("{:<12} {:<20} {:>13}  {}", m.key, m.name, price, marks.join(" "));
+        let price = m.prices.map_or_else(|| "unknown".to_string(), |p| format!("{}/{}", p.input, p.output));
+        let source = match m.listed_in.iter().min_by_key(|l| l.age_secs) {
+            Some(l) => format!("account ({}, {} ago)", l.region, l.age),
+            None => "built-in".to_string(),
+        };
+        println!("{:<14} {:<20} {:>12}  {}  {source}", m.key, m.name, price, marks.join(" "));
+    }
+    for a in &view.application_profiles {
+        println!(
+            "app profile {} ({}, in {}): {}",
+            a.name,
+            a.model.as_deref().unwrap_or("unknown model"),
+            a.region,
+            a.arn
+        );
     }
     println!();
-    for g in &catalog.geographies {
+    for g in &view.geographies {
         let regions: Vec<&str> = g.source_regions.iter().map(|r| r.as_str()).collect();
         println!("{:<7} {:<10} default {:<15} callable from {}", g.key, g.name, g.default_region, regions.join(", "));
     }
+    match view.listings.iter().min_by_key(|l| l.read_at.unix_timestamp().wrapping_neg()) {
+        Some(l) => println!(
+            "\nread from the account {} ago ({} region{}); `--refresh` reads it again",
+            l.age,
+            view.listings.len(),
+            if view.listings.len() == 1 { "" } else { "s" }
+        ),
+        None => println!("\nnot read from the account yet: `bedrock-tray models --refresh`"),
+    }
+    for e in &view.errors {
+        println!("! {e}");
+    }
+}
+
+pub fn refresh(report: &RefreshReport) {
+    for r in &report.regions {
+        match (&r.error, r.claude_profiles) {
+            (None, Some(n)) => println!(
+                "{:<16} {n} Claude profile{} ({} in all)",
+                r.region,
+                if n == 1 { "" } else { "s" },
+                r.profiles.unwrap_or(0)
+            ),
+            (Some(e), _) => match &r.kept_listing_age {
+                Some(age) => println!("{:<16} failed, keeping the listing read {age} ago: {e}", r.region),
+                None => println!("{:<16} failed: {e}", r.region),
+            },
+            (None, None) => {}
+        }
+    }
+    println!();
 }
 
 pub fn profiles(rows: &[ProfileRow]) {

@@ -3,51 +3,85 @@
 
 use super::classify::{classify, iam_denial, with_retries, CallError};
 use super::{ActiveProfile, Attempt, BedrockProfiles, Cause, Ctx, ExtraProfile, ProbeTarget};
+use crate::catalog::account::{AccountListing, ListedProfile, ProfileKind};
 use crate::catalog::Catalog;
 use aws_config::SdkConfig;
 
 pub(super) async fn probe_bedrock(config: &SdkConfig, ctx: &Ctx<'_>) -> (Attempt<BedrockProfiles>, u32) {
-    use aws_sdk_bedrock::types::{InferenceProfileStatus, InferenceProfileType};
-    let client = aws_sdk_bedrock::Client::new(config);
-    let (answer, retries, persistent) = with_retries("bedrock", ctx.options, || async {
-        let mut pages =
-            client.list_inference_profiles().type_equals(InferenceProfileType::SystemDefined).into_paginator().send();
-        let mut all = Vec::new();
-        let mut count = 0u32;
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| CallError::from_sdk("bedrock", &e))?;
-            count += 1;
-            for p in page.inference_profile_summaries() {
-                if p.status() == &InferenceProfileStatus::Active {
-                    all.push((p.inference_profile_id().to_string(), p.inference_profile_name().to_string()));
-                }
-            }
-        }
-        Ok::<(Vec<(String, String)>, u32), CallError>((all, count))
-    })
-    .await;
+    let (answer, retries, persistent) = with_retries("bedrock", ctx.options, || list_profiles(config)).await;
     let result = match answer {
-        Ok((active_ids, pages)) => read_profiles(ctx.target, &active_ids, pages),
-        Err(e) => Err(persistent.unwrap_or_else(|| {
-            classify("bedrock", ctx, e, |e| match e.code.as_deref() {
-                Some("AccessDeniedException") => Some(match iam_denial(&e.message) {
-                    Some((action, resource)) => Cause::MissingPermission { action, resource },
-                    None => Cause::MissingPermission {
-                        action: "bedrock:ListInferenceProfiles".into(),
-                        resource: "arn:aws:bedrock:*:*:inference-profile/*".into(),
-                    },
-                }),
-                _ => None,
-            })
-        })),
+        Ok((profiles, pages)) => {
+            // A connection check is also a catalog refresh of its region.
+            let listing = AccountListing::new(&ctx.target.region, ctx.now, profiles);
+            if let Err(e) = listing.save(ctx.paths) {
+                tracing::warn!("{e}");
+            }
+            let active: Vec<(String, String)> = listing
+                .profiles
+                .iter()
+                .filter(|p| p.is_active() && p.kind == ProfileKind::SystemDefined)
+                .map(|p| (p.id.clone(), p.name.clone()))
+                .collect();
+            read_profiles(ctx.target, &Catalog::load(ctx.paths), &active, pages)
+        }
+        Err(e) => Err(persistent.unwrap_or_else(|| list_cause(ctx, e))),
     };
     (result, retries)
 }
 
+/// Every inference profile the region lists, system-defined and
+/// application ones, every page; with the number of pages.
+pub(super) async fn list_profiles(config: &SdkConfig) -> Result<(Vec<ListedProfile>, u32), CallError> {
+    use aws_sdk_bedrock::types::InferenceProfileType;
+    let client = aws_sdk_bedrock::Client::new(config);
+    let mut all = Vec::new();
+    let mut pages = 0u32;
+    for kind in [InferenceProfileType::SystemDefined, InferenceProfileType::Application] {
+        let mut stream = client.list_inference_profiles().type_equals(kind.clone()).into_paginator().send();
+        while let Some(page) = stream.next().await {
+            let page = page.map_err(|e| CallError::from_sdk("bedrock", &e))?;
+            pages += 1;
+            for p in page.inference_profile_summaries() {
+                let model_arns: Vec<&str> = p.models().iter().filter_map(|m| m.model_arn()).collect();
+                all.push(ListedProfile::from_summary(
+                    p.inference_profile_id(),
+                    p.inference_profile_arn(),
+                    p.inference_profile_name(),
+                    match p.r#type() {
+                        InferenceProfileType::Application => ProfileKind::Application,
+                        _ => ProfileKind::SystemDefined,
+                    },
+                    p.status().as_str(),
+                    &model_arns,
+                ));
+            }
+        }
+    }
+    Ok((all, pages))
+}
+
+/// The sentence for a failed listing.
+pub(super) fn list_cause(ctx: &Ctx<'_>, e: CallError) -> Cause {
+    classify("bedrock", ctx, e, |e| match e.code.as_deref() {
+        Some("AccessDeniedException") => Some(match iam_denial(&e.message) {
+            Some((action, resource)) => Cause::MissingPermission { action, resource },
+            None => Cause::MissingPermission {
+                action: "bedrock:ListInferenceProfiles".into(),
+                resource: "arn:aws:bedrock:*:*:inference-profile/*".into(),
+            },
+        }),
+        _ => None,
+    })
+}
+
 /// Reads the ACTIVE profile IDs through the catalog, and checks the
 /// selected model is among them.
-fn read_profiles(target: &ProbeTarget, active_ids: &[(String, String)], pages: u32) -> Attempt<BedrockProfiles> {
-    let catalog = Catalog::builtin();
+fn read_profiles(
+    target: &ProbeTarget,
+    catalog: &Catalog,
+    active_ids: &[(String, String)],
+    pages: u32,
+) -> Attempt<BedrockProfiles> {
     let mut out = BedrockProfiles { pages, ..Default::default() };
     for (id, name) in active_ids {
         if let Some((model, geo)) = catalog.locate(id) {

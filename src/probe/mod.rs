@@ -9,6 +9,7 @@ mod classify;
 mod credentials;
 mod identity;
 mod invoke;
+pub mod models;
 mod policy;
 
 pub use cause::Cause;
@@ -47,7 +48,8 @@ impl ProbeTarget {
     /// message says what to run.
     pub fn from_settings(paths: &Paths, profile: Option<&str>) -> Result<Self, String> {
         let doc = crate::claude::settings::SettingsDoc::read(&paths.claude_settings).map_err(|e| e.to_string())?;
-        let sel = crate::claude::selection::Selection::read(&doc, Catalog::builtin());
+        let catalog = Catalog::load(paths);
+        let sel = crate::claude::selection::Selection::read(&doc, &catalog);
         let profile = profile
             .map(str::to_string)
             .or(sel.profile)

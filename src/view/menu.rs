@@ -16,6 +16,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum MenuAction {
     Model(String),
+    /// `CLAUDE_CODE_EFFORT_LEVEL` (`auto` removes it).
+    Effort(String),
     Geography(String),
     Profile(String),
     Provider(Provider),
@@ -31,6 +33,7 @@ impl MenuAction {
     pub fn id(&self) -> String {
         match self {
             MenuAction::Model(k) => format!("model:{k}"),
+            MenuAction::Effort(k) => format!("effort:{k}"),
             MenuAction::Geography(k) => format!("geo:{k}"),
             MenuAction::Profile(k) => format!("profile:{k}"),
             MenuAction::Provider(p) => format!("provider:{}", p.key()),
@@ -47,6 +50,7 @@ impl MenuAction {
         let (kind, arg) = id.split_once(':').unwrap_or((id, ""));
         Some(match (kind, arg) {
             ("model", k) if !k.is_empty() => MenuAction::Model(k.into()),
+            ("effort", k) if !k.is_empty() => MenuAction::Effort(k.into()),
             ("geo", k) if !k.is_empty() => MenuAction::Geography(k.into()),
             ("profile", k) if !k.is_empty() => MenuAction::Profile(k.into()),
             ("provider", k) => MenuAction::Provider(Provider::from_key(k)?),
@@ -145,34 +149,9 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
     let current_geo = status.and_then(|s| s.geography.clone());
     let active = snapshot.probe.as_ref().and_then(|p| p.bedrock.as_ref());
 
-    // Models: those of the current geography, disabled where the region's
-    // ListInferenceProfiles says they are not offered.
     let geo_key = current_geo.clone().unwrap_or_else(|| "us".into());
-    let model_items = catalog
-        .models
-        .iter()
-        .map(|m| {
-            let id = m.profile_id(&geo_key);
-            let offered_here = id.is_some();
-            let active_in_region = match (active, id) {
-                (Some(a), Some(id)) => a.active.iter().any(|p| p.id == id),
-                _ => true,
-            };
-            let mut text = m.name.clone();
-            if !offered_here {
-                text.push_str(&format!(" (no {} profile)", geo_key));
-            } else if !active_in_region {
-                text.push_str(" (not offered in this region)");
-            }
-            MenuItem::Check {
-                id: MenuAction::Model(m.key.clone()).id(),
-                text,
-                checked: bedrock && current_model.as_deref() == Some(m.key.as_str()),
-                enabled: offered_here && active_in_region,
-            }
-        })
-        .collect();
-    items.push(MenuItem::Submenu { text: "Model".into(), items: model_items });
+    let check = ModelCheck { catalog, geo_key: &geo_key, active, bedrock, current: current_model.as_deref() };
+    items.push(MenuItem::Submenu { text: "Model".into(), items: model_items(&check, status) });
 
     let model = current_model.as_deref().and_then(|k| catalog.model(k).ok()).map(|(m, _)| m);
     let geo_items = catalog
@@ -253,6 +232,110 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
     });
     items.push(MenuItem::Action { id: MenuAction::Quit.id(), text: "Quit".into(), enabled: true });
     TrayModel { state, tooltip, items }
+}
+
+/// What a model item needs to know: where it would be called, what the
+/// region's last listing offered, and which model is selected.
+struct ModelCheck<'a> {
+    catalog: &'a Catalog,
+    geo_key: &'a str,
+    active: Option<&'a crate::probe::BedrockProfiles>,
+    bedrock: bool,
+    current: Option<&'a str>,
+}
+
+impl ModelCheck<'_> {
+    /// A model's check item, disabled with the reason where the geography
+    /// has no profile of it or the region's ListInferenceProfiles does not
+    /// list it.
+    fn item(&self, m: &crate::catalog::Model, text: String) -> MenuItem {
+        let id = m.profile_id(self.geo_key);
+        let listed = match (self.active, id) {
+            (Some(a), Some(id)) => a.active.iter().any(|p| p.id == id),
+            _ => true,
+        };
+        let reason = match (id, listed) {
+            (None, _) => format!(" (no {} profile)", self.geo_key),
+            (Some(_), false) => " (not offered in this region)".to_string(),
+            _ => String::new(),
+        };
+        MenuItem::Check {
+            id: MenuAction::Model(m.key.clone()).id(),
+            text: format!("{text}{reason}"),
+            checked: self.bedrock && self.current == Some(m.key.as_str()),
+            enabled: id.is_some() && listed,
+        }
+    }
+}
+
+/// The Model submenu: one item per family (its newest model the geography
+/// offers, else its newest), older versions in a submenu of their own;
+/// families in catalog order, so one the account reported last week shows
+/// up with the rest. Then what each Claude Code alias is pinned to where
+/// the geography lacks its family, and the effort level.
+fn model_items(check: &ModelCheck<'_>, status: Option<&crate::view::status::Status>) -> Vec<MenuItem> {
+    let catalog = check.catalog;
+    let mut items = Vec::new();
+    for family in catalog.families() {
+        let versions: Vec<&crate::catalog::Model> = catalog.models.iter().filter(|m| m.family == family).collect();
+        let top = versions.iter().find(|m| m.profiles.contains_key(check.geo_key)).unwrap_or(&versions[0]);
+        items.push(check.item(top, top.name.trim_start_matches("Claude ").to_string()));
+        let older: Vec<MenuItem> = versions
+            .iter()
+            .filter(|m| m.key != top.key)
+            .map(|m| check.item(m, m.name.trim_start_matches("Claude ").to_string()))
+            .collect();
+        if !older.is_empty() {
+            let mut name = family.clone();
+            if let Some(first) = name.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            items.push(MenuItem::Submenu { text: format!("Other {name} versions"), items: older });
+        }
+    }
+    if let Some(geo) = catalog.geography(check.geo_key).ok().filter(|_| check.bedrock) {
+        let main = check.current.and_then(|k| catalog.model(k).ok()).map(|(m, _)| m);
+        let substitutes: Vec<MenuItem> = crate::claude::aliases::pins(catalog, geo, main)
+            .into_iter()
+            .filter(|p| p.substitute)
+            .map(|p| MenuItem::Label {
+                text: format!(
+                    "{} → {} (no {} in {})",
+                    p.alias,
+                    p.model_name.trim_start_matches("Claude "),
+                    p.alias,
+                    geo.name
+                ),
+            })
+            .collect();
+        if !substitutes.is_empty() {
+            items.push(MenuItem::Separator);
+            items.extend(substitutes);
+        }
+    }
+    items.push(MenuItem::Separator);
+    let effort = status.and_then(|s| s.effort.as_deref());
+    let efforts = [
+        ("auto", "Model default"),
+        ("low", "Low"),
+        ("medium", "Medium"),
+        ("high", "High"),
+        ("xhigh", "Extra high"),
+        ("max", "Max"),
+    ];
+    items.push(MenuItem::Submenu {
+        text: "Effort".into(),
+        items: efforts
+            .iter()
+            .map(|(key, text)| MenuItem::Check {
+                id: MenuAction::Effort((*key).to_string()).id(),
+                text: (*text).to_string(),
+                checked: effort.unwrap_or("auto") == *key,
+                enabled: check.bedrock,
+            })
+            .collect(),
+    });
+    items
 }
 
 fn usd(v: f64) -> String {

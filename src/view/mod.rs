@@ -2,6 +2,7 @@
 //! its projections (`status`, the tray menu, the profiles list).
 
 pub mod menu;
+pub mod models;
 pub mod profiles;
 pub mod snapshot;
 pub mod status;

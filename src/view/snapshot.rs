@@ -3,10 +3,12 @@
 //! new one (see the watcher), never an in-place update.
 
 use crate::aws::profiles::AwsProfiles;
+use crate::catalog::Catalog;
 use crate::paths::Paths;
 use crate::view::profiles::{self, ProfileRow};
 use crate::view::status::Status;
 use serde::Serialize;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// What the files say at one moment. Never an error: a broken file is
@@ -15,6 +17,10 @@ use time::OffsetDateTime;
 pub struct Snapshot {
     #[serde(serialize_with = "crate::sso::cache::ser_time")]
     pub taken_at: OffsetDateTime,
+    /// The built-in catalog merged with what the account last listed
+    /// ([`Catalog::load`]): every view picks models from this.
+    #[serde(skip)]
+    pub catalog: Arc<Catalog>,
     /// `None` when `settings.json` cannot be read (see `errors`).
     pub status: Option<Status>,
     pub profiles: Vec<ProfileRow>,
@@ -38,8 +44,9 @@ impl Snapshot {
     /// Reads every file under `paths` as of `now`.
     pub fn read(paths: &Paths, now: OffsetDateTime) -> Self {
         let mut errors = Vec::new();
+        let catalog = Arc::new(Catalog::load(paths));
         let loaded = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
-        let status = Status::from_profiles(paths, loaded.as_ref().map_err(ToString::to_string), now)
+        let status = Status::from_profiles(paths, &catalog, loaded.as_ref().map_err(ToString::to_string), now)
             .map_err(|e| errors.push(e.to_string()))
             .ok();
         let profiles = match &loaded {
@@ -54,7 +61,7 @@ impl Snapshot {
             }
         };
         let plaintext_key_profiles = crate::aws::plaintext_keys::profiles(paths);
-        Self { taken_at: now, status, profiles, errors, probe: None, plaintext_key_profiles, spend: None }
+        Self { taken_at: now, catalog, status, profiles, errors, probe: None, plaintext_key_profiles, spend: None }
     }
 
     /// This snapshot with the latest probe results.

@@ -3,14 +3,24 @@
 
 use crate::aws::profiles::AwsProfiles;
 use crate::catalog::Catalog;
+use crate::claude::aliases::ALIAS_SLOTS;
 use crate::claude::selection::{Provider, Selection};
-use crate::claude::settings::SettingsDoc;
+use crate::claude::settings::{OwnedKey, SettingsDoc};
 use crate::paths::Paths;
 use crate::problem::Problem;
 use crate::sso::cache::SessionStatus;
 use serde::Serialize;
 use std::path::PathBuf;
 use time::OffsetDateTime;
+
+/// One alias slot as the settings have it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AliasStatus {
+    pub alias: &'static str,
+    pub model_id: Option<String>,
+    /// Pinned inside the selected geography.
+    pub inside: bool,
+}
 
 /// Everything `status` shows.
 #[derive(Debug, Clone, Serialize)]
@@ -26,6 +36,10 @@ pub struct Status {
     pub model_id: Option<String>,
     pub small_model_id: Option<String>,
     pub auth_refresh: Option<String>,
+    /// `CLAUDE_CODE_EFFORT_LEVEL`, when set.
+    pub effort: Option<String>,
+    /// What each alias Claude Code resolves is pinned to.
+    pub aliases: Vec<AliasStatus>,
     pub credentials: Option<String>,
     pub session: SessionStatus,
     /// Things that are wrong with the selection, each with its fix.
@@ -40,7 +54,7 @@ impl Status {
     /// reported in `problems` instead, so status still shows the rest.
     pub fn read(paths: &Paths, now: OffsetDateTime) -> Result<Self, crate::claude::settings::SettingsError> {
         let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
-        Self::from_profiles(paths, profiles.as_ref().map_err(ToString::to_string), now)
+        Self::from_profiles(paths, &Catalog::load(paths), profiles.as_ref().map_err(ToString::to_string), now)
     }
 
     /// Like [`Status::read`], with the AWS profiles already loaded (or the
@@ -50,11 +64,11 @@ impl Status {
     /// The settings file cannot be read or parsed.
     pub fn from_profiles(
         paths: &Paths,
+        catalog: &Catalog,
         profiles: Result<&AwsProfiles, String>,
         now: OffsetDateTime,
     ) -> Result<Self, crate::claude::settings::SettingsError> {
         let doc = SettingsDoc::read(&paths.claude_settings)?;
-        let catalog = Catalog::builtin();
         let sel = Selection::read(&doc, catalog);
         let mut problems = Vec::new();
         let empty = AwsProfiles::default();
@@ -91,6 +105,22 @@ impl Status {
                 problems.push(Problem::NoModelSelected.fix());
             }
         }
+        let aliases = alias_status(&doc, sel.geography.map(|g| g.key.as_str()));
+        if sel.provider == Provider::Bedrock && sel.model_id.is_some() {
+            if let Some(geo) = sel.geography {
+                let loose: Vec<&str> = aliases.iter().filter(|a| !a.inside).map(|a| a.alias).collect();
+                if !loose.is_empty() {
+                    problems.push(
+                        Problem::AliasesOutsideGeography {
+                            aliases: loose.join(", "),
+                            geography: geo.key.clone(),
+                            geography_name: geo.name.clone(),
+                        }
+                        .fix(),
+                    );
+                }
+            }
+        }
         Ok(Status {
             settings_path: paths.claude_settings.clone(),
             provider: sel.provider,
@@ -103,8 +133,29 @@ impl Status {
             model_id: sel.model_id,
             small_model_id: sel.small_model_id,
             auth_refresh: sel.auth_refresh,
+            effort: doc.get(OwnedKey::EffortLevel),
+            aliases,
             session,
             problems,
         })
     }
+}
+
+/// Each alias slot's value, and whether it stays inside `geography`: an
+/// unset slot does not (Claude Code would fill it with a built-in ID whose
+/// prefix it derives from the region).
+fn alias_status(doc: &SettingsDoc, geography: Option<&str>) -> Vec<AliasStatus> {
+    ALIAS_SLOTS
+        .iter()
+        .map(|&(alias, key)| {
+            let model_id = doc.get(key);
+            let prefix = model_id.as_deref().and_then(crate::catalog::model_id::parse).and_then(|p| p.geography);
+            let inside = match (prefix, geography) {
+                (Some(p), Some(g)) => p == g,
+                // An application profile ARN routes where it was made to.
+                _ => model_id.as_deref().is_some_and(|id| id.contains(":application-inference-profile/")),
+            };
+            AliasStatus { alias, model_id, inside }
+        })
+        .collect()
 }

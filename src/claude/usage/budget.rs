@@ -25,8 +25,8 @@ pub fn today_and_month(index: &UsageIndex, catalog: &Catalog, today: &str) -> (f
     let month = today.get(..7).unwrap_or(today);
     let (mut day_usd, mut month_usd) = (0.0, 0.0);
     for ((day, model, _), b) in index.buckets() {
-        let Some(m) = price_model(catalog, &model) else { continue };
-        let usd = cost(m, &b.tokens);
+        let Some((_, prices)) = price_model(catalog, &model) else { continue };
+        let usd = cost(&prices, &b.tokens);
         if day.starts_with(month) && day.as_str() <= today {
             month_usd += usd;
         }
@@ -83,7 +83,7 @@ pub const SPEND_REFRESH_SECS: u64 = 60;
 pub fn spend_now(paths: &crate::paths::Paths, now: time::OffsetDateTime) -> Result<Spend, UsageError> {
     let (index, _) = refresh_saved(&paths.claude_dir.join("projects"), &paths.app_dir.join("usage-index.json"))?;
     let today = now.to_offset(time::UtcOffset::UTC).date().to_string();
-    let (day_usd, month_usd) = today_and_month(&index, Catalog::builtin(), &today);
+    let (day_usd, month_usd) = today_and_month(&index, &Catalog::load(paths), &today);
     // A state file that cannot be read means no budget, not no spend.
     let budget = crate::app_state::AppState::load(&paths.app_state()).ok().and_then(|s| s.budget());
     Ok(Spend::new(day_usd, month_usd, today.get(..7).unwrap_or(&today), budget))

@@ -2,7 +2,7 @@
 //! the catalog's prices.
 
 use super::Tokens;
-use crate::catalog::{Catalog, Model};
+use crate::catalog::{Catalog, Model, Prices};
 
 /// Normalises a model name for matching: `us.anthropic.claude-x-v1:0`,
 /// `anthropic.claude-x-20250101-v1:0`, `claude-x@20250101` and `claude-x`
@@ -25,25 +25,27 @@ fn normalise(model: &str) -> String {
 }
 
 /// The catalog model a transcript's model ID means (inference profile ID,
-/// foundation model ID, ARN or Anthropic model name).
-pub fn price_model<'a>(catalog: &'a Catalog, model: &str) -> Option<&'a Model> {
+/// foundation model ID, ARN or Anthropic model name), with its prices as
+/// billed for that ID: a geographic profile costs more than a global one.
+/// `None` for a model the catalog does not know or cannot price.
+pub fn price_model<'a>(catalog: &'a Catalog, model: &str) -> Option<(&'a Model, Prices)> {
     let n = normalise(model);
-    catalog.models.iter().find(|m| normalise(&m.foundation_model_id) == n || m.profiles.values().any(|p| p == model))
+    let m = catalog
+        .models
+        .iter()
+        .find(|m| normalise(&m.foundation_model_id) == n || m.profiles.values().any(|p| p == model))?;
+    Some((m, catalog.billed_prices(m, model)?))
 }
 
-/// The price of tokens of one model, USD. Cache writes and reads use the
-/// catalog's rates, else Anthropic's published multipliers of the input
-/// price (5-minute cache write 1.25x, cache read 0.1x); 1-hour cache writes,
-/// which the catalog does not list, at 2x the input price
+/// The price of tokens at `prices`, USD. 1-hour cache writes, which the
+/// catalog does not list, cost 2x the input price
 /// (<https://platform.claude.com/docs/en/about-claude/pricing>).
-pub fn cost(model: &Model, t: &Tokens) -> f64 {
-    let write = model.cache_write_usd_per_mtok.unwrap_or(model.input_usd_per_mtok * 1.25);
-    let read = model.cache_read_usd_per_mtok.unwrap_or(model.input_usd_per_mtok * 0.1);
-    (t.input as f64 * model.input_usd_per_mtok
-        + t.output as f64 * model.output_usd_per_mtok
-        + (t.cache_write - t.cache_write_1h) as f64 * write
-        + t.cache_write_1h as f64 * model.input_usd_per_mtok * 2.0
-        + t.cache_read as f64 * read)
+pub fn cost(prices: &Prices, t: &Tokens) -> f64 {
+    (t.input as f64 * prices.input
+        + t.output as f64 * prices.output
+        + (t.cache_write - t.cache_write_1h) as f64 * prices.cache_write
+        + t.cache_write_1h as f64 * prices.input * 2.0
+        + t.cache_read as f64 * prices.cache_read)
         / 1_000_000.0
 }
 
@@ -61,18 +63,29 @@ mod tests {
             "claude-haiku-4-5",
             "arn:aws:bedrock:eu-central-1:111122223333:inference-profile/eu.anthropic.claude-haiku-4-5-20251001-v1:0",
         ] {
-            assert_eq!(price_model(c, id).map(|m| m.key.as_str()), Some("haiku"), "{id}");
+            assert_eq!(price_model(c, id).map(|(m, _)| m.key.as_str()), Some("haiku-4-5"), "{id}");
         }
-        assert_eq!(price_model(c, "us.anthropic.claude-sonnet-4-6").map(|m| m.key.as_str()), Some("sonnet"));
+        assert_eq!(price_model(c, "us.anthropic.claude-sonnet-4-6").map(|(m, _)| m.key.as_str()), Some("sonnet-4-6"));
         assert!(price_model(c, "claude-3-opus-20240229").is_none(), "an unknown model is not guessed");
     }
 
     #[test]
     fn one_hour_cache_writes_cost_twice_the_input_price() {
         let c = Catalog::builtin();
-        let haiku = price_model(c, "claude-haiku-4-5").unwrap();
+        let (_, haiku) = price_model(c, "claude-haiku-4-5").unwrap();
         let t = Tokens { cache_write: 1_000_000, cache_write_1h: 400_000, ..Tokens::default() };
         // 600k at the 5-minute rate ($1.25) + 400k at 2 x $1 input.
-        assert!((cost(haiku, &t) - (0.6 * 1.25 + 0.4 * 2.0)).abs() < 1e-9);
+        assert!((cost(&haiku, &t) - (0.6 * 1.25 + 0.4 * 2.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_eu_profile_is_billed_the_regional_premium_over_global() {
+        let c = Catalog::builtin();
+        let t = Tokens { input: 1_000_000, output: 1_000_000, ..Tokens::default() };
+        let (_, global) = price_model(c, "global.anthropic.claude-opus-4-6-v1").unwrap();
+        let (_, eu) = price_model(c, "eu.anthropic.claude-opus-4-6-v1").unwrap();
+        // Opus 4.6: $5 in + $25 out globally; 10 % more through eu.
+        assert!((cost(&global, &t) - 30.0).abs() < 1e-9, "{}", cost(&global, &t));
+        assert!((cost(&eu, &t) - 33.0).abs() < 1e-9, "{}", cost(&eu, &t));
     }
 }

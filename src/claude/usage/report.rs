@@ -60,7 +60,7 @@ pub fn report(index: &UsageIndex, catalog: &Catalog, since: Option<&str>, by: Gr
         if since.is_some_and(|s| day.as_str() < s) {
             continue;
         }
-        let Some(priced) = price_model(catalog, &model) else {
+        let Some((priced, prices)) = price_model(catalog, &model) else {
             let u = unknown.entry(model.clone()).or_insert_with(|| UnknownModel {
                 model: model.clone(),
                 messages: 0,
@@ -70,7 +70,7 @@ pub fn report(index: &UsageIndex, catalog: &Catalog, since: Option<&str>, by: Gr
             u.tokens.add(b.tokens);
             continue;
         };
-        let usd = cost(priced, &b.tokens);
+        let usd = cost(&prices, &b.tokens);
         let key = match by {
             GroupBy::Day => day,
             GroupBy::Model => priced.name.clone(),
