@@ -104,6 +104,7 @@ pub fn setup_checks(
 
     region_checks(&sel, &mut checks);
     small_model_check(&sel, catalog, &mut checks);
+    alias_check(&doc, &sel, &mut checks);
     let profile_name = profile_override.map(str::to_string).or(sel.profile.clone());
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
     let profile = profile_check(paths, profile_name.as_ref(), &profiles, &mut checks);
@@ -186,6 +187,23 @@ fn small_model_check(sel: &Selection<'_>, catalog: &Catalog, checks: &mut Vec<Ch
             )),
             _ => checks.push(Check::ok("small model", small)),
         }
+    }
+}
+
+/// Every alias Claude Code resolves is pinned inside the geography.
+fn alias_check(doc: &SettingsDoc, sel: &Selection<'_>, checks: &mut Vec<Check>) {
+    let Some(geo) = sel.geography.filter(|_| sel.model_id.is_some()) else { return };
+    let aliases = crate::view::status::alias_status(doc, Some(&geo.key));
+    let loose: Vec<&str> = aliases.iter().filter(|a| !a.inside).map(|a| a.alias).collect();
+    if loose.is_empty() {
+        checks.push(Check::ok("aliases", format!("opus, sonnet, haiku and fable pinned in {}", geo.name)));
+    } else {
+        let problem = Problem::AliasesOutsideGeography {
+            aliases: loose.join(", "),
+            geography: geo.key.clone(),
+            geography_name: geo.name.clone(),
+        };
+        checks.push(Check::fail("aliases", problem.what(), problem.action()));
     }
 }
 

@@ -7,7 +7,7 @@ use crate::aws::blocks::{self, Block, BlockOutcome};
 use crate::aws::ini::Section;
 use crate::aws::profiles::AwsProfiles;
 use crate::catalog::Catalog;
-use crate::names::ProfileName;
+use crate::names::{ProfileName, Region};
 use crate::paths::Paths;
 use crate::preset::Preset;
 use crate::sso::accounts::{self, AccountRole};
@@ -97,16 +97,23 @@ fn model_and_geography(
     let geography = request.geography.clone().unwrap_or_else(|| preset.defaults.geography.clone());
     let model = request.model.clone().unwrap_or_else(|| preset.defaults.model.clone());
     let geo = catalog.geography(&geography).map_err(|e| OnboardError::Choice(e.to_string()))?;
-    let m = catalog.model_in(&model, geo).map_err(|e| OnboardError::Choice(e.to_string()))?;
-    if !crate::preset::model_allowed(&preset.allowed_models, catalog, &m.key) {
-        return Err(OnboardError::Choice(format!(
+    let allowed = |m: &crate::catalog::Model| {
+        if crate::preset::model_allowed(&preset.allowed_models, catalog, &m.key) {
+            return Ok(());
+        }
+        Err(OnboardError::Choice(format!(
             "{} is not allowed by {}'s preset; choose one of: {}",
             m.name,
             preset.organisation,
             preset.allowed_models.join(", ")
-        )));
-    }
-    Ok((m.key.clone(), geo.key.clone()))
+        )))
+    };
+    // Allowed first (a family allows every version), then offered here.
+    allowed(catalog.model(&model).map_err(|e| OnboardError::Choice(e.to_string()))?.0)?;
+    allowed(catalog.model_in(&model, geo).map_err(|e| OnboardError::Choice(e.to_string()))?)?;
+    // The name as asked (`opus`): the settings step resolves it again
+    // against what the account lists by then.
+    Ok((model.trim().to_string(), geo.key.clone()))
 }
 
 /// What onboarding did.
@@ -241,6 +248,8 @@ pub async fn run(
         );
     }
 
+    models_step(paths, &profile_name, &region, progress, now).await;
+
     progress.step(&format!("Claude Code settings: {}", paths.claude_settings.display()));
     let changes = switch::run(
         paths,
@@ -298,6 +307,30 @@ fn sso_session_source(preset: &Preset) -> crate::aws::profiles::CredentialSource
 }
 
 /// The "Sign in" step: a device-code login unless the session is valid.
+/// Reads the models the account offers (as `models --refresh` does), so
+/// `opus` means the newest Opus this account can call; on failure the
+/// built-in list stands and the check step says what is wrong.
+async fn models_step(
+    paths: &Paths,
+    profile: &ProfileName,
+    region: &Region,
+    progress: &mut dyn Progress,
+    now: OffsetDateTime,
+) {
+    progress.step("Models the account offers");
+    let target = crate::probe::ProbeTarget { profile: profile.to_string(), region: region.to_string(), model_id: None };
+    let report = crate::probe::models::refresh(paths, &target, &crate::probe::ProbeOptions::default(), now).await;
+    for r in &report.regions {
+        match (&r.error, r.claude_profiles) {
+            (None, Some(n)) => progress.detail(&format!("{}: {n} Claude inference profiles", r.region)),
+            (Some(e), _) if r.selected => {
+                progress.detail(&format!("{}: not read ({e}); using the built-in list", r.region))
+            }
+            _ => {}
+        }
+    }
+}
+
 async fn sign_in_step(
     paths: &Paths,
     preset: &Preset,

@@ -679,3 +679,139 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod residency_tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    const CONFIG: &str = "[profile dev]\nregion = eu-central-1\naws_access_key_id = AKIDEXAMPLE\n";
+
+    /// Plans `request` against `settings` (JSON), as `use` would.
+    fn plan_for(
+        settings: &str,
+        request: &UseRequest,
+        catalog: &Catalog,
+    ) -> Result<BTreeMap<String, Option<String>>, UseError> {
+        let doc = SettingsDoc {
+            path: "settings.json".into(),
+            original: Some(settings.as_bytes().to_vec()),
+            root: serde_json::from_str(settings).unwrap(),
+        };
+        let profiles = AwsProfiles::parse(Some(CONFIG), None, Path::new("config"), Path::new("credentials")).unwrap();
+        let plan = plan(&doc, request, catalog, &profiles, &AppState::default(), "/usr/bin/bedrock-tray")?;
+        Ok(plan.patch.into_iter().map(|(k, v)| (k.name().to_string(), v)).collect())
+    }
+
+    fn ask(model: Option<&str>, geo: Option<&str>) -> UseRequest {
+        UseRequest {
+            model: model.map(str::to_string),
+            geography: geo.map(str::to_string),
+            profile: Some("dev".into()),
+            ..UseRequest::default()
+        }
+    }
+
+    fn value<'a>(patch: &'a BTreeMap<String, Option<String>>, key: &str) -> Option<&'a str> {
+        patch.get(key).and_then(|v| v.as_deref())
+    }
+
+    #[test]
+    fn every_alias_slot_and_the_prefix_land_in_the_geography() {
+        let catalog = Catalog::builtin();
+        for geo in ["eu", "us", "jp", "au", "global"] {
+            let patch = plan_for("{}", &ask(Some("sonnet"), Some(geo)), catalog).unwrap();
+            for (alias, key) in aliases::ALIAS_SLOTS {
+                let id = value(&patch, key.name()).unwrap_or_else(|| panic!("{geo}: {alias} not pinned: {patch:?}"));
+                assert!(id.starts_with(&format!("{geo}.")), "{geo}: {alias} -> {id}");
+            }
+            for key in ["ANTHROPIC_MODEL", "ANTHROPIC_SMALL_FAST_MODEL"] {
+                assert!(value(&patch, key).unwrap().starts_with(&format!("{geo}.")), "{geo}: {key}");
+            }
+            assert_eq!(value(&patch, "ANTHROPIC_BEDROCK_REGION_PREFIX"), Some(geo), "fails closed for unknown aliases");
+            assert_eq!(value(&patch, "ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION"), value(&patch, "AWS_REGION"));
+        }
+    }
+
+    #[test]
+    fn a_family_means_its_newest_in_the_geography_and_a_missing_one_gets_the_nearest() {
+        let catalog = Catalog::builtin();
+        let patch = plan_for("{}", &ask(Some("opus"), Some("eu")), catalog).unwrap();
+        let newest_eu_opus = catalog.family_default("opus", catalog.geography("eu").unwrap()).unwrap();
+        assert_eq!(value(&patch, "ANTHROPIC_MODEL"), newest_eu_opus.profile_id("eu"));
+        // Japan has no Fable: the slot holds the Japanese model nearest in class, never Claude Code's apac. default.
+        let patch = plan_for("{}", &ask(Some("sonnet"), Some("jp")), catalog).unwrap();
+        let fable = value(&patch, "ANTHROPIC_DEFAULT_FABLE_MODEL").unwrap();
+        assert!(fable.starts_with("jp.anthropic.claude-opus-"), "the priciest class Japan offers: {fable}");
+        // An exact version and an exact profile ID are taken as they are.
+        let patch = plan_for("{}", &ask(Some("opus-4-6"), Some("eu")), catalog).unwrap();
+        assert_eq!(value(&patch, "ANTHROPIC_MODEL"), Some("eu.anthropic.claude-opus-4-6-v1"));
+        assert_eq!(
+            value(&patch, "ANTHROPIC_DEFAULT_OPUS_MODEL"),
+            Some("eu.anthropic.claude-opus-4-6-v1"),
+            "its own slot too"
+        );
+        let patch = plan_for("{}", &ask(Some("us.anthropic.claude-sonnet-4-5-20250929-v1:0"), None), catalog).unwrap();
+        assert_eq!(value(&patch, "ANTHROPIC_BEDROCK_REGION_PREFIX"), Some("us"), "the ID names its geography");
+        let err = plan_for("{}", &ask(Some("gpt-5"), Some("eu")), catalog).unwrap_err();
+        assert!(err.is_usage() && err.to_string().contains("opus-4-6"), "{err}");
+    }
+
+    #[test]
+    fn moving_geography_keeps_the_family_and_rehomes_a_pinned_subagent_model() {
+        let catalog = Catalog::builtin();
+        let eu = r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "dev", "AWS_REGION": "eu-central-1",
+            "ANTHROPIC_MODEL": "eu.anthropic.claude-sonnet-5-5", "CLAUDE_CODE_SUBAGENT_MODEL": "eu.anthropic.claude-opus-4-6-v1"}}"#;
+        let patch = plan_for(eu, &ask(None, Some("jp")), catalog).unwrap();
+        let main = value(&patch, "ANTHROPIC_MODEL").unwrap();
+        assert!(
+            main.starts_with("jp.anthropic.claude-sonnet-"),
+            "Sonnet 5.5 has no jp profile: the newest jp Sonnet: {main}"
+        );
+        assert_eq!(value(&patch, "CLAUDE_CODE_SUBAGENT_MODEL"), Some("jp.anthropic.claude-opus-4-6-v1"));
+        let alias = eu.replace("eu.anthropic.claude-opus-4-6-v1", "opus");
+        let patch = plan_for(&alias, &ask(None, Some("jp")), catalog).unwrap();
+        assert!(!patch.contains_key("CLAUDE_CODE_SUBAGENT_MODEL"), "an alias resolves through the pinned slots");
+    }
+
+    #[test]
+    fn effort_is_written_and_auto_removes_it() {
+        let catalog = Catalog::builtin();
+        let req = UseRequest { effort: Some(Effort::Xhigh), ..ask(None, Some("eu")) };
+        assert_eq!(value(&plan_for("{}", &req, catalog).unwrap(), "CLAUDE_CODE_EFFORT_LEVEL"), Some("xhigh"));
+        let req = UseRequest { effort: Some(Effort::Auto), ..ask(None, Some("eu")) };
+        assert_eq!(plan_for("{}", &req, catalog).unwrap().get("CLAUDE_CODE_EFFORT_LEVEL"), Some(&None));
+        assert_eq!(Effort::parse("MAX"), Some(Effort::Max));
+        assert_eq!(Effort::parse("ultra"), None);
+    }
+
+    #[test]
+    fn an_application_profile_is_called_from_its_own_region_only() {
+        use crate::catalog::account::{AccountListing, ListedProfile, ProfileKind};
+        let arn = "arn:aws:bedrock:eu-central-1:123456789012:application-inference-profile/team-a";
+        let app = ListedProfile::from_summary(
+            "team-a",
+            arn,
+            "team-a",
+            ProfileKind::Application,
+            "ACTIVE",
+            &[
+                "arn:aws:bedrock:eu-central-1::foundation-model/anthropic.claude-opus-4-6-v1",
+                "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-opus-4-6-v1",
+            ],
+        );
+        let catalog = Catalog::builtin().merged(&[AccountListing::new(
+            "eu-central-1",
+            time::OffsetDateTime::now_utc(),
+            vec![app],
+        )]);
+        let patch = plan_for("{}", &ask(Some(arn), None), &catalog).unwrap();
+        assert_eq!(value(&patch, "ANTHROPIC_MODEL"), Some(arn));
+        assert_eq!(value(&patch, "AWS_REGION"), Some("eu-central-1"));
+        assert_eq!(value(&patch, "ANTHROPIC_BEDROCK_REGION_PREFIX"), Some("eu"), "it routes within the EU");
+        let req = UseRequest { region: Some("us-east-1".into()), ..ask(Some(arn), None) };
+        let err = plan_for("{}", &req, &catalog).unwrap_err();
+        assert!(matches!(err, UseError::ApplicationProfileRegion { .. }) && err.is_usage(), "{err}");
+    }
+}

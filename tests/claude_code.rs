@@ -253,8 +253,11 @@ impl Sandbox {
             .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
             .current_dir(&work)
             .stdin(Stdio::null());
+        // Only what Claude Code sent: not our own `models --refresh` before it.
+        let before = self.fake.state()["log"].as_array().map_or(0, Vec::len);
         let output = cmd.output().expect("run claude");
-        let log = self.fake.state()["log"].as_array().cloned().unwrap_or_default();
+        let mut log = self.fake.state()["log"].as_array().cloned().unwrap_or_default();
+        log.drain(..before.min(log.len()));
         let label = alias.map_or("(no --model)".to_string(), |a| format!("--model {a}"));
         ClaudeRun { label, output, log, settings: self.home.settings_json() }
     }
@@ -337,9 +340,11 @@ fn run_aliases(aliases: &[Option<&str>], setup: &(dyn Fn(&Sandbox) + Sync)) -> V
     })
 }
 
-/// `bedrock-tray use --geo G --model M`, checked to have picked G's region
+/// `bedrock-tray models --refresh` then `use --geo G --model M`, checked to have picked G's region
 /// (the fake's profile lists are set per region).
 fn use_geo(sandbox: &Sandbox, geo: &Geo) {
+    // As the tray does at start and after a sign-in: read what the account offers.
+    sandbox.bedrock_tray(&["models", "--refresh", "--json"]);
     sandbox.bedrock_tray(&["use", "--geo", geo.key, "--model", geo.model]);
     let settings = sandbox.home.settings_json();
     assert_eq!(settings["env"]["AWS_REGION"], geo.region, "use --geo {} picks its default region", geo.key);
@@ -452,19 +457,17 @@ fn us_every_alias_stays_in_the_us() {
 }
 
 #[test]
-#[ignore = "needs issue-13 switch: ANTHROPIC_DEFAULT_FABLE_MODEL is not pinned, so `--model fable` and `fable[1m]` go to apac.anthropic.claude-fable-5-2"]
 fn jp_every_alias_stays_in_japan() {
     every_alias_stays_in(&JP);
 }
 
 #[test]
-#[ignore = "needs issue-13 switch: ANTHROPIC_DEFAULT_FABLE_MODEL is not pinned, so `--model fable` and `fable[1m]` go to us.anthropic.claude-fable-5-2"]
 fn global_every_alias_uses_global_profiles() {
     every_alias_stays_in(&GLOBAL);
 }
 
 #[test]
-#[ignore = "needs issue-13 switch: `fable` goes to apac.anthropic.claude-fable-5-2; and with the opus slot holding a Haiku, every run checks apac.anthropic.claude-opus-5-5 (still so by hand with every slot pinned in au. and ANTHROPIC_BEDROCK_REGION_PREFIX=au)"]
+#[ignore = "Claude Code 2.1.332 limitation: where the opus slot holds a non-Opus model (this account has no au. Opus), every run checks access to a listed Opus (apac.anthropic.claude-opus-5-5), whatever is pinned and ANTHROPIC_BEDROCK_REGION_PREFIX=au"]
 fn au_every_alias_stays_in_australia() {
     every_alias_stays_in(&AU);
 }
@@ -475,7 +478,6 @@ fn eu_subagents_stay_in_the_eu() {
 }
 
 #[test]
-#[ignore = "needs issue-13 switch: ANTHROPIC_DEFAULT_FABLE_MODEL is not pinned, so a subagent on model fable goes to apac.anthropic.claude-fable-5-2"]
 fn jp_subagents_stay_in_japan() {
     every_subagent_stays_in(&JP);
 }
@@ -490,7 +492,6 @@ fn jp_with_fable_unpinned(s: &Sandbox) {
 }
 
 #[test]
-#[ignore = "needs issue-13 switch: ANTHROPIC_BEDROCK_REGION_PREFIX is not written, so an unpinned alias gets the region-derived apac. prefix"]
 fn an_alias_we_do_not_pin_fails_closed_in_japan() {
     // An account with no Fable profile at all in Tokyo: Claude Code builds
     // the id itself, and the prefix variable must make it a jp. one (which
@@ -527,7 +528,6 @@ fn an_alias_we_do_not_pin_stays_in_japan_when_the_account_offers_it_elsewhere() 
 }
 
 #[test]
-#[ignore = "needs issue-13 switch: `models --refresh` and `use --model opus` picking the newest Opus the account offers"]
 fn eu_aliases_reach_the_newest_models_the_account_offers() {
     let runs = run_aliases(&[None, Some("opus"), Some("fable"), Some("sonnet"), Some("haiku")], &|s| {
         s.bedrock_tray(&["models", "--refresh", "--json"]);
@@ -551,7 +551,6 @@ fn eu_aliases_reach_the_newest_models_the_account_offers() {
 }
 
 #[test]
-#[ignore = "needs issue-13 switch: `use --model` accepting a family read from the account (quill)"]
 fn a_family_no_code_knows_can_be_selected_and_used() {
     let runs = run_aliases(&[None], &|s| {
         s.bedrock_tray(&["models", "--refresh", "--json"]);

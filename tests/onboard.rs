@@ -67,7 +67,7 @@ fn onboarding_with_a_team_writes_config_and_settings_and_is_idempotent() {
 
     let v = s.home.settings_json();
     assert_eq!(v["env"]["AWS_PROFILE"], "claude-bedrock");
-    assert_eq!(v["env"]["ANTHROPIC_MODEL"], "eu.anthropic.claude-opus-4-6-v1");
+    assert_eq!(v["env"]["ANTHROPIC_MODEL"], newest("opus", "eu").as_str());
     assert_eq!(v["env"]["AWS_REGION"], "eu-central-1");
     assert_eq!(v["env"]["CLAUDE_CODE_MAX_OUTPUT_TOKENS"], "16384");
     assert_eq!(v["awsAuthRefresh"], "aws sso login --profile claude-bedrock", "the preset's login method");
@@ -167,7 +167,7 @@ fn from_an_empty_home_onboarding_needs_only_the_browser_approval() {
     assert!(out.status.success(), "{}", text(&out));
     let status: Value = serde_json::from_str(&s.home.cli_ok(&["status", "--json"])).unwrap();
     assert_eq!(status["session"]["state"], "valid", "{status}");
-    assert_eq!(status["model_id"], "eu.anthropic.claude-opus-4-6-v1");
+    assert_eq!(status["model_id"], newest("opus", "eu").as_str());
     assert!(status["problems"].as_array().unwrap().is_empty(), "{status}");
     let err = stderr(&out);
     assert!(err.contains("Sign in") && err.contains("Claude Code settings"), "each step is announced: {err}");
@@ -201,7 +201,7 @@ fn model_and_geography_can_differ_from_the_preset_within_what_it_allows() {
     signed_in(&s);
     // Not in allowed_models, and a geography without that model: refused
     // before anything is written.
-    for (args, names) in [(&["--model", "sonnet-4.5"][..], "allowed"), (&["--geo", "mars"][..], "mars")] {
+    for (args, names) in [(&["--model", "fable"][..], "allowed"), (&["--geo", "mars"][..], "mars")] {
         let out = onboard(&s, &[&["--team", "platform"][..], args].concat());
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
         assert!(stderr(&out).contains(names), "{}", stderr(&out));
@@ -210,7 +210,7 @@ fn model_and_geography_can_differ_from_the_preset_within_what_it_allows() {
     let out = onboard(&s, &["--team", "platform", "--model", "sonnet", "--geo", "us"]);
     assert!(out.status.success(), "{}", text(&out));
     let v = s.home.settings_json();
-    assert_eq!(v["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-sonnet-4-6");
+    assert_eq!(v["env"]["ANTHROPIC_MODEL"], newest("sonnet", "us").as_str(), "sonnet: the newest US Sonnet");
     let region = v["env"]["AWS_REGION"].as_str().unwrap().to_string();
     assert!(region.starts_with("us-"), "a US source region for US profiles: {region}");
     assert!(

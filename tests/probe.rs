@@ -96,7 +96,10 @@ fn healthy_probe_shows_identity_and_every_page_of_active_profiles() {
         "catalog IDs ACTIVE in the region only (not Nova, not the INACTIVE Haiku)"
     );
     assert_eq!(r["bedrock"]["extra"][0]["id"], "eu.anthropic.claude-sonnet-5-0-v1", "a new Claude profile is offered");
-    assert_eq!(r["bedrock"]["pages"], 3, "5 profiles, 2 per page: every page read");
+    assert_eq!(
+        r["bedrock"]["pages"], 4,
+        "5 system profiles, 2 per page, and one page of application profiles: every page read"
+    );
     let state = fake.state();
     assert_eq!(state["requests"]["bedrock:ListInferenceProfiles"], 3);
     assert!(

@@ -14,7 +14,12 @@ fn foreign_view(v: &Value) -> Value {
         "ANTHROPIC_DEFAULT_OPUS_MODEL",
         "ANTHROPIC_DEFAULT_SONNET_MODEL",
         "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+        "ANTHROPIC_DEFAULT_FABLE_MODEL",
+        "ANTHROPIC_BEDROCK_REGION_PREFIX",
         "ANTHROPIC_SMALL_FAST_MODEL",
+        "ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION",
+        "CLAUDE_CODE_SUBAGENT_MODEL",
+        "CLAUDE_CODE_EFFORT_LEVEL",
         "CLAUDE_CODE_MAX_OUTPUT_TOKENS",
         "MAX_THINKING_TOKENS",
     ];
@@ -38,10 +43,7 @@ fn use_eu_opus_changes_only_owned_keys() {
     let before: Value = serde_json::from_str(FOREIGN_SETTINGS).unwrap();
 
     let out = home.cli_ok(&["use", "--geo", "eu", "--model", "opus", "--profile", "dev"]);
-    assert!(
-        out.contains("env.ANTHROPIC_MODEL") && out.contains("eu.anthropic.claude-opus-4-6-v1"),
-        "prints what changed: {out}"
-    );
+    assert!(out.contains("env.ANTHROPIC_MODEL") && out.contains(&newest("opus", "eu")), "prints what changed: {out}");
 
     let after = home.settings_json();
     assert_eq!(foreign_view(&before), foreign_view(&after), "foreign keys keep value and order");
@@ -71,22 +73,27 @@ fn use_eu_opus_changes_only_owned_keys() {
     assert_eq!(env["CLAUDE_CODE_USE_BEDROCK"], "1");
     assert_eq!(env["AWS_PROFILE"], "dev");
     assert_eq!(env["AWS_REGION"], "eu-central-1", "us-east-1 cannot call eu. profiles; dev's own region can");
-    assert_eq!(env["ANTHROPIC_MODEL"], "eu.anthropic.claude-opus-4-6-v1");
-    assert_eq!(env["ANTHROPIC_DEFAULT_OPUS_MODEL"], "eu.anthropic.claude-opus-4-6-v1");
-    assert_eq!(env["ANTHROPIC_DEFAULT_SONNET_MODEL"], "eu.anthropic.claude-sonnet-4-6");
-    assert_eq!(env["ANTHROPIC_DEFAULT_HAIKU_MODEL"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert_eq!(env["ANTHROPIC_MODEL"], newest("opus", "eu").as_str(), "opus: the newest Opus the EU offers");
+    assert_eq!(env["ANTHROPIC_DEFAULT_OPUS_MODEL"], newest("opus", "eu").as_str());
+    assert_eq!(env["ANTHROPIC_DEFAULT_SONNET_MODEL"], newest("sonnet", "eu").as_str());
+    assert_eq!(env["ANTHROPIC_DEFAULT_HAIKU_MODEL"], newest("haiku", "eu").as_str());
+    assert!(env["ANTHROPIC_DEFAULT_FABLE_MODEL"].as_str().unwrap().starts_with("eu."), "every alias is pinned: {env}");
+    assert_eq!(env["ANTHROPIC_BEDROCK_REGION_PREFIX"], "eu", "an alias we do not know fails closed");
     assert_eq!(
-        env["ANTHROPIC_SMALL_FAST_MODEL"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
+        env["ANTHROPIC_SMALL_FAST_MODEL"],
+        newest("haiku", "eu").as_str(),
         "background model stays in the EU too"
     );
+    assert_eq!(env["ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION"], "eu-central-1");
     assert_eq!(env["DISABLE_TELEMETRY"], 1, "a number stays a number");
     assert!(after["awsAuthRefresh"].as_str().unwrap().ends_with("--profile dev"));
 
     let status: Value = serde_json::from_str(&home.cli_ok(&["status", "--json"])).unwrap();
     assert_eq!(status["geography"], "eu");
-    assert_eq!(status["model"], "opus");
-    assert_eq!(status["model_id"], "eu.anthropic.claude-opus-4-6-v1");
-    assert_eq!(status["small_model_id"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert_eq!(status["model"], newest_key("opus", "eu").as_str());
+    assert_eq!(status["model_id"], newest("opus", "eu").as_str());
+    assert_eq!(status["small_model_id"], newest("haiku", "eu").as_str());
+    assert_eq!(status["problems"], serde_json::json!([]), "every alias pinned in the EU: no problem");
     assert_eq!(status["profile"], "dev");
     assert_eq!(status["region"], "eu-central-1");
     assert_eq!(status["provider"], "bedrock");
@@ -106,11 +113,16 @@ fn geography_switch_moves_every_model_and_the_region() {
         "ANTHROPIC_DEFAULT_OPUS_MODEL",
         "ANTHROPIC_DEFAULT_SONNET_MODEL",
         "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+        "ANTHROPIC_DEFAULT_FABLE_MODEL",
         "ANTHROPIC_SMALL_FAST_MODEL",
     ] {
         assert!(env[key].as_str().unwrap().starts_with("us."), "{key} moved to us: {env}");
     }
-    assert_eq!(env["ANTHROPIC_MODEL"], "us.anthropic.claude-sonnet-4-6", "the model stays Sonnet");
+    assert_eq!(env["ANTHROPIC_BEDROCK_REGION_PREFIX"], "us");
+    assert!(
+        env["ANTHROPIC_MODEL"].as_str().unwrap().starts_with("us.anthropic.claude-sonnet-"),
+        "the model stays Sonnet"
+    );
     let region = env["AWS_REGION"].as_str().unwrap();
     assert!(region.starts_with("us-"), "eu-west-1 cannot call us. profiles, so the region moved: {region}");
 }
@@ -121,7 +133,7 @@ fn unknown_choices_exit_2_list_valid_ones_and_write_nothing() {
     home.write_aws_config(SSO_CONFIG);
     home.write_settings(FOREIGN_SETTINGS);
     for (args, expect) in [
-        (&["use", "--model", "gpt-5"][..], "opus, sonnet, haiku"),
+        (&["use", "--model", "gpt-5"][..], "opus-4-6"),
         (&["use", "--geo", "mars"][..], "us, eu, global"),
         (&["use", "--profile", "nope"][..], "dev, keys, legacy, prod"),
         (&["use", "--geo", "eu", "--region", "us-east-1"][..], "eu-central-1"),
@@ -167,7 +179,7 @@ fn missing_settings_file_and_folder_are_created_private() {
     let mode = std::fs::metadata(&custom).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let v: Value = serde_json::from_slice(&std::fs::read(&custom).unwrap()).unwrap();
-    assert_eq!(v["env"]["ANTHROPIC_MODEL"], "global.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert_eq!(v["env"]["ANTHROPIC_MODEL"], newest("haiku", "global").as_str());
     assert!(!home.settings().exists(), "--settings leaves the default file alone");
 }
 
@@ -214,8 +226,8 @@ fn provider_round_trip_restores_the_bedrock_choice() {
     home.cli_ok(&["use", "--provider", "bedrock"]);
     let env = home.settings_json()["env"].clone();
     assert_eq!(env["CLAUDE_CODE_USE_BEDROCK"], "1");
-    assert_eq!(env["ANTHROPIC_MODEL"], "eu.anthropic.claude-opus-4-6-v1", "the EU Opus choice came back");
-    assert_eq!(env["ANTHROPIC_SMALL_FAST_MODEL"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert_eq!(env["ANTHROPIC_MODEL"], newest("opus", "eu").as_str(), "the EU Opus choice came back");
+    assert_eq!(env["ANTHROPIC_SMALL_FAST_MODEL"], newest("haiku", "eu").as_str());
 }
 
 #[test]
@@ -256,7 +268,7 @@ fn symlinked_settings_stay_a_link() {
     home.cli_ok(&["use", "--model", "haiku"]);
     assert!(std::fs::symlink_metadata(home.settings()).unwrap().file_type().is_symlink());
     let v: Value = serde_json::from_slice(&std::fs::read(&real).unwrap()).unwrap();
-    assert_eq!(v["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert_eq!(v["env"]["ANTHROPIC_MODEL"], newest("haiku", "us").as_str());
 }
 
 #[test]

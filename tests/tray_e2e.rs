@@ -244,7 +244,7 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     let home = TestHome::new();
     home.write_aws_config(SSO_CONFIG);
     home.write_settings(FOREIGN_SETTINGS);
-    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet-4-6"]);
     write_token(&home, "corp", &in_seconds(3 * 60 + 30), false);
     let today = write_transcript_today(&home, 1_000_000, 100_000);
     home.cli_ok(&["config", "budget", "10"]);
@@ -277,13 +277,13 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     s.script("window.scrollTo(0, 0);", json!([]));
 
     // Opus + US from the UI: settings.json changes, owned keys only.
-    s.choose("#model", "opus");
+    s.choose("#model", "opus-4-6");
     s.wait_text("#model-id", Duration::from_secs(5), |t| t == "eu.anthropic.claude-opus-4-6-v1");
     s.choose("#geography", "us");
     s.wait_text("#model-id", Duration::from_secs(5), |t| t == "us.anthropic.claude-opus-4-6-v1");
     let v = home.settings_json();
     assert_eq!(v["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-opus-4-6-v1");
-    assert_eq!(v["env"]["ANTHROPIC_SMALL_FAST_MODEL"], "us.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert_eq!(v["env"]["ANTHROPIC_SMALL_FAST_MODEL"], newest("haiku", "us").as_str());
     assert_eq!(v["permissions"]["deny"][0], "Read(./.env)", "foreign keys kept");
     assert_eq!(v["hooks"]["PreToolUse"][0]["matcher"], "Bash");
     s.screenshot("opus-us-chosen");
@@ -325,7 +325,7 @@ fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
         json!([TEAM_PRESET]),
     );
     s.wait_text("#wiz-org", Duration::from_secs(5), |t| t.contains("Example Corp"));
-    s.choose("#wiz-model", "sonnet");
+    s.choose("#wiz-model", "sonnet-4-6");
     s.choose("#wiz-geo", "eu");
     s.screenshot("choices");
     s.click("#wiz-start");

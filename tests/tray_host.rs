@@ -95,7 +95,7 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
     let home = TestHome::new();
     home.write_aws_config(SSO_CONFIG);
     home.write_settings(FOREIGN_SETTINGS);
-    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet-4-6"]);
     write_token(&home, "corp", &in_seconds(8 * 3600), false);
     let today = write_transcript_today(&home, 1_000_000, 100_000);
 
@@ -124,9 +124,9 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
     assert_eq!(layout["items"][0]["enabled"], false, "the summary is not clickable");
     assert!(checked(&layout, "Claude Sonnet 4.6") && !checked(&layout, "Claude Opus 4.6"));
     assert!(checked(&layout, "EU") && checked(&layout, "dev") && checked(&layout, "Amazon Bedrock"));
-    let australia = item(&layout, "Australia");
-    assert_eq!(australia["enabled"], false, "no Sonnet 4.6 profile in AU: {australia}");
-    assert!(australia["label"].as_str().unwrap().contains("no Claude Sonnet 4.6"), "the reason is shown");
+    let india = item(&layout, "India");
+    assert_eq!(india["enabled"], false, "no Sonnet 4.6 profile in India: {india}");
+    assert!(india["label"].as_str().unwrap().contains("no Claude Sonnet 4.6"), "the reason is shown");
     let icon_ok = host.ask("item")["icon"].clone();
 
     // A click on Opus: settings.json changes (our keys only) and the menu
@@ -154,7 +154,7 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
     assert_eq!(home.settings_json()["env"]["ANTHROPIC_MODEL"], "us.anthropic.claude-opus-4-6-v1");
 
     // A change made elsewhere (a terminal, a hand edit) shows within a second.
-    home.cli_ok(&["use", "--model", "haiku"]);
+    home.cli_ok(&["use", "--model", "haiku-4-5"]);
     let took = wait_menu(&mut host, Duration::from_secs(3), |l| checked(l, "Claude Haiku 4.5"));
     assert!(took < Duration::from_secs(1), "shown after {took:?}");
 

@@ -354,3 +354,19 @@ pub async fn wait_until_async(within: std::time::Duration, what: &str, mut done:
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// The profile ID `use --model FAMILY --geo GEO` picks from the built-in
+/// catalog: the newest model of the family that the geography offers.
+/// Tests name models by family, so they follow the data file's generation.
+pub fn newest(family: &str, geo: &str) -> String {
+    let catalog = bedrock_tray::catalog::Catalog::builtin();
+    let geography = catalog.geography(geo).expect("a catalog geography");
+    let model = catalog.family_default(family, geography).unwrap_or_else(|| panic!("no {family} in {geo}"));
+    model.profile_id(geo).expect("offered there").to_string()
+}
+
+/// The catalog key of [`newest`] (`opus-5-5`), as `status --json` shows it.
+pub fn newest_key(family: &str, geo: &str) -> String {
+    let catalog = bedrock_tray::catalog::Catalog::builtin();
+    catalog.locate(&newest(family, geo)).expect("located").0.key.clone()
+}

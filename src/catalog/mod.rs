@@ -249,16 +249,26 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// Families in first-seen order, each newest first.
+    /// Families from the priciest (most capable) to the cheapest, judged by
+    /// each family's newest priced model, unpriced families (new in the
+    /// account) last; each family newest first.
     fn sort_models(&mut self) {
-        let mut families: Vec<String> = Vec::new();
+        let mut families: Vec<(String, f64)> = Vec::new();
         for m in &self.models {
-            if !families.contains(&m.family) {
-                families.push(m.family.clone());
+            if !families.iter().any(|(f, _)| f == &m.family) {
+                let newest_price = self
+                    .models
+                    .iter()
+                    .filter(|x| x.family == m.family)
+                    .max_by(|a, b| ModelName::newest_first(b.version(), a.version()).then(std::cmp::Ordering::Equal))
+                    .and_then(|x| x.prices)
+                    .map_or(-1.0, |p| p.input);
+                families.push((m.family.clone(), newest_price));
             }
         }
+        families.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         self.models.sort_by(|a, b| {
-            let rank = |m: &Model| families.iter().position(|f| f == &m.family);
+            let rank = |m: &Model| families.iter().position(|(f, _)| f == &m.family);
             rank(a).cmp(&rank(b)).then_with(|| ModelName::newest_first(a.version(), b.version()))
         });
     }
@@ -291,8 +301,30 @@ impl Catalog {
                 }
             }
         }
+        out.keep_only_listed(listings);
         out.sort_models();
         out
+    }
+
+    /// Where the account listed a geography's profiles (from a region that
+    /// geography serves), only what it listed is offered: a built-in
+    /// profile the account does not have is not offered to pick.
+    fn keep_only_listed(&mut self, listings: &[AccountListing]) {
+        for geo in &self.geographies {
+            let listed: Vec<&str> = listings
+                .iter()
+                .filter(|l| geo.serves(&l.region))
+                .flat_map(|l| l.profiles.iter())
+                .filter(|p| p.kind == ProfileKind::SystemDefined && p.is_active())
+                .map(|p| p.id.as_str())
+                .collect();
+            if !listings.iter().any(|l| geo.serves(&l.region)) {
+                continue;
+            }
+            for model in &mut self.models {
+                model.profiles.retain(|g, id| g != &geo.key || listed.contains(&id.as_str()));
+            }
+        }
     }
 
     fn add_system_profile(&mut self, id: &str, listed_in: &str) {
@@ -585,6 +617,10 @@ mod tests {
         assert!(ca.serves("eu-central-1"));
         assert!(c.families().contains(&"quill".to_string()));
         assert!(Catalog::builtin().model("quill").is_err(), "the built-in catalog is untouched");
+        // Where the account listed the EU, only what it listed is offered there.
+        let opus_4_6 = c.model("opus-4-6").unwrap().0;
+        assert!(!opus_4_6.profiles.contains_key("eu"), "not listed in eu-central-1: {:?}", opus_4_6.profiles);
+        assert!(opus_4_6.profiles.contains_key("us"), "no US listing: the built-in data stands");
     }
 
     #[test]

@@ -16,9 +16,13 @@ pub struct ModelsArgs {
     /// in the selected region and each geography's default region).
     #[arg(long)]
     pub refresh: bool,
-    /// The AWS profile to read with (default: the selected one).
+    /// The AWS profile to read with (default: the selected one, else the
+    /// default credential chain).
     #[arg(long)]
     pub profile: Option<String>,
+    /// The region to read first (default: the selected one).
+    #[arg(long)]
+    pub region: Option<String>,
     /// Time limit of each region's read, in seconds.
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
@@ -36,7 +40,10 @@ struct Output {
 
 pub fn run(paths: &Paths, args: ModelsArgs, now: OffsetDateTime) -> Result<(), Failure> {
     let report = if args.refresh {
-        let target = ProbeTarget::from_settings(paths, args.profile.as_deref()).map_err(Failure::usage)?;
+        if let Some(r) = &args.region {
+            bedrock_tray::names::Region::new(r).map_err(Failure::usage)?;
+        }
+        let target = ProbeTarget::for_refresh(paths, args.profile.as_deref(), args.region.as_deref());
         let mut options = ProbeOptions::default();
         if let Some(t) = args.timeout {
             if !(t.is_finite() && t > 0.0) {

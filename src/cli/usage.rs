@@ -20,7 +20,7 @@ pub fn run(paths: &Paths, since: Option<&str>, by: GroupBy, budget: Option<f64>,
     let report = usage::run(
         &paths.claude_dir.join("projects"),
         &paths.app_dir.join("usage-index.json"),
-        &Catalog::load(&paths),
+        &Catalog::load(paths),
         since,
         by,
         &today,

@@ -67,6 +67,26 @@ impl ProbeTarget {
     }
 }
 
+impl ProbeTarget {
+    /// What a catalog refresh reads with: the selected (or given) profile
+    /// and region, else the default credential chain (environment keys,
+    /// the `default` profile) from the given region or the first
+    /// geography's default region. Reading the account needs no model.
+    pub fn for_refresh(paths: &Paths, profile: Option<&str>, region: Option<&str>) -> Self {
+        let selected = Self::from_settings(paths, profile).ok();
+        let profile = profile
+            .map(str::to_string)
+            .or_else(|| selected.as_ref().map(|t| t.profile.clone()))
+            .unwrap_or_else(|| "default".into());
+        let region = region
+            .map(str::to_string)
+            .or_else(|| selected.map(|t| t.region))
+            .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
+            .unwrap_or_else(|| Catalog::builtin().geographies[0].default_region.to_string());
+        Self { profile, region, model_id: None }
+    }
+}
+
 /// How to probe.
 #[derive(Debug, Clone)]
 pub struct ProbeOptions {

@@ -279,12 +279,9 @@ fn model_items(check: &ModelCheck<'_>, status: Option<&crate::view::status::Stat
     for family in catalog.families() {
         let versions: Vec<&crate::catalog::Model> = catalog.models.iter().filter(|m| m.family == family).collect();
         let top = versions.iter().find(|m| m.profiles.contains_key(check.geo_key)).unwrap_or(&versions[0]);
-        items.push(check.item(top, top.name.trim_start_matches("Claude ").to_string()));
-        let older: Vec<MenuItem> = versions
-            .iter()
-            .filter(|m| m.key != top.key)
-            .map(|m| check.item(m, m.name.trim_start_matches("Claude ").to_string()))
-            .collect();
+        items.push(check.item(top, top.name.clone()));
+        let older: Vec<MenuItem> =
+            versions.iter().filter(|m| m.key != top.key).map(|m| check.item(m, m.name.clone())).collect();
         if !older.is_empty() {
             let mut name = family.clone();
             if let Some(first) = name.get_mut(0..1) {
@@ -431,7 +428,8 @@ mod tests {
         (dir, snap)
     }
 
-    const EU_SONNET: &str = r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "dev", "AWS_REGION": "eu-central-1", "ANTHROPIC_MODEL": "eu.anthropic.claude-sonnet-4-6"}}"#;
+    /// Sonnet 4.6 in the EU with every alias pinned there, as `use` writes it.
+    const EU_SONNET: &str = r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "dev", "AWS_REGION": "eu-central-1", "ANTHROPIC_MODEL": "eu.anthropic.claude-sonnet-4-6", "ANTHROPIC_DEFAULT_OPUS_MODEL": "eu.anthropic.claude-opus-5-5", "ANTHROPIC_DEFAULT_SONNET_MODEL": "eu.anthropic.claude-sonnet-4-6", "ANTHROPIC_DEFAULT_HAIKU_MODEL": "eu.anthropic.claude-haiku-5-5", "ANTHROPIC_DEFAULT_FABLE_MODEL": "eu.anthropic.claude-opus-5-5"}}"#;
 
     fn find<'a>(items: &'a [MenuItem], text: &str) -> &'a MenuItem {
         items.iter().find(|i| matches!(i, MenuItem::Submenu { text: t, .. } if t == text)).unwrap()
@@ -455,7 +453,9 @@ mod tests {
         assert_eq!(t.tooltip, "Sonnet 4.6 · EU · dev · 42 min left");
         assert_eq!(t.items[0], MenuItem::Label { text: t.tooltip.clone() });
         let MenuItem::Submenu { items, .. } = find(&t.items, "Model") else { unreachable!() };
-        assert_eq!(checked(items), ["model:sonnet"]);
+        let MenuItem::Submenu { items: older, .. } = find(items, "Other Sonnet versions") else { unreachable!() };
+        assert_eq!(checked(older), ["model:sonnet-4-6"], "4.6 is older than the EU's newest Sonnet");
+        assert!(checked(items).iter().all(|id| !id.starts_with("model:")), "one model is checked: {items:?}");
         let MenuItem::Submenu { items, .. } = find(&t.items, "Geography") else { unreachable!() };
         assert_eq!(checked(items), ["geo:eu"]);
         let MenuItem::Submenu { items, .. } = find(&t.items, "AWS profile") else { unreachable!() };
@@ -534,11 +534,56 @@ mod tests {
         let t = tray(&s, Catalog::builtin(), false);
         assert_eq!(t.state, TrayState::Warning);
         let MenuItem::Submenu { items, .. } = find(&t.items, "Model") else { unreachable!() };
-        let opus = items.iter().find(|i| matches!(i, MenuItem::Check { id, .. } if id == "model:opus")).unwrap();
+        let opus = items.iter().find(|i| matches!(i, MenuItem::Check { id, .. } if id == "model:opus-5-5")).unwrap();
         assert!(
             matches!(opus, MenuItem::Check { enabled: false, text, .. } if text.contains("not offered in this region")),
             "{opus:?}"
         );
+    }
+
+    #[test]
+    fn models_group_by_family_newest_first_with_what_the_account_listed() {
+        use crate::catalog::account::{AccountListing, ListedProfile, ProfileKind};
+        let (_d, s) = snapshot(EU_SONNET, Some(3600), false);
+        let ids = ["eu.anthropic.claude-quill-7-1", "eu.anthropic.claude-opus-5-5"];
+        let listed = ids
+            .iter()
+            .map(|id| {
+                let arn = format!("arn:aws:bedrock:eu-central-1:123456789012:inference-profile/{id}");
+                ListedProfile::from_summary(id, &arn, id, ProfileKind::SystemDefined, "ACTIVE", &[])
+            })
+            .collect();
+        let listing = AccountListing::new("eu-central-1", time::OffsetDateTime::now_utc(), listed);
+        let catalog = Catalog::builtin().merged(&[listing]);
+        let t = tray(&s, &catalog, false);
+        let MenuItem::Submenu { items, .. } = find(&t.items, "Model") else { unreachable!() };
+        let tops: Vec<&str> = items
+            .iter()
+            .filter_map(|i| match i {
+                MenuItem::Check { id, .. } if id.starts_with("model:") => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        // One item per family: its newest model the EU offers.
+        for family in ["opus", "sonnet", "haiku", "fable", "quill"] {
+            assert_eq!(tops.iter().filter(|id| id.starts_with(&format!("model:{family}-"))).count(), 1, "{tops:?}");
+        }
+        assert!(tops.contains(&"model:opus-5-5") && tops.contains(&"model:quill-7-1"), "{tops:?}");
+        let MenuItem::Submenu { items: older, .. } = find(items, "Other Sonnet versions") else { unreachable!() };
+        assert_eq!(checked(older), ["model:sonnet-4-6"], "the selected older version is checked in its submenu");
+        // Fable has no EU profile: its item says so, and the pinned stand-in is named.
+        let fable =
+            items.iter().find(|i| matches!(i, MenuItem::Check { id, .. } if id.starts_with("model:fable"))).unwrap();
+        assert!(
+            matches!(fable, MenuItem::Check { enabled: false, text, .. } if text.contains("no eu profile")),
+            "{fable:?}"
+        );
+        assert!(
+            items.iter().any(|i| matches!(i, MenuItem::Label { text } if text.starts_with("fable → ") && text.contains("no fable in EU"))),
+            "{items:?}"
+        );
+        let MenuItem::Submenu { items: effort, .. } = find(items, "Effort") else { unreachable!() };
+        assert_eq!(checked(effort), ["effort:auto"]);
     }
 
     #[test]

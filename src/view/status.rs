@@ -144,7 +144,7 @@ impl Status {
 /// Each alias slot's value, and whether it stays inside `geography`: an
 /// unset slot does not (Claude Code would fill it with a built-in ID whose
 /// prefix it derives from the region).
-fn alias_status(doc: &SettingsDoc, geography: Option<&str>) -> Vec<AliasStatus> {
+pub fn alias_status(doc: &SettingsDoc, geography: Option<&str>) -> Vec<AliasStatus> {
     ALIAS_SLOTS
         .iter()
         .map(|&(alias, key)| {

@@ -120,7 +120,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-CLAUDE_MODELS = {
+CLAUDE_MODELS = {  # the current generation, then the one before
+    "anthropic.claude-opus-5-5": "Claude Opus 5.5",
+    "anthropic.claude-sonnet-5-5": "Claude Sonnet 5.5",
+    "anthropic.claude-haiku-5-5": "Claude Haiku 5.5",
     "anthropic.claude-opus-4-6-v1": "Claude Opus 4.6",
     "anthropic.claude-sonnet-4-6": "Claude Sonnet 4.6",
     "anthropic.claude-haiku-4-5-20251001-v1:0": "Claude Haiku 4.5",
