@@ -17,7 +17,7 @@ region = eu-central-1
 fn home_with_keys() -> TestHome {
     let home = TestHome::new();
     home.write_aws_config(&format!("{SSO_CONFIG}\n{}", KEYS_CONFIG.replace("[profile keys]", "[profile statickeys]")));
-    home.cli_ok(&["use", "--profile", "statickeys", "--geo", "eu", "--model", "sonnet"]);
+    home.cli_ok(&["use", "--profile", "statickeys", "--geo", "eu", "--model", "sonnet-4-6"]);
     home
 }
 
@@ -439,7 +439,7 @@ fn iam_policy_prints_the_guide_policy_and_status_probe_adds_identity() {
     let out = run(&home, &fake, &["status", "--probe", "--json"], &[]);
     assert!(out.status.success(), "{}", text(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["model"], "sonnet", "the status is all there");
+    assert_eq!(v["model"], "sonnet-4-6", "the status is all there");
     assert_eq!(v["probe"]["identity"]["account"], "123456789012");
     let out = run(&home, &fake, &["status", "--probe"], &[]);
     let s = String::from_utf8_lossy(&out.stdout);

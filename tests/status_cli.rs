@@ -12,7 +12,10 @@ fn status_json_reports_selection_and_session() {
 
     let s: Value = serde_json::from_str(&home.cli_ok(&["status", "--json"])).unwrap();
     assert_eq!(s["settings_path"], home.settings().to_str().unwrap());
-    assert_eq!(s["model"], "sonnet");
+    assert_eq!(s["model"], newest_key("sonnet", "eu").as_str(), "sonnet: the newest EU Sonnet");
+    let aliases = s["aliases"].as_array().unwrap();
+    assert_eq!(aliases.len(), 4, "opus, sonnet, haiku, fable: {s}");
+    assert!(aliases.iter().all(|a| a["inside"] == true), "every alias pinned in the EU: {s}");
     let session = &s["session"];
     assert_eq!(session["state"], "expiring", "10 minutes left is under the 15-minute refresh window");
     assert_eq!(session["refreshable"], true);
@@ -97,10 +100,15 @@ fn broken_aws_config_is_a_clear_error() {
 fn models_lists_the_catalog() {
     let home = TestHome::new();
     let m: Value = serde_json::from_str(&home.cli_ok(&["models", "--json"])).unwrap();
-    let keys: Vec<&str> = m["model"].as_array().unwrap().iter().map(|x| x["key"].as_str().unwrap()).collect();
-    assert!(keys.starts_with(&["opus", "sonnet", "haiku"]), "{keys:?}");
+    let models = m["models"].as_array().unwrap();
+    let keys: Vec<&str> = models.iter().map(|x| x["key"].as_str().unwrap()).collect();
+    let opus: Vec<&&str> = keys.iter().filter(|k| k.starts_with("opus-")).collect();
+    assert!(opus.len() > 1 && opus[0] == &newest_key("opus", "us"), "each family newest first: {keys:?}");
+    assert!(models.iter().all(|x| x["source"] == "built-in"), "nothing read from an account yet");
+    assert_eq!(m["listings"], serde_json::json!([]));
     let human = home.cli_ok(&["models"]);
     assert!(human.contains("Claude Opus 4.6") && human.contains("eu-central-1"), "{human}");
+    assert!(human.contains("not read from the account yet"), "{human}");
 }
 
 #[test]

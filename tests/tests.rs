@@ -14,6 +14,7 @@ mod fuzz_corpus;
 mod hostile_input;
 mod keychain_cli;
 mod login;
+mod models_cli;
 mod onboard;
 mod probe;
 mod secrets;

@@ -375,12 +375,21 @@ fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
     // Finishing runs the connection check: identity, and the models the
     // region does not offer are disabled with the reason.
     s.wait_text("#arn", Duration::from_secs(20), |t| t.starts_with("arn:aws:sts::"));
-    let opus = s.script(
-        "const o = document.querySelector('#model option[value=opus]'); return [o.disabled, o.textContent];",
-        json!([]),
-    );
-    assert_eq!(opus, json!([true, "Claude Opus 4.6 (not offered in eu-central-1)"]), "{opus}");
-    let sonnet = s.script("return document.querySelector('#model option[value=sonnet]').disabled;", json!([]));
+    // The check re-read the region's models: Opus 4.6, which this account
+    // does not list in the EU, is disabled with the reason.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let opus = loop {
+        let o = s.script(
+            "const o = document.querySelector('#model option[value=\"opus-4-6\"]'); return [o.disabled, o.textContent];",
+            json!([]),
+        );
+        if o[0] == true || Instant::now() > deadline {
+            break o;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(opus, json!([true, "Claude Opus 4.6 (no EU profile)"]), "{opus}");
+    let sonnet = s.script("return document.querySelector('#model option[value=\"sonnet-4-6\"]').disabled;", json!([]));
     assert_eq!(sonnet, json!(false));
     s.screenshot("dashboard");
 }

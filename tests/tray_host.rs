@@ -141,7 +141,7 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
     eprintln!("menu click to settings.json rewritten: {:?} (debug build)", clicked.elapsed());
     let v = home.settings_json();
     assert_eq!(v["permissions"]["deny"][0], "Read(./.env)", "foreign keys kept");
-    assert_eq!(v["env"]["ANTHROPIC_SMALL_FAST_MODEL"], "eu.anthropic.claude-haiku-4-5-20251001-v1:0");
+    assert_eq!(v["env"]["ANTHROPIC_SMALL_FAST_MODEL"], newest("haiku", "eu").as_str());
     wait_menu(&mut host, Duration::from_secs(2), |l| checked(l, "Claude Opus 4.6") && !checked(l, "Claude Sonnet 4.6"));
     let after = host.layout();
     assert_eq!(item(&after, "Claude Opus 4.6")["id"], opus, "updated in place, not rebuilt");

@@ -8,7 +8,7 @@ const { listen } = window.__TAURI__.event;
 const $ = (id) => document.getElementById(id);
 
 let snapshot = null;
-let catalog = null; // models and geographies, from the selects' first fill
+let catalog = null; // models and geographies: the built-in list merged with what the account last listed
 
 function text(id, value) {
   $(id).textContent = value ?? "–";
@@ -171,7 +171,11 @@ async function main() {
   $("login").addEventListener("click", () => invoke("login"));
   $("check").addEventListener("click", () => invoke("check_connection"));
   $("setup").addEventListener("click", () => window.wizard.open(null));
-  await listen("snapshot", (e) => render(e.payload));
+  await listen("snapshot", async (e) => {
+    // A snapshot follows every file change, a refreshed model list too.
+    catalog = await invoke("get_catalog");
+    render(e.payload);
+  });
   await listen("login", (e) => {
     const p = e.payload;
     $("login-box").hidden = !p.user_code;

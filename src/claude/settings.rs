@@ -286,7 +286,15 @@ pub fn update<E: From<SettingsError>>(
     mut plan: impl FnMut(&SettingsDoc) -> Result<Patch, E>,
 ) -> Result<Vec<Change>, E> {
     let mut doc = SettingsDoc::read(path)?;
-    for _ in 0..20 {
+    for attempt in 0..40u32 {
+        if attempt > 0 {
+            // Another writer is mid-change: step aside a little (growing,
+            // with jitter so two of us do not collide again in lock-step).
+            let jitter =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+            let ms = (1u64 << attempt.min(5)) + u64::from(jitter % 7);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
         let mut next = doc.clone();
         let patch = plan(&next)?;
         let changes = apply(&mut next.root, &patch);
