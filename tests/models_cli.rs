@@ -87,7 +87,8 @@ fn what_the_account_lists_is_listed_and_selectable_without_a_rebuild() {
     // A family no code knows, by family and by exact ID.
     ok(&home, &fake, &["use", "--model", "quill"]);
     assert_eq!(home.settings_json()["env"]["ANTHROPIC_MODEL"], "eu.anthropic.claude-quill-7-1");
-    ok(&home, &fake, &["use", "--model", "sonnet-4-6"]);
+    ok(&home, &fake, &["use", "--model", "sonnet"]);
+    assert_eq!(home.settings_json()["env"]["ANTHROPIC_MODEL"], "eu.anthropic.claude-sonnet-5-5");
     ok(&home, &fake, &["use", "--model", "eu.anthropic.claude-quill-7-1"]);
     assert_eq!(home.settings_json()["env"]["ANTHROPIC_MODEL"], "eu.anthropic.claude-quill-7-1");
 

@@ -101,7 +101,7 @@ fn healthy_probe_shows_identity_and_every_page_of_active_profiles() {
         "5 system profiles, 2 per page, and one page of application profiles: every page read"
     );
     let state = fake.state();
-    assert_eq!(state["requests"]["bedrock:ListInferenceProfiles"], 3);
+    assert_eq!(state["requests"]["bedrock:ListInferenceProfiles"], 4, "one request per page");
     assert!(
         state["log"].as_array().unwrap().iter().any(|l| l["region"] == "eu-central-1"),
         "signed for the selected region"

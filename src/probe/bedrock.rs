@@ -22,7 +22,9 @@ pub(super) async fn probe_bedrock(config: &SdkConfig, ctx: &Ctx<'_>) -> (Attempt
                 .filter(|p| p.is_active() && p.kind == ProfileKind::SystemDefined)
                 .map(|p| (p.id.clone(), p.name.clone()))
                 .collect();
-            read_profiles(ctx.target, &Catalog::load(ctx.paths), &active, pages)
+            // Against this build's own list: what it does not know yet is
+            // reported as new (the merged catalog already has it).
+            read_profiles(ctx.target, Catalog::builtin(), &active, pages)
         }
         Err(e) => Err(persistent.unwrap_or_else(|| list_cause(ctx, e))),
     };

@@ -249,7 +249,9 @@ def default_profiles(region):
 
 
 def profile_summary(region, profile_id, name=None):
-    prefix, model = profile_id.split(".", 1)
+    # An application profile's id has no geography prefix: its fields come
+    # from the test's own object, these are only defaults.
+    prefix, model = profile_id.split(".", 1) if "." in profile_id else ("", profile_id)
     area, regions = AREAS.get(prefix, (prefix.upper(), [region]))
     name = name or model
     return {
