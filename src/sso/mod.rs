@@ -3,6 +3,7 @@
 //! roles a session reaches.
 
 pub mod accounts;
+pub mod auto_sign_in;
 pub mod cache;
 pub mod client;
 pub mod login;
