@@ -43,6 +43,10 @@ pub struct AppState {
     /// `bedrock-tray credential-process --export` for keyring-backed
     /// profiles. `None`: never chosen (off).
     pub credential_export: Option<bool>,
+    /// Sign in with the device code instead of the authorization code
+    /// (PKCE): set by a preset's `defaults.device_code`.
+    /// `None`: never chosen (authorization code).
+    pub device_code: Option<bool>,
 }
 
 /// A budget warning that was shown: its threshold (percent) and month.

@@ -70,7 +70,7 @@ fn an_auth_refresh_naming_our_login_runs_natively_instead_of_waiting_on_itself()
         &json!({"awsAuthRefresh": "bedrock-tray login --profile dev", "env": {"AWS_PROFILE": "dev"}}).to_string(),
     );
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    cmd.args(["login", "--no-browser", "--profile", "dev"]);
+    cmd.args(["login", "--no-browser", "--device-code", "--profile", "dev"]);
     home.isolate(&mut cmd);
     fake.apply(&mut cmd);
     let started = Instant::now();
@@ -122,7 +122,9 @@ fn ctrl_c_during_a_login_leaves_no_token_and_no_temp_file() {
     let fake = FakeAws::start();
     // Never approved: the login polls until interrupted.
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    cmd.args(["login", "--profile", "dev", "--no-browser"]).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.args(["login", "--profile", "dev", "--no-browser", "--device-code"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     home.isolate(&mut cmd);
     fake.apply(&mut cmd);
     let mut child = cmd.spawn().unwrap();
@@ -213,7 +215,7 @@ fn the_aws_cli_reuses_the_client_registration_our_login_cached() {
     let fake = FakeAws::start();
     fake.config(json!({"auto_approve": true}));
     let mut ours = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    ours.args(["login", "--profile", "dev", "--no-browser"]);
+    ours.args(["login", "--profile", "dev", "--no-browser", "--device-code"]);
     home.isolate(&mut ours);
     fake.apply(&mut ours);
     let out = ours.output().unwrap();

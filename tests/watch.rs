@@ -139,7 +139,7 @@ fn an_expiring_session_is_refreshed_before_it_expires_and_botocore_uses_it() {
     let fake = FakeAws::start();
     fake.config(json!({"auto_approve": true, "token_expires_in": 600, "accounts": [{"accountId": "111122223333", "accountName": "dev"}], "roles": {"111122223333": ["Developer"]}}));
     let mut login = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    login.args(["login", "--profile", "dev", "--no-browser"]);
+    login.args(["login", "--profile", "dev", "--no-browser", "--device-code"]);
     home.isolate(&mut login);
     fake.apply(&mut login);
     assert!(login.output().unwrap().status.success());
@@ -205,7 +205,7 @@ fn a_dead_refresh_token_asks_for_a_login() {
     let fake = FakeAws::start();
     fake.config(json!({"auto_approve": true, "token_expires_in": 300}));
     let mut login = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    login.args(["login", "--profile", "dev", "--no-browser"]);
+    login.args(["login", "--profile", "dev", "--no-browser", "--device-code"]);
     home.isolate(&mut login);
     fake.apply(&mut login);
     assert!(login.output().unwrap().status.success());

@@ -7,4 +7,6 @@ pub mod auto_sign_in;
 pub mod cache;
 pub mod client;
 pub mod login;
+pub mod logout;
+pub mod loopback;
 pub mod oidc;
