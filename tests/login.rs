@@ -484,3 +484,45 @@ fn logout_calls_logout_and_leaves_no_token_nor_cached_role_credentials() {
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("no session"), "{}", text(&out));
     assert_eq!(run(&home, &fake, &["logout", "--profile", "keys"]).status.code(), Some(2), "not an SSO profile");
 }
+
+#[test]
+fn a_denied_browser_sign_in_says_so_and_writes_nothing() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    fake.config(json!({"authorize_action": "deny"}));
+    let denied = pkce_login(&home, &fake, "dev");
+    assert_eq!(denied.out.status.code(), Some(1), "{}", text(&denied.out));
+    assert!(stderr(&denied.out).contains("access_denied"), "{}", stderr(&denied.out));
+    assert!(denied.page.1.contains("not approved"), "the browser tab says so too: {}", denied.page.1);
+    assert!(!home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp")).exists());
+    assert!(fake.state()["requests"].get("sso-oidc:CreateToken").is_none(), "no code, no exchange");
+}
+
+#[test]
+fn device_login_survives_server_errors_while_polling_and_a_forgotten_registration() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    // More 5xx answers in a row than the SDK retries by itself (3
+    // attempts): our poll loop must carry on until the code is approved.
+    fake.config(json!({
+        "auto_approve": true,
+        "fail": {"sso-oidc:CreateToken": {"code": "InternalServerException", "count": 4}},
+    }));
+    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]);
+    assert!(out.status.success(), "transient errors while polling are retried: {}", text(&out));
+    let token = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
+    assert!(token.exists());
+
+    // The service forgets every client (a revoked registration): the cached
+    // one is refused, registered again, and the login goes on.
+    fake.admin("reset", json!({}));
+    fake.config(json!({"auto_approve": true}));
+    std::fs::remove_file(&token).unwrap();
+    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let state = fake.state();
+    assert_eq!(state["requests"]["sso-oidc:StartDeviceAuthorization"], 2, "refused once, then with the new client");
+    assert_eq!(state["requests"]["sso-oidc:RegisterClient"], 1, "registered again: {state}");
+}
