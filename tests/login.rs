@@ -316,12 +316,10 @@ struct PkceRun {
 /// to our loopback listener.
 fn pkce_login(home: &TestHome, fake: &FakeAws, profile: &str) -> PkceRun {
     use std::io::{BufRead, BufReader, Read};
+    // Built before the clock starts: the first use of moto starts it.
+    let mut login = cmd(home, fake, &["login", "--profile", profile, "--no-browser"]);
     let started = Instant::now();
-    let mut child = cmd(home, fake, &["login", "--profile", profile, "--no-browser"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = login.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut printed = String::new();
     let url = loop {
