@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum LoginMethod {
-    /// bedrock-tray's own device-code flow (no AWS CLI needed).
+    /// bedrock-tray's own login (no AWS CLI needed): the browser with PKCE, or a device code.
     #[default]
     Native,
     /// The settings' `awsAuthRefresh` command (usually `aws sso login`).

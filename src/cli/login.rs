@@ -23,7 +23,7 @@ pub struct LoginArgs {
     /// authorization code with a redirect to this machine.
     #[arg(long)]
     device_code: bool,
-    /// native: our device-code login; command: the settings' awsAuthRefresh.
+    /// native: our own login; command: the settings' awsAuthRefresh.
     #[arg(long, value_enum)]
     method: Option<LoginMethod>,
 }
