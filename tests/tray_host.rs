@@ -271,25 +271,25 @@ fn an_expired_unused_session_opens_no_sign_in_page_while_the_selected_one_is_val
             let _ = tx.send(line);
         }
     });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let handled = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) if line.contains("session event") && line.contains("Expired") && line.contains("legacy") => {
-                break line
-            }
-            Ok(_) => {}
-            Err(_) => panic!("the app never reported the expired legacy session"),
-        }
+    let sign_ins = |state: &Value| -> Vec<String> {
+        state["requests"].as_object().unwrap().keys().filter(|k| k.starts_with("sso-oidc:")).cloned().collect()
     };
-    assert!(handled.contains("reaction=Notify"), "a notification only: {handled}");
-    // The decision above is what would start a sign-in; these catch one
-    // started any other way since launch (the old code began a device
-    // login within a second of start).
+    // Wait until the app has handled the expired session's event (its log
+    // says how), or until a sign-in shows up, whichever comes first.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut handled = None;
+    while handled.is_none() && sign_ins(&fake.state()).is_empty() && !opened.exists() {
+        assert!(Instant::now() < deadline, "the app never reported the expired legacy session");
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
+            if line.contains("session event") && line.contains("Expired") && line.contains("legacy") {
+                handled = Some(line);
+            }
+        }
+    }
     let state = fake.state();
-    let oidc: Vec<&String> =
-        state["requests"].as_object().unwrap().keys().filter(|k| k.starts_with("sso-oidc:")).collect();
-    assert!(oidc.is_empty(), "no sign-in reached IAM Identity Center: {state}");
+    assert!(sign_ins(&state).is_empty(), "no sign-in reached IAM Identity Center: {state}");
     assert!(!opened.exists(), "no page was opened: {:?}", std::fs::read_to_string(&opened));
+    let handled = handled.unwrap();
+    assert!(handled.contains("reaction=Notify"), "a notification only: {handled}");
     assert!(app.0.try_wait().unwrap().is_none(), "the app keeps running");
 }

@@ -64,6 +64,7 @@ pub fn target_of(profile: &AwsProfile) -> Result<SessionTarget, LoginError> {
 }
 
 /// An exclusive lock per SSO session, released on drop.
+#[derive(Debug)]
 pub struct SessionLock {
     _file: File,
 }
@@ -564,5 +565,23 @@ mod tests {
         ] {
             assert!(!is_sign_in_url(bad), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_held_login_lock_is_waited_for_only_until_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under_home(dir.path());
+        let target = SessionTarget {
+            session_name: Some("corp".into()),
+            start_url: "https://corp.awsapps.com/start".into(),
+            region: Region::new("eu-west-1").unwrap(),
+            scopes: None,
+        };
+        let held = lock_session(&paths, &target, Duration::from_secs(1)).await.unwrap();
+        let second = lock_session(&paths, &target, Duration::from_millis(300)).await;
+        assert!(matches!(second, Err(LoginError::LockTimedOut(_))), "gave up at its deadline");
+        assert!(second.unwrap_err().is_transient(), "a refresh retries later rather than asking for a login");
+        drop(held);
+        assert!(lock_session(&paths, &target, Duration::from_millis(300)).await.is_ok(), "free again once released");
     }
 }
