@@ -1,6 +1,7 @@
 //! IAM Identity Center OIDC: client registration, the two logins
-//! (authorization code with PKCE, and device code), and the silent refresh, writing the same files as AWS CLI v2 and
-//! botocore (`~/.aws/sso/cache/`), so every tool shares one session.
+//! (authorization code with PKCE, and device code), and the silent
+//! refresh, writing the same files as AWS CLI v2 and botocore
+//! (`~/.aws/sso/cache/`), so every tool shares one session.
 //!
 //! Formats follow botocore's `SSOTokenFetcher` and `SSOTokenProvider`
 //! (awscli/botocore/utils.py and botocore/tokens.py): the registration is
