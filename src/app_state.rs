@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum LoginMethod {
-    /// bedrock-tray's own device-code flow (no AWS CLI needed).
+    /// bedrock-tray's own login (no AWS CLI needed): the browser with PKCE, or a device code.
     #[default]
     Native,
     /// The settings' `awsAuthRefresh` command (usually `aws sso login`).
@@ -43,6 +43,10 @@ pub struct AppState {
     /// `bedrock-tray credential-process --export` for keyring-backed
     /// profiles. `None`: never chosen (off).
     pub credential_export: Option<bool>,
+    /// Sign in with the device code instead of the authorization code
+    /// (PKCE): set by a preset's `defaults.device_code`.
+    /// `None`: never chosen (authorization code).
+    pub device_code: Option<bool>,
 }
 
 /// A budget warning that was shown: its threshold (percent) and month.

@@ -63,11 +63,46 @@ impl DoctorReport {
 
 /// The first line of `program --version`, or `None` when it cannot run.
 pub fn tool_version(program: &str) -> Option<String> {
-    let out = Command::new(program).arg("--version").output().ok()?;
-    let text = if out.stdout.is_empty() { out.stderr } else { out.stdout };
+    use std::io::Read;
+    let mut child = Command::new(program)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take()?));
+    let stderr = read(Box::new(child.stderr.take()?));
+    // A tool that hangs (a broken install waiting on the network or a
+    // prompt) must not hang doctor: past the deadline it counts as absent.
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().ok()? {
+            break status;
+        }
+        if started.elapsed() > VERSION_DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            tracing::warn!("`{program} --version` did not answer within {} s", VERSION_DEADLINE.as_secs());
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let (out, err) = (stdout.join().ok()?, stderr.join().ok()?);
+    let text = if out.is_empty() { err } else { out };
     let line = String::from_utf8_lossy(&text).lines().next()?.trim().to_string();
-    out.status.success().then_some(line)
+    status.success().then_some(line)
 }
+
+/// How long `--version` of a tool may take.
+const VERSION_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The checks before the probes, and the probe target they found (if the
 /// setup names one). `aws` and `claude` are the `--version` lines of the

@@ -266,6 +266,17 @@ pub async fn run(
             effort: preset.effort,
         },
     )?;
+    if preset.defaults.device_code {
+        // The team signs in with device codes: later logins (CLI and tray) follow.
+        let state_path = paths.app_state();
+        let mut state = crate::app_state::AppState::load(&state_path).unwrap_or_default();
+        if state.device_code != Some(true) {
+            state.device_code = Some(true);
+            if let Err(e) = state.save(&state_path) {
+                tracing::warn!("cannot remember the device-code choice: {e}");
+            }
+        }
+    }
     summary.settings_changed = changes.len();
     if changes.is_empty() {
         progress.detail("already set");

@@ -53,6 +53,10 @@ pub struct Defaults {
     pub model: String,
     pub profile: ProfileName,
     pub login_method: LoginMethod,
+    /// Sign in with the device code rather than the authorization code
+    /// (for organisations whose IdP flow needs it; most block the device
+    /// grant instead, so the default is `false`).
+    pub device_code: bool,
 }
 
 /// A preset that cannot be used, naming the file and the field.
@@ -114,6 +118,7 @@ struct RawDefaults {
     model: Option<String>,
     profile: Option<String>,
     login_method: Option<LoginMethod>,
+    device_code: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -203,6 +208,7 @@ impl Preset {
             model: model_key.trim().to_string(),
             profile: ProfileName::new(default_profile).map_err(|e| field("defaults.profile", e.to_string()))?,
             login_method: raw.defaults.login_method.unwrap_or_default(),
+            device_code: raw.defaults.device_code.unwrap_or(false),
         };
 
         let mut teams = BTreeMap::new();

@@ -430,7 +430,7 @@ fn choose_region(
 /// goes when the profile cannot log in (static keys). A chosen login method
 /// decides which of the two it is; with none chosen the user's own stays,
 /// and a new one is ours (`bedrock-tray login`), so Claude Code's own retry
-/// path signs in through the native device-code flow.
+/// path signs in through the native login.
 /// A custom command follows the profile if it names one, else stays.
 pub fn auth_refresh_for(profile: &AwsProfile, current: Option<&str>, method: Option<LoginMethod>) -> Option<String> {
     let current = current.filter(|c| !c.trim().is_empty());

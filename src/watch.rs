@@ -520,7 +520,7 @@ impl Loop {
                 self.retry_at.remove(&path);
                 let _ = self.events.send(SessionEvent::Refreshed { session: key, profiles });
             }
-            Err(login::LoginError::Oidc(e)) if e.is_transient() => {
+            Err(e) if e.is_transient() => {
                 let attempts = self.retry_at.get(&path).map_or(0, |(_, n)| *n) + 1;
                 // Up to 20% jitter, from the process's random hash keys (not
                 // the clock, which a test or a coarse timer may hold still),

@@ -284,7 +284,7 @@ fn token_refreshes_killed_midway_never_leave_a_broken_token_file() {
     fake.config(serde_json::json!({"auto_approve": true, "rotate_refresh_tokens": false}));
     home.cli_ok(&["use", "--profile", "dev"]);
     let mut login = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    login.args(["login", "--profile", "dev", "--no-browser"]);
+    login.args(["login", "--profile", "dev", "--no-browser", "--device-code"]);
     home.isolate(&mut login);
     fake.apply(&mut login);
     assert!(login.output().unwrap().status.success());

@@ -125,7 +125,7 @@ async fn the_watcher_rides_out_hours_of_a_flapping_endpoint() {
     // endpoint is called all through the run, outages included.
     fake.config(json!({"auto_approve": true, "token_expires_in": 960}));
     let mut login = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    login.args(["login", "--profile", "dev", "--no-browser"]);
+    login.args(["login", "--profile", "dev", "--no-browser", "--device-code"]);
     home.isolate(&mut login);
     fake.apply(&mut login);
     let out = login.output().unwrap();

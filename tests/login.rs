@@ -48,7 +48,7 @@ fn device_login_writes_the_token_botocore_uses() {
     home.write_aws_config(SSO_CONFIG);
     let fake = fake_with_roles();
 
-    let child = cmd(&home, &fake, &["login", "--profile", "dev", "--no-browser"])
+    let child = cmd(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -106,10 +106,10 @@ fn second_login_reuses_the_registration_and_slow_down_is_honoured() {
     home.write_aws_config(SSO_CONFIG);
     let fake = fake_with_roles();
     fake.config(json!({"auto_approve": true, "auto_approve_after_polls": 2, "slow_down": true, "interval": 1}));
-    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]);
+    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]);
     assert!(out.status.success(), "{}", text(&out));
     std::fs::remove_file(home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"))).unwrap();
-    let out = run(&home, &fake, &["login", "--profile", "prod", "--no-browser"]);
+    let out = run(&home, &fake, &["login", "--profile", "prod", "--no-browser", "--device-code"]);
     assert!(out.status.success(), "{}", text(&out));
     let state = fake.state();
     assert_eq!(state["requests"]["sso-oidc:RegisterClient"], 1, "the cached registration is reused: {state}");
@@ -125,7 +125,7 @@ fn parallel_logins_make_one_sign_in() {
     fake.config(json!({"auto_approve": true, "auto_approve_after_polls": 1}));
     let children: Vec<_> = (0..4)
         .map(|_| {
-            cmd(&home, &fake, &["login", "--profile", "dev", "--no-browser"])
+            cmd(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -151,13 +151,13 @@ fn denied_or_expired_authorizations_say_so_and_write_nothing() {
     home.write_aws_config(SSO_CONFIG);
     let fake = fake_with_roles();
     fake.config(json!({"fail": {"sso-oidc:CreateToken": {"code": "AccessDeniedException", "count": -1}}}));
-    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]);
+    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("denied"), "{}", stderr(&out));
     assert!(!home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp")).exists());
 
     fake.config(json!({"fail": null, "device_expires_in": 1}));
-    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]);
+    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]);
     assert!(stderr(&out).contains("expired before it was approved"), "{}", stderr(&out));
 
     let out = run(&home, &fake, &["login", "--profile", "keys"]);
@@ -170,7 +170,7 @@ fn refresh_renews_silently_and_botocore_uses_the_new_token() {
     home.write_aws_config(SSO_CONFIG);
     let fake = fake_with_roles();
     fake.config(json!({"auto_approve": true, "token_expires_in": 600}));
-    assert!(run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]).status.success());
+    assert!(run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]).status.success());
     let path = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
     // Claude Code and the CLI add keys of their own; a refresh keeps them.
     let mut token: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -235,7 +235,7 @@ fn the_real_aws_cli_uses_our_login() {
     home.write_aws_config(SSO_CONFIG);
     let fake = fake_with_roles();
     fake.config(json!({"auto_approve": true}));
-    assert!(run(&home, &fake, &["login", "--profile", "dev", "--no-browser"]).status.success());
+    assert!(run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]).status.success());
     let data = home.path().join("aws-data");
     aws_cli_endpoint_redirect(&data, &fake.url);
     let mut c = Command::new(aws_cli());
@@ -278,4 +278,249 @@ async fn a_login_command_that_times_out_is_killed_with_everything_it_started() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(!alive(), "the grandchild {pid} outlived the timeout");
+}
+
+/// One HTTP GET, redirects not followed: status, `Location`, body.
+fn get(url: &str) -> (u16, Option<String>, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let response = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let location = head.lines().find_map(|l| {
+        l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("location")).map(|(_, v)| v.trim().to_string())
+    });
+    (status, location, body.to_string())
+}
+
+/// What one browser login did.
+struct PkceRun {
+    out: Output,
+    /// The authorize URL as printed.
+    url: String,
+    /// What the loopback listener answered the browser.
+    page: (u16, String),
+    /// Start of the command to its exit.
+    wall: Duration,
+}
+
+/// `login --profile P --no-browser` with the default flow (authorization
+/// code with PKCE): reads the one-line authorize URL from stderr and
+/// follows it as a browser would; the fake approves at once and redirects
+/// to our loopback listener.
+fn pkce_login(home: &TestHome, fake: &FakeAws, profile: &str) -> PkceRun {
+    use std::io::{BufRead, BufReader, Read};
+    // Built before the clock starts: the first use of moto starts it.
+    let mut login = cmd(home, fake, &["login", "--profile", profile, "--no-browser"]);
+    let started = Instant::now();
+    let mut child = login.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut printed = String::new();
+    let url = loop {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0, "no authorize URL printed: {printed}");
+        printed.push_str(&line);
+        if line.contains("/authorize?") {
+            break line.trim_end_matches('\n').to_string();
+        }
+    };
+    let (status, location, _) = get(&url);
+    assert_eq!(status, 302, "the fake's authorize page redirects");
+    let (status, _, body) = get(&location.expect("a Location"));
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    let mut out = child.wait_with_output().unwrap();
+    out.stderr = format!("{printed}{rest}").into_bytes();
+    PkceRun { out, url, page: (status, body), wall: started.elapsed() }
+}
+
+#[test]
+fn pkce_login_prints_one_authorize_url_and_following_it_signs_in() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    let first = pkce_login(&home, &fake, "dev");
+    assert!(first.out.status.success(), "{}", text(&first.out));
+    eprintln!("PKCE login wall time, the fake approving at once (debug build): {:?}", first.wall);
+    // The URL on a line of its own, as AWS CLI v2 prints it, with the
+    // parameters it sends.
+    let prefix = format!("{}/authorize?response_type=code&client_id=", fake.url);
+    assert!(first.url.starts_with(&prefix) && !first.url.contains(char::is_whitespace), "{}", first.url);
+    for part in [
+        "&redirect_uri=http%3A%2F%2F127.0.0.1%3A",
+        "%2Foauth%2Fcallback&state=",
+        "&code_challenge_method=S256",
+        "&scopes=sso%3Aaccount%3Aaccess&code_challenge=",
+    ] {
+        assert!(first.url.contains(part), "{part} in {}", first.url);
+    }
+    assert_eq!(first.page.0, 200, "the loopback answers the browser");
+    assert!(first.page.1.contains("close this tab"), "{}", first.page.1);
+
+    let state = fake.state();
+    assert!(state["requests"].get("sso-oidc:StartDeviceAuthorization").is_none(), "no device code: {state}");
+    assert_eq!(state["requests"]["sso-oidc:Authorize"], 1);
+    assert_eq!(
+        state["authorizations"],
+        json!([{"clientId": state["authorizations"][0]["clientId"], "status": "used"}])
+    );
+    let registration = &state["registrations"][0];
+    assert_eq!(registration["grantTypes"], json!(["authorization_code", "refresh_token"]));
+    assert_eq!(registration["redirectUris"], json!(["http://127.0.0.1/oauth/callback"]));
+    assert_eq!(registration["issuerUrl"], "https://corp.awsapps.com/start");
+    assert_eq!(registration["scopes"], json!(["sso:account:access"]));
+
+    let path = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
+    let token: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for key in [
+        "startUrl",
+        "region",
+        "accessToken",
+        "expiresAt",
+        "clientId",
+        "clientSecret",
+        "registrationExpiresAt",
+        "refreshToken",
+    ] {
+        assert!(token.get(key).is_some(), "{key} in the token file");
+    }
+    assert!(!text(&first.out).contains(token["accessToken"].as_str().unwrap()), "never printed");
+    assert!(botocore_identity(&home, &fake, "dev").status.success(), "botocore uses the PKCE token");
+
+    // A second login reuses the registration cached for this grant.
+    std::fs::remove_file(&path).unwrap();
+    assert!(pkce_login(&home, &fake, "prod").out.status.success());
+    assert_eq!(fake.state()["requests"]["sso-oidc:RegisterClient"], 1, "the cached registration is reused");
+    // The device-code flow does not take a PKCE registration (nor the
+    // reverse), as AWS CLI v2 tells them apart by grantTypes.
+    std::fs::remove_file(&path).unwrap();
+    fake.config(json!({"auto_approve": true}));
+    assert!(run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]).status.success());
+    let state = fake.state();
+    assert_eq!(state["requests"]["sso-oidc:RegisterClient"], 2, "{state}");
+    assert_eq!(state["requests"]["sso-oidc:StartDeviceAuthorization"], 1);
+}
+
+#[test]
+fn the_real_aws_cli_and_botocore_use_and_refresh_a_pkce_token() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    // Ten minutes: inside the 15-minute window in which botocore's
+    // SSOTokenProvider refreshes with the refresh token.
+    fake.config(json!({"token_expires_in": 600}));
+    assert!(pkce_login(&home, &fake, "dev").out.status.success());
+    let path = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
+    let access = |p: &std::path::Path| -> String {
+        let v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        v["accessToken"].as_str().unwrap().to_string()
+    };
+    let ours = access(&path);
+
+    let data = home.path().join("aws-data");
+    aws_cli_endpoint_redirect(&data, &fake.url);
+    let mut c = Command::new(aws_cli());
+    c.args(["sts", "get-caller-identity", "--profile", "dev", "--endpoint-url", &moto().url, "--output", "json"]);
+    home.isolate(&mut c);
+    c.env("AWS_DATA_PATH", &data);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "the AWS CLI with our PKCE token: {}", text(&out));
+    let state = fake.state();
+    assert_eq!(state["requests"]["sso:GetRoleCredentials"], 1, "{state}");
+    assert_eq!(state["tokens"]["refreshed"], 1, "the AWS CLI refreshed it with our registration: {state}");
+    let by_cli = access(&path);
+    assert_ne!(by_cli, ours, "and wrote the new token back");
+
+    let out = botocore_identity(&home, &fake, "dev");
+    assert!(out.status.success(), "botocore: {}", text(&out));
+    assert_eq!(fake.state()["tokens"]["refreshed"], 2, "botocore refreshed it in turn");
+    assert_ne!(access(&path), by_cli);
+    let s: Value = serde_json::from_str(&home.cli_ok(&["profiles", "--json"])).unwrap();
+    assert_ne!(s[0]["session"]["state"], "expired", "{s}");
+}
+
+#[test]
+fn logout_calls_logout_and_leaves_no_token_nor_cached_role_credentials() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    fake.config(json!({"auto_approve": true}));
+    assert!(run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]).status.success());
+    let token = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
+    // Role credentials botocore cached from that token, and one of another tool.
+    let cache = home.path().join(".aws/cli/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let profiles =
+        bedrock_tray::aws::profiles::AwsProfiles::load(&home.aws_config(), &home.path().join(".aws/credentials"))
+            .unwrap();
+    let dev_creds = bedrock_tray::sso::logout::role_credentials_file(&cache, profiles.get("dev").unwrap()).unwrap();
+    std::fs::write(&dev_creds, r#"{"ProviderType": "sso", "Credentials": {}}"#).unwrap();
+    let other = cache.join("assume-role.json");
+    std::fs::write(&other, r#"{"Credentials": {}}"#).unwrap();
+
+    let out = run(&home, &fake, &["logout", "--profile", "dev"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!token.exists(), "no token file after logout");
+    assert!(!dev_creds.exists(), "the role credentials cached from it are gone");
+    assert!(other.exists(), "another tool's cache is not ours to remove");
+    let state = fake.state();
+    assert_eq!(state["requests"]["sso:Logout"], 1, "IAM Identity Center was told: {state}");
+    assert_eq!(state["tokens"]["access_active"], 0, "the portal no longer knows the token");
+    assert!(!botocore_identity(&home, &fake, "dev").status.success(), "signed out for botocore too");
+
+    // --all sweeps every session, like `aws sso logout`; a second run finds nothing.
+    assert!(run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]).status.success());
+    let out = run(&home, &fake, &["logout", "--all"]);
+    assert!(out.status.success() && !token.exists(), "{}", text(&out));
+    let out = run(&home, &fake, &["logout", "--profile", "dev"]);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("no session"), "{}", text(&out));
+    assert_eq!(run(&home, &fake, &["logout", "--profile", "keys"]).status.code(), Some(2), "not an SSO profile");
+}
+
+#[test]
+fn a_denied_browser_sign_in_says_so_and_writes_nothing() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    fake.config(json!({"authorize_action": "deny"}));
+    let denied = pkce_login(&home, &fake, "dev");
+    assert_eq!(denied.out.status.code(), Some(1), "{}", text(&denied.out));
+    assert!(stderr(&denied.out).contains("access_denied"), "{}", stderr(&denied.out));
+    assert!(denied.page.1.contains("not approved"), "the browser tab says so too: {}", denied.page.1);
+    assert!(!home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp")).exists());
+    assert!(fake.state()["requests"].get("sso-oidc:CreateToken").is_none(), "no code, no exchange");
+}
+
+#[test]
+fn device_login_survives_server_errors_while_polling_and_a_forgotten_registration() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    let fake = fake_with_roles();
+    // More 5xx answers in a row than the SDK retries by itself (3
+    // attempts): our poll loop must carry on until the code is approved.
+    fake.config(json!({
+        "auto_approve": true,
+        "fail": {"sso-oidc:CreateToken": {"code": "InternalServerException", "count": 4}},
+    }));
+    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]);
+    assert!(out.status.success(), "transient errors while polling are retried: {}", text(&out));
+    let token = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
+    assert!(token.exists());
+
+    // The service forgets every client (a revoked registration): the cached
+    // one is refused, registered again, and the login goes on.
+    fake.admin("reset", json!({}));
+    fake.config(json!({"auto_approve": true}));
+    std::fs::remove_file(&token).unwrap();
+    let out = run(&home, &fake, &["login", "--profile", "dev", "--no-browser", "--device-code"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let state = fake.state();
+    assert_eq!(state["requests"]["sso-oidc:StartDeviceAuthorization"], 2, "refused once, then with the new client");
+    assert_eq!(state["requests"]["sso-oidc:RegisterClient"], 1, "registered again: {state}");
 }

@@ -218,3 +218,36 @@ fn model_and_geography_can_differ_from_the_preset_within_what_it_allows() {
         "the profile's region matches"
     );
 }
+
+#[test]
+fn a_preset_asking_for_device_codes_makes_later_logins_use_them() {
+    let preset = TEAM_PRESET.replace("[defaults]\n", "[defaults]\ndevice_code = true\n");
+    assert!(preset.contains("device_code = true"), "the preset has a [defaults] table");
+    let s = setup(&preset);
+    signed_in(&s);
+    let out = onboard(&s, &["--team", "platform"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // The session ends; the next login follows the preset: a device code,
+    // no browser redirect to wait for.
+    std::fs::remove_file(s.home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("example-corp"))).unwrap();
+    s.fake.config(json!({"auto_approve": true}));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+    cmd.args(["login", "--profile", "claude-bedrock", "--no-browser", "--method", "native"]);
+    s.home.isolate(&mut cmd);
+    s.fake.apply(&mut cmd);
+    let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the login waits for a browser: the preset's device_code was not followed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let state = s.fake.state();
+    assert_eq!(state["requests"]["sso-oidc:StartDeviceAuthorization"], 1, "{state}");
+    assert!(state["requests"].get("sso-oidc:Authorize").is_none());
+}

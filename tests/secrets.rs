@@ -95,7 +95,7 @@ fn no_secret_in_logs_output_snapshots_or_command_lines() {
         _ => "trace",
     };
     for args in [
-        &["login", "--profile", "dev", "--no-browser"][..],
+        &["login", "--profile", "dev", "--no-browser", "--device-code"][..],
         &["refresh", "--profile", "dev"][..],
         &["probe", "--profile", "dev", "--json"][..],
         &["accounts", "--profile", "dev", "--refresh", "--json"][..],

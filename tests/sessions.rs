@@ -70,7 +70,7 @@ fn an_auth_refresh_naming_our_login_runs_natively_instead_of_waiting_on_itself()
         &json!({"awsAuthRefresh": "bedrock-tray login --profile dev", "env": {"AWS_PROFILE": "dev"}}).to_string(),
     );
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    cmd.args(["login", "--no-browser", "--profile", "dev"]);
+    cmd.args(["login", "--no-browser", "--device-code", "--profile", "dev"]);
     home.isolate(&mut cmd);
     fake.apply(&mut cmd);
     let started = Instant::now();
@@ -122,7 +122,9 @@ fn ctrl_c_during_a_login_leaves_no_token_and_no_temp_file() {
     let fake = FakeAws::start();
     // Never approved: the login polls until interrupted.
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    cmd.args(["login", "--profile", "dev", "--no-browser"]).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.args(["login", "--profile", "dev", "--no-browser", "--device-code"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     home.isolate(&mut cmd);
     fake.apply(&mut cmd);
     let mut child = cmd.spawn().unwrap();
@@ -213,7 +215,7 @@ fn the_aws_cli_reuses_the_client_registration_our_login_cached() {
     let fake = FakeAws::start();
     fake.config(json!({"auto_approve": true}));
     let mut ours = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    ours.args(["login", "--profile", "dev", "--no-browser"]);
+    ours.args(["login", "--profile", "dev", "--no-browser", "--device-code"]);
     home.isolate(&mut ours);
     fake.apply(&mut ours);
     let out = ours.output().unwrap();
@@ -259,4 +261,35 @@ async fn a_session_already_in_its_last_minutes_is_announced_even_to_a_late_subsc
         matches!(event, SessionEvent::ExpiresSoon { minutes: 5, refreshable: false, .. }),
         "4 minutes left at start must reach the tray as a 5-minute warning: {event:?}"
     );
+}
+
+/// The tray's "Renew session now" and "Sign out" are offered only when the
+/// selected profile has a session to end, and click through to their own
+/// actions.
+#[test]
+fn sign_out_and_renew_are_offered_only_with_a_session() {
+    use bedrock_tray::view::menu::{self, MenuAction, MenuItem};
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
+    let item = |id: &str| {
+        let snapshot = bedrock_tray::view::snapshot::Snapshot::read(&home.paths(), time::OffsetDateTime::now_utc());
+        let model = menu::tray(&snapshot, bedrock_tray::catalog::Catalog::builtin(), false);
+        model
+            .items
+            .into_iter()
+            .find_map(|i| match i {
+                MenuItem::Action { id: found, text, enabled } if found == id => Some((text, enabled)),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no {id} item"))
+    };
+    let (renew, sign_out) = (MenuAction::RenewSession.id(), MenuAction::SignOut.id());
+    assert_eq!(item(&sign_out), ("Sign out".to_string(), false), "no token: nothing to sign out of");
+    assert!(!item(&renew).1, "nor to renew");
+    write_token(&home, "corp", &in_seconds(3600), false);
+    assert_eq!(item(&sign_out), ("Sign out".to_string(), true));
+    assert_eq!(item(&renew), ("Renew session now".to_string(), true));
+    assert_eq!(MenuAction::parse(&sign_out), Some(MenuAction::SignOut));
+    assert_eq!(MenuAction::parse(&renew), Some(MenuAction::RenewSession));
 }

@@ -223,3 +223,73 @@ fn with_no_tray_host_the_app_runs_and_a_second_launch_opens_its_dashboard() {
     }
     assert!(first.0.try_wait().unwrap().is_none(), "the first instance keeps running");
 }
+
+/// The case, in the real app: the selected profile's session has
+/// ten hours left, another profile's session has expired. The app must
+/// open no sign-in page: no login reaches IAM Identity Center and no
+/// browser is started. The wait ends when the app has handled the expired
+/// session's event (its log says so), not after a fixed time; the rule
+/// itself, over time, is `sso::auto_sign_in`'s unit tests.
+#[test]
+fn an_expired_unused_session_opens_no_sign_in_page_while_the_selected_one_is_valid() {
+    use crate::harness::FakeAws;
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
+    write_token(&home, "corp", &in_seconds(10 * 3600), false);
+    write_token(&home, "https://legacy.awsapps.com/start", &in_seconds(-3600), false);
+    let fake = FakeAws::start();
+    // A browser stand-in: any page the app opens is recorded here.
+    let bin = home.path().join("spy-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opened = home.path().join("opened.txt");
+    for opener in ["xdg-open", "sensible-browser", "x-www-browser"] {
+        let spy = bin.join(opener);
+        std::fs::write(&spy, format!("#!/bin/sh\necho \"$@\" >> '{}'\n", opened.display())).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&spy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let (_x, display) = xvfb();
+    let (_bus, bus) = private_bus();
+    let mut app = Command::new(target_dir().join("bedrock-tray-app"));
+    home.isolate(&mut app);
+    fake.apply(&mut app);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    app.env("DISPLAY", &display)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .env("PATH", path)
+        .env("BROWSER", bin.join("xdg-open"))
+        .env("BEDROCK_TRAY_LOG", "info")
+        .env_remove("BEDROCK_TRAY_NO_AUTO_LOGIN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut app = Killed(app.spawn().expect("scripts/test.sh builds the app first"));
+    let stderr = app.0.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let sign_ins = |state: &Value| -> Vec<String> {
+        state["requests"].as_object().unwrap().keys().filter(|k| k.starts_with("sso-oidc:")).cloned().collect()
+    };
+    // Wait until the app has handled the expired session's event (its log
+    // says how), or until a sign-in shows up, whichever comes first.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut handled = None;
+    while handled.is_none() && sign_ins(&fake.state()).is_empty() && !opened.exists() {
+        assert!(Instant::now() < deadline, "the app never reported the expired legacy session");
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
+            if line.contains("session event") && line.contains("Expired") && line.contains("legacy") {
+                handled = Some(line);
+            }
+        }
+    }
+    let state = fake.state();
+    assert!(sign_ins(&state).is_empty(), "no sign-in reached IAM Identity Center: {state}");
+    assert!(!opened.exists(), "no page was opened: {:?}", std::fs::read_to_string(&opened));
+    let handled = handled.unwrap();
+    assert!(handled.contains("reaction=Notify"), "a notification only: {handled}");
+    assert!(app.0.try_wait().unwrap().is_none(), "the app keeps running");
+}

@@ -139,7 +139,7 @@ fn an_expiring_session_is_refreshed_before_it_expires_and_botocore_uses_it() {
     let fake = FakeAws::start();
     fake.config(json!({"auto_approve": true, "token_expires_in": 600, "accounts": [{"accountId": "111122223333", "accountName": "dev"}], "roles": {"111122223333": ["Developer"]}}));
     let mut login = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    login.args(["login", "--profile", "dev", "--no-browser"]);
+    login.args(["login", "--profile", "dev", "--no-browser", "--device-code"]);
     home.isolate(&mut login);
     fake.apply(&mut login);
     assert!(login.output().unwrap().status.success());
@@ -205,7 +205,7 @@ fn a_dead_refresh_token_asks_for_a_login() {
     let fake = FakeAws::start();
     fake.config(json!({"auto_approve": true, "token_expires_in": 300}));
     let mut login = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    login.args(["login", "--profile", "dev", "--no-browser"]);
+    login.args(["login", "--profile", "dev", "--no-browser", "--device-code"]);
     home.isolate(&mut login);
     fake.apply(&mut login);
     assert!(login.output().unwrap().status.success());
@@ -215,4 +215,57 @@ fn a_dead_refresh_token_asks_for_a_login() {
         watch.wait_for(Duration::from_secs(20), |l| l["type"] == "event" && l["event"]["event"] == "login_needed");
     assert!(line["event"]["reason"].as_str().unwrap().contains("log in"), "{line}");
     assert_eq!(fake.state()["requests"]["sso-oidc:CreateToken"], 2, "one login, one refused refresh, no retry storm");
+}
+
+/// The case over a working day on the test clock: the selected
+/// profile (dev, session corp) has ten hours left, legacy expired an hour
+/// ago. The tray's rule (`AutoSignIn`) fed every event the watcher emits
+/// starts no sign-in for legacy, at start or in the first two minutes or
+/// later, and exactly one for corp when it expires, however often that
+/// expiry is seen again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_a_day_only_the_selected_sessions_expiry_starts_a_sign_in_and_once() {
+    use bedrock_tray::sso::auto_sign_in::{AutoSignIn, Reaction};
+    use bedrock_tray::view::snapshot::Snapshot;
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
+    let start = OffsetDateTime::now_utc();
+    let at = |d: time::Duration| bedrock_tray::sso::cache::format_cli_timestamp(start + d);
+    write_token(&home, "corp", &at(time::Duration::hours(10)), false);
+    write_token(&home, "https://legacy.awsapps.com/start", &at(time::Duration::hours(-1)), false);
+    let clock = Arc::new(TestClock(Mutex::new(start)));
+    let watcher =
+        Watcher::spawn(home.paths(), clock.clone(), WatchOptions { auto_refresh: false, ..Default::default() })
+            .unwrap();
+    let mut events = watcher.events();
+    let mut rule = AutoSignIn::default();
+    let mut log: Vec<(String, Reaction)> = Vec::new();
+    // Moves the clock, lets the watcher re-read (its next wake-up is
+    // counted once that reading is done) and feeds the events to the rule.
+    let mut step = async |d: time::Duration, log: &mut Vec<(String, Reaction)>| {
+        *clock.0.lock().unwrap() = start + d;
+        let before = watcher.stats().wakeups;
+        watcher.poke();
+        wait_until_async(Duration::from_secs(5), "the watcher's reading", || watcher.stats().wakeups > before).await;
+        while let Ok(event) = events.try_recv() {
+            let snapshot = Snapshot::read(&home.paths(), clock.now());
+            let reaction = rule.react(&event, &snapshot);
+            let name = serde_json::to_value(&event).unwrap();
+            log.push((format!("{} {}", name["event"], name["session"]), reaction));
+        }
+    };
+    for minutes in [0, 1, 2, 60, 9 * 60 + 50, 9 * 60 + 58, 10 * 60 + 1, 10 * 60 + 2, 11 * 60] {
+        step(time::Duration::minutes(minutes), &mut log).await;
+    }
+    let sign_ins: Vec<&String> = log.iter().filter(|(_, r)| *r == Reaction::SignIn).map(|(e, _)| e).collect();
+    assert_eq!(sign_ins, ["\"expired\" \"corp\""], "one sign-in, for the selected session's expiry: {log:?}");
+    assert!(
+        log.iter().any(|(e, r)| e == "\"expired\" \"legacy\"" && *r == Reaction::Notify),
+        "legacy's expiry is reported, as a notification only: {log:?}"
+    );
+    // The same expiry seen again (a restarted watcher re-announces it).
+    let again = SessionEvent::Expired { session: "corp".into(), profiles: vec!["dev".into(), "prod".into()] };
+    let snapshot = Snapshot::read(&home.paths(), clock.now());
+    assert_eq!(rule.react(&again, &snapshot), Reaction::Notify, "never in a loop");
 }

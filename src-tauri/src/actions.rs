@@ -4,8 +4,8 @@
 
 use crate::shared::AppShared;
 use bedrock_tray::probe::{self, ProbeOptions, ProbeTarget};
-use bedrock_tray::sso::login::{self, LoginOutcome, LoginPrompt};
-use bedrock_tray::sso::oidc::DeviceAuthorization;
+use bedrock_tray::sso::login::{self, Approval, Flow, LoginOutcome, LoginPrompt};
+use bedrock_tray::sso::logout;
 use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 use tauri_plugin_notification::NotificationExt as _;
 
@@ -36,14 +36,70 @@ pub fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
 struct DashboardPrompt<R: Runtime>(AppHandle<R>);
 
 impl<R: Runtime> LoginPrompt for DashboardPrompt<R> {
-    fn show(&mut self, a: &DeviceAuthorization) {
-        let _ = self.0.emit("login", serde_json::json!({"user_code": a.user_code, "url": a.verification_uri_complete}));
-        notify(&self.0, "Approve the AWS sign-in", &format!("Confirm the code {} in your browser.", a.user_code));
+    fn show(&mut self, approval: Approval<'_>) {
+        match approval {
+            Approval::DeviceCode(a) => {
+                let _ = self
+                    .0
+                    .emit("login", serde_json::json!({"user_code": a.user_code, "url": a.verification_uri_complete}));
+                notify(
+                    &self.0,
+                    "Approve the AWS sign-in",
+                    &format!("Confirm the code {} in your browser.", a.user_code),
+                );
+            }
+            Approval::Browser { url } => {
+                let _ = self.0.emit("login", serde_json::json!({"url": url}));
+                notify(
+                    &self.0,
+                    "Approve the AWS sign-in",
+                    "Approve the access request on the page that opened in your browser.",
+                );
+            }
+        }
     }
 }
 
-/// Logs the selected profile in with the device-code flow; the browser
-/// opens on the approval page and a notification says why.
+/// The flow the app signs in with: the authorization code (PKCE), or the
+/// device code where the user or a preset chose it.
+fn flow(paths: &bedrock_tray::paths::Paths) -> Flow {
+    let state = bedrock_tray::app_state::AppState::load(&paths.app_state()).unwrap_or_default();
+    if state.device_code == Some(true) {
+        Flow::DeviceCode
+    } else {
+        Flow::AuthorizationCode
+    }
+}
+
+/// Signs the selected profile out: the portal's Logout, the token and the
+/// cached role credentials removed.
+pub fn start_logout<R: Runtime>(app: &AppHandle<R>, then_sign_in: bool) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let shared = app.state::<AppShared>();
+        let Some(name) = shared.latest().status.as_ref().and_then(|s| s.profile.clone()) else {
+            return notify(&app, "No AWS profile selected", "Pick a profile from the tray menu first.");
+        };
+        let profiles = match bedrock_tray::aws::profiles::AwsProfiles::load(
+            &shared.paths.aws_config,
+            &shared.paths.aws_credentials,
+        ) {
+            Ok(p) => p,
+            Err(e) => return notify(&app, "Cannot sign out", &e.to_string()),
+        };
+        let Some(profile) = profiles.get(&name).cloned() else { return };
+        match logout::logout_profile(&shared.paths, &profiles, &profile).await {
+            Ok(_) if then_sign_in => start_login(&app),
+            Ok(_) => notify(&app, "Signed out", &format!("Profile {name}: the AWS session is closed.")),
+            Err(e) => notify(&app, "Cannot sign out", &e.to_string()),
+        }
+        let _ = shared.poke.send(());
+    });
+}
+
+/// Logs the selected profile in (authorization code with PKCE unless the
+/// device code was chosen); the browser opens on the approval page and a
+/// notification says why.
 pub fn start_login<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -60,7 +116,7 @@ pub fn start_login<R: Runtime>(app: &AppHandle<R>) {
             Err(e) => return notify(&app, "Cannot log in", &e.to_string()),
         };
         let mut prompt = DashboardPrompt(app.clone());
-        match login::device_login(&shared.paths, &target, &mut prompt, true).await {
+        match login::login(&shared.paths, &target, &mut prompt, true, flow(&shared.paths)).await {
             Ok(LoginOutcome::LoggedIn { .. } | LoginOutcome::Joined { .. }) => {
                 let _ = app.emit("login", serde_json::json!({"done": true}));
                 let _ = shared.poke.send(());

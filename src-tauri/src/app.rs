@@ -5,6 +5,7 @@ use crate::actions::{notify, open_dashboard, start_login};
 use crate::shared::AppShared;
 use crate::{commands, tray};
 use bedrock_tray::paths::Paths;
+use bedrock_tray::sso::auto_sign_in::{AutoSignIn, Reaction};
 use bedrock_tray::view::snapshot::Snapshot;
 use bedrock_tray::watch::{SessionEvent, SystemClock, WatchOptions, Watcher};
 use std::sync::{Arc, Mutex};
@@ -59,6 +60,7 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>) {
             .expect("the watcher starts once");
         let mut snapshots = watcher.subscribe();
         let mut events = watcher.events();
+        let mut auto_sign_in = AutoSignIn::default();
         // Spend: re-read the transcripts' new lines once a minute (the
         // first tick is immediate).
         let mut spend_timer =
@@ -86,7 +88,7 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>) {
                     _ = spend_timer.tick() => refresh_spend(&app).await,
                     event = events.recv() => match event {
                         Ok(e) => {
-                            on_session_event(&app, e);
+                            on_session_event(&app, e, &mut auto_sign_in);
                             false
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => false,
@@ -132,7 +134,12 @@ async fn refresh_spend<R: Runtime>(app: &AppHandle<R>) -> bool {
     changed
 }
 
-fn on_session_event<R: Runtime>(app: &AppHandle<R>, event: SessionEvent) {
+fn on_session_event<R: Runtime>(app: &AppHandle<R>, event: SessionEvent, auto_sign_in: &mut AutoSignIn) {
+    // Decide on the files as they are now, not as they were when the
+    // event was queued: another tool may have signed in meanwhile.
+    let paths = &app.state::<AppShared>().paths;
+    let reaction = auto_sign_in.react(&event, &Snapshot::read(paths, time::OffsetDateTime::now_utc()));
+    tracing::info!(?event, ?reaction, "session event");
     match event {
         SessionEvent::ExpiresSoon { profiles, minutes, refreshable, .. } => {
             let what =
@@ -143,11 +150,14 @@ fn on_session_event<R: Runtime>(app: &AppHandle<R>, event: SessionEvent) {
                 &format!("Profiles {}: {what}.", profiles.join(", ")),
             );
         }
-        SessionEvent::Expired { profiles, .. } if auto_login() => {
+        SessionEvent::Expired { profiles, .. } if reaction == Reaction::SignIn && auto_login() => {
             notify(
                 app,
                 "AWS session expired",
-                &format!("Profiles {}: opening the sign-in page so you only have to approve.", profiles.join(", ")),
+                &format!(
+                    "Profiles {} (in use by Claude Code): opening the sign-in page so you only have to approve.",
+                    profiles.join(", ")
+                ),
             );
             start_login(app);
         }
@@ -155,11 +165,19 @@ fn on_session_event<R: Runtime>(app: &AppHandle<R>, event: SessionEvent) {
             notify(
                 app,
                 "AWS session expired",
-                &format!("Profiles {}: use Log in now from the tray menu.", profiles.join(", ")),
+                &format!("Profiles {}: use Log in now from the tray menu when you need them.", profiles.join(", ")),
             );
         }
         SessionEvent::Refreshed { .. } => {}
         SessionEvent::RefreshFailed { reason, .. } => notify(app, "Silent refresh failed, retrying", &reason),
+        SessionEvent::LoginNeeded { reason, .. } if reaction == Reaction::SignIn && auto_login() => {
+            notify(
+                app,
+                "AWS login needed",
+                &format!("{reason}. Opening the sign-in page so you only have to approve."),
+            );
+            start_login(app);
+        }
         SessionEvent::LoginNeeded { reason, .. } => {
             notify(app, "AWS login needed", &format!("{reason}. Use Log in now from the tray menu."))
         }

@@ -218,6 +218,8 @@ fn on_click<R: Runtime>(app: &AppHandle<R>, id: &str) {
         MenuAction::Profile(p) => UseRequest { profile: Some(p), ..UseRequest::default() },
         MenuAction::Provider(p) => UseRequest { provider: Some(p), ..UseRequest::default() },
         MenuAction::LogIn => return start_login(app),
+        MenuAction::SignOut => return actions::start_logout(app, false),
+        MenuAction::RenewSession => return actions::start_logout(app, true),
         MenuAction::CheckConnection => return start_probe(app),
         MenuAction::OpenDashboard => return actions::open_dashboard(app),
         MenuAction::ToggleAutostart => {

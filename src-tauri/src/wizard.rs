@@ -12,8 +12,7 @@ use bedrock_tray::onboard::{self, OnboardRequest, OnboardSummary, Progress, Sign
 use bedrock_tray::paths::Paths;
 use bedrock_tray::preset::{self, Preset};
 use bedrock_tray::sso::accounts::AccountRole;
-use bedrock_tray::sso::login::LoginPrompt;
-use bedrock_tray::sso::oidc::DeviceAuthorization;
+use bedrock_tray::sso::login::{Approval, LoginPrompt};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
@@ -223,7 +222,9 @@ impl<R: Runtime> Progress for Events<R> {
 struct CodePrompt<R: Runtime>(AppHandle<R>);
 
 impl<R: Runtime> LoginPrompt for CodePrompt<R> {
-    fn show(&mut self, a: &DeviceAuthorization) {
+    fn show(&mut self, approval: Approval<'_>) {
+        // Onboarding signs in with a device code (the wizard shows it).
+        let Approval::DeviceCode(a) = approval else { return };
         emit(&self.0, &Event::Code { user_code: &a.user_code, url: &a.verification_uri_complete });
         crate::actions::notify(
             &self.0,

@@ -10,7 +10,7 @@ use bedrock_tray::paths::Paths;
 pub enum ConfigCommand {
     /// Show the app's choices as JSON.
     Show,
-    /// How logins run: native (our device-code flow) or command (the settings' awsAuthRefresh, e.g. `aws sso login`).
+    /// How logins run: native (our own login) or command (the settings' awsAuthRefresh, e.g. `aws sso login`).
     /// Takes effect for awsAuthRefresh at the next `bedrock-tray use --profile`.
     LoginMethod {
         #[arg(value_enum)]
@@ -52,7 +52,7 @@ pub fn run(paths: &Paths, command: ConfigCommand) -> Result<(), Failure> {
             state.login_method = Some(method);
             state.save(&path).map_err(Failure::env)?;
             let what = match method {
-                LoginMethod::Native => "bedrock-tray's own device-code login",
+                LoginMethod::Native => "bedrock-tray's own login",
                 LoginMethod::Command => "the settings' awsAuthRefresh command",
             };
             println!("logins now use {what}; run `bedrock-tray use --profile NAME` to update awsAuthRefresh");

@@ -1,4 +1,4 @@
-//! `bedrock-tray login` and `bedrock-tray refresh`.
+//! `bedrock-tray login`, `logout` and `refresh`.
 
 use super::Failure;
 use bedrock_tray::app_state::{AppState, LoginMethod};
@@ -7,8 +7,8 @@ use bedrock_tray::claude::settings::{OwnedKey, SettingsDoc};
 use bedrock_tray::names::ProfileName;
 use bedrock_tray::paths::Paths;
 use bedrock_tray::sso::cache::format_rfc3339;
-use bedrock_tray::sso::login::{self, LoginOutcome, LoginPrompt};
-use bedrock_tray::sso::oidc::DeviceAuthorization;
+use bedrock_tray::sso::login::{self, Approval, Flow, LoginOutcome, LoginPrompt};
+use bedrock_tray::sso::logout;
 use std::time::Duration;
 
 #[derive(clap::Args)]
@@ -16,10 +16,14 @@ pub struct LoginArgs {
     /// The SSO profile (default: the one selected in Claude Code's settings).
     #[arg(long)]
     profile: Option<String>,
-    /// Print the link and code instead of opening the browser.
+    /// Print the sign-in link (and code) instead of opening the browser.
     #[arg(long)]
     no_browser: bool,
-    /// native: our device-code login; command: the settings' awsAuthRefresh.
+    /// Sign in with a device code (approve on any device) instead of the
+    /// authorization code with a redirect to this machine.
+    #[arg(long)]
+    device_code: bool,
+    /// native: our own login; command: the settings' awsAuthRefresh.
     #[arg(long, value_enum)]
     method: Option<LoginMethod>,
 }
@@ -27,10 +31,24 @@ pub struct LoginArgs {
 pub struct TerminalPrompt;
 
 impl LoginPrompt for TerminalPrompt {
-    fn show(&mut self, a: &DeviceAuthorization) {
-        eprintln!("To sign in, open this page and confirm the code {}:", a.user_code);
-        eprintln!("  {}", a.verification_uri_complete);
-        eprintln!("(or open {} and type the code)", a.verification_uri);
+    fn show(&mut self, approval: Approval<'_>) {
+        match approval {
+            Approval::DeviceCode(a) => {
+                eprintln!("To sign in, open this page and confirm the code {}:", a.user_code);
+                eprintln!("  {}", a.verification_uri_complete);
+                eprintln!("(or open {} and type the code)", a.verification_uri);
+            }
+            // The URL alone on its line, as the AWS CLI prints it, so it
+            // can be copied whole (it is too long for some terminals to
+            // wrap cleanly).
+            Approval::Browser { url } => {
+                eprintln!("To sign in, open this page in a browser on this machine and approve the request:");
+                eprintln!();
+                eprintln!("{url}");
+                eprintln!();
+                eprintln!("(on another device? run the login again with --device-code)");
+            }
+        }
     }
 }
 
@@ -53,9 +71,11 @@ pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
     let target = login::target_of(&profile)?;
     let state = AppState::load(&paths.app_state()).map_err(Failure::env)?;
     let method = args.method.or(state.login_method).unwrap_or_default();
+    let flow =
+        if args.device_code || state.device_code == Some(true) { Flow::DeviceCode } else { Flow::AuthorizationCode };
     let outcome = match method {
         LoginMethod::Native => {
-            super::runtime()?.block_on(login::device_login(paths, &target, &mut TerminalPrompt, !args.no_browser))?
+            super::runtime()?.block_on(login::login(paths, &target, &mut TerminalPrompt, !args.no_browser, flow))?
         }
         LoginMethod::Command => {
             let doc = SettingsDoc::read(&paths.claude_settings).map_err(Failure::env)?;
@@ -70,6 +90,7 @@ pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
                     LoginArgs {
                         profile: Some(profile.name.clone()),
                         no_browser: args.no_browser,
+                        device_code: args.device_code,
                         method: Some(LoginMethod::Native),
                     },
                 );
@@ -103,5 +124,40 @@ pub fn run_refresh(paths: &Paths, profile_name: Option<String>) -> Result<(), Fa
     let target = login::target_of(&profile)?;
     let expires_at = super::runtime()?.block_on(login::refresh(paths, &target))?;
     println!("refreshed; the session lasts until {}", format_rfc3339(expires_at));
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct LogoutArgs {
+    /// The SSO profile whose session ends (default: the one selected in
+    /// Claude Code's settings). Profiles sharing its sso-session end too.
+    #[arg(long, conflicts_with = "all")]
+    profile: Option<String>,
+    /// Every SSO session, as `aws sso logout` does.
+    #[arg(long)]
+    all: bool,
+}
+
+pub fn run_logout(paths: &Paths, args: LogoutArgs) -> Result<(), Failure> {
+    let report = if args.all {
+        super::runtime()?.block_on(logout::logout_all(paths))?
+    } else {
+        let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials).map_err(Failure::env)?;
+        let profile = profile(paths, args.profile)?;
+        super::runtime()?.block_on(logout::logout_profile(paths, &profiles, &profile))?
+    };
+    if report.tokens_removed == 0 {
+        println!("no session to sign out of: no token was cached");
+    } else {
+        println!(
+            "signed out: {} session(s) ended at IAM Identity Center, {} token file(s) and {} cached role credential file(s) removed",
+            report.portal_logouts, report.tokens_removed, report.credentials_removed
+        );
+    }
+    for why in &report.portal_failures {
+        eprintln!(
+            "note: IAM Identity Center did not accept the Logout call ({why}); the local files are removed anyway"
+        );
+    }
     Ok(())
 }

@@ -71,8 +71,12 @@ enum Command {
     /// The app's own choices: login method, warning thresholds, budget.
     #[command(subcommand)]
     Config(config::ConfigCommand),
-    /// Sign in to IAM Identity Center (device code in the browser).
+    /// Sign in to IAM Identity Center (the browser, authorization code with
+    /// PKCE; --device-code for a code to approve on any device).
     Login(login::LoginArgs),
+    /// Sign out: IAM Identity Center's Logout, then the cached token and
+    /// role credentials removed, as `aws sso logout` does.
+    Logout(login::LogoutArgs),
     /// Refresh the SSO session silently with its refresh token.
     Refresh {
         #[arg(long)]
@@ -285,6 +289,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Watch { warn_minutes, no_refresh } => watch::run(&paths, warn_minutes, no_refresh)?,
         Command::Login(args) => login::run_login(&paths, args)?,
+        Command::Logout(args) => login::run_logout(&paths, args)?,
         Command::Config(c) => config::run(&paths, c)?,
         Command::Refresh { profile } => login::run_refresh(&paths, profile)?,
         Command::Accounts { profile, refresh, json } => accounts::run(&paths, profile, refresh, json, now)?,

@@ -48,7 +48,14 @@ pub enum AccountsError {
     Unreachable(String),
     #[error("IAM Identity Center refused the request: {0}")]
     Service(String),
+    #[error("listing accounts and roles took more than {} s: try again, or check the network", .0.as_secs())]
+    TimedOut(Duration),
 }
+
+/// The longest a whole listing (every page of accounts, then of each
+/// account's roles) may take: each call has its own timeout, but a service
+/// that keeps handing out next tokens would otherwise page forever.
+pub const LIST_DEADLINE: Duration = Duration::from_secs(120);
 
 fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(err: SdkError<E>) -> AccountsError {
     match &err {
@@ -84,6 +91,12 @@ pub async fn portal_client(sso_region: &Region) -> aws_sdk_sso::Client {
 /// # Errors
 /// [`AccountsError`], e.g. an expired session or persistent throttling.
 pub async fn list(client: &aws_sdk_sso::Client, token: &Secret) -> Result<Vec<AccountRole>, AccountsError> {
+    tokio::time::timeout(LIST_DEADLINE, list_all(client, token))
+        .await
+        .unwrap_or(Err(AccountsError::TimedOut(LIST_DEADLINE)))
+}
+
+async fn list_all(client: &aws_sdk_sso::Client, token: &Secret) -> Result<Vec<AccountRole>, AccountsError> {
     let mut accounts = Vec::new();
     let mut pages =
         client.list_accounts().access_token(token.expose()).max_results(100).into_paginator().items().send();

@@ -3,7 +3,10 @@
 //! roles a session reaches.
 
 pub mod accounts;
+pub mod auto_sign_in;
 pub mod cache;
 pub mod client;
 pub mod login;
+pub mod logout;
+pub mod loopback;
 pub mod oidc;

@@ -1,6 +1,7 @@
-//! IAM Identity Center OIDC: client registration, the device-code login,
-//! and the silent refresh, writing the same files as AWS CLI v2 and
-//! botocore (`~/.aws/sso/cache/`), so every tool shares one session.
+//! IAM Identity Center OIDC: client registration, the two logins
+//! (authorization code with PKCE, and device code), and the silent
+//! refresh, writing the same files as AWS CLI v2 and botocore
+//! (`~/.aws/sso/cache/`), so every tool shares one session.
 //!
 //! Formats follow botocore's `SSOTokenFetcher` and `SSOTokenProvider`
 //! (awscli/botocore/utils.py and botocore/tokens.py): the registration is
@@ -24,6 +25,10 @@ use time::OffsetDateTime;
 /// default when the service names none (both as botocore uses them).
 const SLOW_DOWN_DELAY: Duration = Duration::from_secs(5);
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+/// The bounds of the polling interval, whatever the service asks: a zero
+/// or tiny one would hammer it, a huge one would outlast the code.
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
+const MAX_INTERVAL: Duration = Duration::from_secs(30);
 
 /// The SSO session a login or refresh is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +85,8 @@ pub enum OidcError {
     NotRefreshable(&'static str),
     #[error("cannot write {}: {message}", path.display())]
     Write { path: PathBuf, message: String },
+    #[error("the operating system gave no random bytes ({0})")]
+    Random(String),
 }
 
 impl OidcError {
@@ -139,20 +146,55 @@ pub struct Registration {
     pub expires_at: OffsetDateTime,
 }
 
-/// A registration from the cache that is still good for a while, if any.
-pub fn cached_registration(target: &SessionTarget, cache_dir: &Path, now: OffsetDateTime) -> Option<Registration> {
+/// The grant a client registration is for. AWS CLI v2 caches both kinds
+/// under the same file name and tells them apart by `grantTypes`: a
+/// registration listing `authorization_code` is used only by the PKCE
+/// login, any other only by the device-code login (awscli/botocore/utils.py
+/// `BaseSSOTokenFetcher._is_registration_for_auth_code`, aws-cli v2 branch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    AuthorizationCode,
+    DeviceCode,
+}
+
+/// The grants of a PKCE registration, its default scope and the redirect
+/// URI it registers (no port: the port is chosen per login and named in
+/// the authorize and CreateToken calls), as AWS CLI v2's
+/// `SSOTokenFetcherAuth` and `AuthCodeFetcher.redirect_uri_without_port`.
+pub const AUTH_CODE_GRANTS: [&str; 2] = ["authorization_code", "refresh_token"];
+pub const DEFAULT_SCOPE: &str = "sso:account:access";
+pub const REGISTERED_REDIRECT_URI: &str = "http://127.0.0.1/oauth/callback";
+
+/// A registration from the cache for `grant` that is still good for a
+/// while, if any. One with an empty id or secret counts as none.
+pub fn cached_registration(
+    target: &SessionTarget,
+    cache_dir: &Path,
+    now: OffsetDateTime,
+    grant: Grant,
+) -> Option<Registration> {
     let bytes = std::fs::read(target.registration_path(cache_dir)).ok()?;
     let v: Map<String, Value> = serde_json::from_slice(&bytes).ok()?;
     let expires_at = parse_timestamp(v.get("expiresAt")?.as_str()?)?;
+    let for_auth_code = v
+        .get("grantTypes")
+        .and_then(Value::as_array)
+        .is_some_and(|g| g.iter().any(|t| t.as_str() == Some("authorization_code")));
+    if for_auth_code != (grant == Grant::AuthorizationCode) {
+        return None;
+    }
+    let client_id = v.get("clientId").and_then(Value::as_str).filter(|s| !s.is_empty())?;
+    let client_secret = v.get("clientSecret").and_then(Value::as_str).filter(|s| !s.is_empty())?;
     // botocore treats a registration as expired 15 minutes early.
     (expires_at - now > time::Duration::minutes(15)).then(|| Registration {
-        client_id: v.get("clientId").and_then(Value::as_str).unwrap_or_default().to_string(),
-        client_secret: Secret::new(v.get("clientSecret").and_then(Value::as_str).unwrap_or_default()),
+        client_id: client_id.to_string(),
+        client_secret: Secret::new(client_secret),
         expires_at,
     })
 }
 
-/// Registers a new public client and caches it where botocore would.
+/// Registers a new public client for `grant` and caches it where, and as,
+/// AWS CLI v2 would.
 ///
 /// # Errors
 /// [`OidcError`] from the service or the cache write.
@@ -160,10 +202,20 @@ pub async fn register(
     client: &aws_sdk_ssooidc::Client,
     target: &SessionTarget,
     cache_dir: &Path,
+    grant: Grant,
 ) -> Result<Registration, OidcError> {
     let name = target.session_name.clone().unwrap_or_else(|| OffsetDateTime::now_utc().unix_timestamp().to_string());
     let mut request = client.register_client().client_name(format!("botocore-client-{name}")).client_type("public");
-    if let Some(scopes) = &target.scopes {
+    let mut scopes = target.scopes.clone();
+    if grant == Grant::AuthorizationCode {
+        // RegisterClient as SSOTokenFetcherAuth._register_client sends it.
+        scopes = Some(scopes.unwrap_or_else(|| vec![DEFAULT_SCOPE.to_string()]));
+        request = request
+            .set_grant_types(Some(AUTH_CODE_GRANTS.iter().map(ToString::to_string).collect()))
+            .redirect_uris(REGISTERED_REDIRECT_URI)
+            .issuer_url(&target.start_url);
+    }
+    if let Some(scopes) = &scopes {
         request = request.set_scopes(Some(scopes.clone()));
     }
     let out = request.send().await.map_err(classify)?;
@@ -177,8 +229,11 @@ pub async fn register(
     file.insert("clientId".into(), registration.client_id.clone().into());
     file.insert("clientSecret".into(), registration.client_secret.expose().into());
     file.insert("expiresAt".into(), format_cli_timestamp(registration.expires_at).into());
-    if let Some(scopes) = &target.scopes {
+    if let Some(scopes) = &scopes {
         file.insert("scopes".into(), scopes.clone().into());
+    }
+    if grant == Grant::AuthorizationCode {
+        file.insert("grantTypes".into(), AUTH_CODE_GRANTS.to_vec().into());
     }
     write_private_json(&target.registration_path(cache_dir), &file)?;
     Ok(registration)
@@ -220,7 +275,7 @@ pub async fn start_device_authorization(
         verification_uri_complete: out.verification_uri_complete().unwrap_or_default().to_string(),
         expires_at: now + time::Duration::seconds(i64::from(out.expires_in())),
         interval: match out.interval() {
-            n if n > 0 => Duration::from_secs(n as u64),
+            n if n > 0 => Duration::from_secs(n as u64).clamp(MIN_INTERVAL, MAX_INTERVAL),
             _ => DEFAULT_INTERVAL,
         },
     })
@@ -234,8 +289,9 @@ pub struct IssuedToken {
     pub expires_in: i64,
 }
 
-/// Polls CreateToken until the user approves, honouring `interval` and
-/// `slow_down`, until the authorization expires.
+/// Polls CreateToken until the user approves, honouring `interval` (within
+/// bounds) and `slow_down`, retrying transient errors, until the
+/// authorization expires.
 ///
 /// # Errors
 /// [`OidcError::Expired`], [`OidcError::Denied`] or the service's error.
@@ -266,11 +322,169 @@ pub async fn poll_for_token(
                 })
             }
             Err(SdkError::ServiceError(e)) if e.err().is_authorization_pending_exception() => {}
-            Err(SdkError::ServiceError(e)) if e.err().is_slow_down_exception() => interval += SLOW_DOWN_DELAY,
-            Err(e) => return Err(classify(e)),
+            Err(SdkError::ServiceError(e)) if e.err().is_slow_down_exception() => {
+                interval = (interval + SLOW_DOWN_DELAY).min(MAX_INTERVAL * 2)
+            }
+            Err(e) => {
+                // A network blip or a 5xx while the user approves must not
+                // waste their approval: retry until the code expires.
+                let e = classify(e);
+                if !e.is_transient() {
+                    return Err(e);
+                }
+                tracing::debug!("polling for the token failed, retrying: {e}");
+            }
         }
         tokio::time::sleep(interval).await;
     }
+}
+
+/// A PKCE pair (RFC 7636): the verifier stays with us until CreateToken,
+/// the challenge goes into the authorize URL.
+#[derive(Debug, Clone)]
+pub struct Pkce {
+    verifier: Secret,
+    /// `BASE64URL(SHA256(verifier))`, unpadded.
+    pub challenge: String,
+}
+
+impl Pkce {
+    /// A fresh pair: 64 characters from RFC 7636's unreserved set, as AWS
+    /// CLI v2 draws them (`SSOTokenFetcherAuth.__init__`), from the OS's
+    /// random source.
+    ///
+    /// # Errors
+    /// [`OidcError::Random`] when the OS has no randomness to give.
+    pub fn new() -> Result<Self, OidcError> {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+        let mut verifier = String::with_capacity(64);
+        while verifier.len() < 64 {
+            for b in random_bytes::<64>()? {
+                // 198 = 3 × 66: the bytes above are rejected so every
+                // character is equally likely.
+                if usize::from(b) < 3 * ALPHABET.len() && verifier.len() < 64 {
+                    verifier.push(char::from(ALPHABET[usize::from(b) % ALPHABET.len()]));
+                }
+            }
+        }
+        Ok(Self::from_verifier(verifier))
+    }
+
+    /// The pair for a given verifier.
+    pub fn from_verifier(verifier: String) -> Self {
+        use base64::Engine as _;
+        let challenge =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+        Self { verifier: Secret::new(verifier), challenge }
+    }
+}
+
+/// `N` bytes from the OS's random source.
+///
+/// # Errors
+/// [`OidcError::Random`].
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], OidcError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| OidcError::Random(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// A fresh `state` for one authorization: 128 random bits, URL-safe.
+///
+/// # Errors
+/// [`OidcError::Random`].
+pub fn new_state() -> Result<String, OidcError> {
+    use base64::Engine as _;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<16>()?))
+}
+
+/// The SSO-OIDC endpoint for `region`: `endpoint_url` if given, else
+/// `AWS_ENDPOINT_URL_SSO_OIDC`, else `AWS_ENDPOINT_URL`, else the SDK's
+/// own rules (`https://oidc.REGION.amazonaws.com`, other partitions too).
+/// The authorize page is not an API operation, so its URL is built on this
+/// base, as AWS CLI v2 does (`_get_base_authorization_uri`).
+pub async fn endpoint(region: &Region, endpoint_url: Option<&str>) -> String {
+    use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint as _};
+    let configured = endpoint_url.map(str::to_string).or_else(configured_endpoint);
+    let default = format!("https://oidc.{region}.amazonaws.com");
+    let Ok(params) = Params::builder().region(region.as_str()).set_endpoint(configured.clone()).build() else {
+        return configured.unwrap_or(default);
+    };
+    match DefaultResolver::new().resolve_endpoint(&params).await {
+        Ok(e) => e.url().trim_end_matches('/').to_string(),
+        Err(_) => configured.unwrap_or(default),
+    }
+}
+
+/// The SSO-OIDC endpoint set in the environment, if any.
+pub fn configured_endpoint() -> Option<String> {
+    ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .map(|v| v.trim().trim_end_matches('/').to_string())
+}
+
+/// The authorize URL the user opens, exactly as AWS CLI v2 builds it
+/// (`SSOTokenFetcherAuth._get_authorization_uri`): its parameters in this
+/// order, percent-encoded like Python's `quote(safe="-._~")`, scopes
+/// space-separated, the challenge last.
+pub fn authorize_url(
+    endpoint: &str,
+    registration: &Registration,
+    redirect_uri: &str,
+    state: &str,
+    scopes: Option<&[String]>,
+    pkce: &Pkce,
+) -> String {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    let scopes = match scopes {
+        Some(s) if !s.is_empty() => s.join(" "),
+        _ => DEFAULT_SCOPE.to_string(),
+    };
+    let params = [
+        ("response_type", "code"),
+        ("client_id", registration.client_id.as_str()),
+        ("redirect_uri", redirect_uri),
+        ("state", state),
+        ("code_challenge_method", "S256"),
+        ("scopes", scopes.as_str()),
+        ("code_challenge", pkce.challenge.as_str()),
+    ];
+    let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY))).collect();
+    format!("{}/authorize?{}", endpoint.trim_end_matches('/'), query.join("&"))
+}
+
+/// Exchanges an authorization code for a token, proving with the verifier
+/// that we started the authorization (CreateToken as
+/// `SSOTokenFetcherAuth._create_token_` calls it).
+///
+/// # Errors
+/// [`OidcError`] from the service; [`OidcError::InvalidClient`] means the
+/// registration is dead and must be made again.
+pub async fn exchange_code(
+    client: &aws_sdk_ssooidc::Client,
+    registration: &Registration,
+    code: &Secret,
+    pkce: &Pkce,
+    redirect_uri: &str,
+) -> Result<IssuedToken, OidcError> {
+    let out = client
+        .create_token()
+        .client_id(&registration.client_id)
+        .client_secret(registration.client_secret.expose())
+        .grant_type("authorization_code")
+        .redirect_uri(redirect_uri)
+        .code_verifier(pkce.verifier.expose())
+        .code(code.expose())
+        .send()
+        .await
+        .map_err(classify)?;
+    Ok(IssuedToken {
+        access_token: Secret::new(out.access_token().unwrap_or_default()),
+        refresh_token: out.refresh_token().map(Secret::new),
+        expires_in: i64::from(out.expires_in()),
+    })
 }
 
 /// Exchanges a refresh token for a new access token.
@@ -391,5 +605,39 @@ mod tests {
         let expected = String::from_utf8(expected.stdout).unwrap();
         assert_eq!(t.registration_path(Path::new("/c")), Path::new("/c").join(format!("{}.json", expected.trim())));
         assert_eq!(t.token_path(Path::new("/c")), Path::new("/c").join(crate::sso::cache::token_file_name("corp")));
+    }
+
+    #[test]
+    fn pkce_and_the_authorize_url_are_what_aws_cli_v2_sends() {
+        // RFC 7636 appendix B; the same as AWS CLI v2's urlsafe_b64encode
+        // with its final '=' trimmed.
+        let pkce = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
+        assert_eq!(pkce.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        let registration = Registration {
+            client_id: "cid".into(),
+            client_secret: Secret::new("cs"),
+            expires_at: OffsetDateTime::now_utc(),
+        };
+        let scopes = ["sso:account:access".to_string(), "codewhisperer:completions".to_string()];
+        let url = authorize_url(
+            "https://oidc.eu-west-1.amazonaws.com/",
+            &registration,
+            "http://127.0.0.1:4321/oauth/callback",
+            "st",
+            Some(&scopes),
+            &pkce,
+        );
+        // python3: percent_encode_sequence (quote, safe "-._~") of the same dict.
+        assert_eq!(
+            url,
+            "https://oidc.eu-west-1.amazonaws.com/authorize?response_type=code&client_id=cid\
+             &redirect_uri=http%3A%2F%2F127.0.0.1%3A4321%2Foauth%2Fcallback&state=st&code_challenge_method=S256\
+             &scopes=sso%3Aaccount%3Aaccess%20codewhisperer%3Acompletions\
+             &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        let fresh = Pkce::new().unwrap();
+        assert_eq!(fresh.verifier.expose().len(), 64);
+        assert!(fresh.verifier.expose().bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
+        assert_ne!(Pkce::new().unwrap().challenge, fresh.challenge, "a new pair each time");
     }
 }

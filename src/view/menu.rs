@@ -22,6 +22,10 @@ pub enum MenuAction {
     Profile(String),
     Provider(Provider),
     LogIn,
+    /// End the selected profile's SSO session (Logout, token removed).
+    SignOut,
+    /// Sign out, then sign in again: a fresh session now.
+    RenewSession,
     CheckConnection,
     OpenDashboard,
     ToggleAutostart,
@@ -38,6 +42,8 @@ impl MenuAction {
             MenuAction::Profile(k) => format!("profile:{k}"),
             MenuAction::Provider(p) => format!("provider:{}", p.key()),
             MenuAction::LogIn => "login".into(),
+            MenuAction::SignOut => "logout".into(),
+            MenuAction::RenewSession => "renew".into(),
             MenuAction::CheckConnection => "probe".into(),
             MenuAction::OpenDashboard => "dashboard".into(),
             MenuAction::ToggleAutostart => "autostart".into(),
@@ -55,6 +61,8 @@ impl MenuAction {
             ("profile", k) if !k.is_empty() => MenuAction::Profile(k.into()),
             ("provider", k) => MenuAction::Provider(Provider::from_key(k)?),
             ("login", "") => MenuAction::LogIn,
+            ("logout", "") => MenuAction::SignOut,
+            ("renew", "") => MenuAction::RenewSession,
             ("probe", "") => MenuAction::CheckConnection,
             ("dashboard", "") => MenuAction::OpenDashboard,
             ("autostart", "") => MenuAction::ToggleAutostart,
@@ -217,6 +225,17 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
     items.push(MenuItem::Separator);
     let can_log_in = status.is_some_and(|s| s.session.state != SessionState::NotSso && s.profile.is_some());
     items.push(MenuItem::Action { id: MenuAction::LogIn.id(), text: "Log in now".into(), enabled: can_log_in });
+    // Only a session with a token can be ended or renewed.
+    let signed_in = can_log_in
+        && status.is_some_and(|s| {
+            matches!(s.session.state, SessionState::Valid | SessionState::Expiring | SessionState::Expired)
+        });
+    items.push(MenuItem::Action {
+        id: MenuAction::RenewSession.id(),
+        text: "Renew session now".into(),
+        enabled: signed_in,
+    });
+    items.push(MenuItem::Action { id: MenuAction::SignOut.id(), text: "Sign out".into(), enabled: signed_in });
     items.push(MenuItem::Action {
         id: MenuAction::CheckConnection.id(),
         text: "Check connection".into(),
@@ -618,6 +637,8 @@ mod tests {
             MenuAction::Profile("dev".into()),
             MenuAction::Provider(Provider::Anthropic),
             MenuAction::LogIn,
+            MenuAction::SignOut,
+            MenuAction::RenewSession,
             MenuAction::CheckConnection,
             MenuAction::OpenDashboard,
             MenuAction::ToggleAutostart,

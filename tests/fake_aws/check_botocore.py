@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -67,6 +68,62 @@ def sign_in(oidc):
     raises(oidc.exceptions.AuthorizationPendingException, oidc.create_token, **poll)
     assert admin("approve", {"user_code": dev["userCode"]})["approved"] == [dev["userCode"]]
     return reg, dev, oidc.create_token(**poll)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@check
+def authorization_code_with_pkce():
+    """RegisterClient and CreateToken as AWS CLI v2's SSOTokenFetcherAuth
+    calls them; /authorize redirects to the loopback with code and state;
+    a wrong verifier is refused, the right one gets tokens, once."""
+    import base64
+    import hashlib
+    from urllib.parse import parse_qs, urlencode, urlsplit
+    oidc = client("sso-oidc")
+    reg = oidc.register_client(clientName="botocore-client-corp", clientType="public",
+                               grantTypes=["authorization_code", "refresh_token"],
+                               redirectUris=["http://127.0.0.1/oauth/callback"],
+                               issuerUrl="https://example.awsapps.com/start", scopes=["sso:account:access"])
+    verifier = "v" * 64
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    redirect = "http://127.0.0.1:4321/oauth/callback"
+    query = urlencode({"response_type": "code", "client_id": reg["clientId"], "redirect_uri": redirect,
+                       "state": "s-1", "code_challenge_method": "S256", "scopes": "sso:account:access",
+                       "code_challenge": challenge})
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(f"{URL}/authorize?{query}", timeout=10)
+        raise AssertionError("no redirect")
+    except urllib.error.HTTPError as e:
+        assert e.code == 302, e.code
+        location = e.headers["Location"]
+    assert location.startswith(redirect + "?"), location
+    got = parse_qs(urlsplit(location).query)
+    assert got["state"] == ["s-1"] and got["code"][0]
+    grant = dict(clientId=reg["clientId"], clientSecret=reg["clientSecret"], grantType="authorization_code",
+                 redirectUri=redirect, code=got["code"][0])
+    e = raises(oidc.exceptions.InvalidGrantException, oidc.create_token, codeVerifier="w" * 64, **grant)
+    assert "verifier" in str(e), e
+    tok = oidc.create_token(codeVerifier=verifier, **grant)
+    assert tok["accessToken"] and tok["refreshToken"]
+    raises(oidc.exceptions.InvalidGrantException, oidc.create_token, codeVerifier=verifier, **grant)
+    state = admin("state")
+    assert state["registrations"][0]["grantTypes"] == ["authorization_code", "refresh_token"], state
+    assert state["authorizations"] == [{"clientId": reg["clientId"], "status": "used"}], state
+    # A client registered without the grant gets no code; nor a non-loopback redirect.
+    plain = oidc.register_client(clientName="device-only", clientType="public")
+    for cid, uri in ((plain["clientId"], redirect), (reg["clientId"], "https://evil.example/cb")):
+        q = urlencode({"response_type": "code", "client_id": cid, "redirect_uri": uri, "state": "s",
+                       "code_challenge_method": "S256", "code_challenge": challenge})
+        try:
+            opener.open(f"{URL}/authorize?{q}", timeout=10)
+            raise AssertionError("accepted")
+        except urllib.error.HTTPError as e:
+            assert e.code == 400, e.code
 
 
 @check

@@ -4,6 +4,15 @@ One HTTP server on 127.0.0.1 speaks the real restJson1 wire protocol of four
 services, told apart by path:
 
   SSO-OIDC        POST /client/register, /device_authorization, /token
+                  GET /authorize (the browser page of the authorization
+                       code flow: with a known client, a redirect_uri on
+                       127.0.0.1 or localhost and an S256 code_challenge it
+                       answers 302 to redirect_uri?code=...&state=... at
+                       once, as a user approving would; see
+                       authorize_action. CreateToken's authorization_code
+                       grant then needs that code, the same client and
+                       redirect_uri, and the verifier whose SHA-256 is the
+                       challenge: a wrong verifier gets InvalidGrantException)
   SSO portal      GET /federation/credentials, /assignment/accounts,
                   /assignment/roles; POST /logout
   Bedrock         GET /inference-profiles
@@ -55,6 +64,9 @@ Admin API (JSON) under /_fake/:
   POST /_fake/revoke_refresh_tokens   every refresh token becomes invalid.
   POST /_fake/expire_access_tokens    every access token expires (SSO: 401).
   POST /_fake/reset    forget all state and switches.
+  GET  /_fake/state also lists "authorizations" [{clientId, status}] (status
+                       issued, used) and "registrations" [{clientName,
+                       grantTypes, redirectUris, issuerUrl, scopes}].
   POST /_fake/issue_token  {"client_id": C}: a fresh access/refresh token
                        pair, as CreateToken would give after an approval
                        (for tests that need a signed-in portal, not a login).
@@ -64,6 +76,8 @@ Admin API (JSON) under /_fake/:
 Switches (defaults in DEFAULT_CONFIG below):
   auto_approve (false), auto_approve_after_polls (0): approve device codes by
     themselves, after that many pending answers.
+  authorize_action ("approve"): what /authorize does: "approve" (redirect
+    with a code), "deny" (redirect with error=access_denied).
   interval (1), device_expires_in (600), verification_uri (null = this
     server's /_fake/device).
   slow_down (false): SlowDownException when CreateToken is polled sooner than
@@ -104,6 +118,7 @@ Switches (defaults in DEFAULT_CONFIG below):
 import argparse
 import base64
 import copy
+import hashlib
 import json
 import os
 import re
@@ -117,7 +132,7 @@ import uuid
 import zlib
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CLAUDE_MODELS = {  # the current generation, then the one before
@@ -143,6 +158,7 @@ PROFILE_TIME = "2025-10-01T00:00:00Z"
 DEFAULT_CONFIG = {
     "auto_approve": False,
     "auto_approve_after_polls": 0,
+    "authorize_action": "approve",
     "interval": 1,
     "device_expires_in": 600,
     "verification_uri": None,
@@ -301,6 +317,7 @@ class Fake:
         with self.lock:
             self.config = copy.deepcopy(DEFAULT_CONFIG)
             self.clients, self.devices, self.access, self.refresh = {}, {}, {}, {}
+            self.codes = {}
             self.counters, self.requests, self.log = Counter(), Counter(), []
 
     # ----- admin -----
@@ -348,6 +365,9 @@ class Fake:
                              "clientName": self.clients.get(d["clientId"], {}).get("clientName")}
                             for d in self.devices.values()],
                 "clients_registered": len(self.clients),
+                "registrations": [{k: c[k] for k in ("clientName", "grantTypes", "redirectUris", "issuerUrl", "scopes")}
+                                  for c in self.clients.values()],
+                "authorizations": [{"clientId": a["clientId"], "status": a["status"]} for a in self.codes.values()],
                 "tokens": dict(self.counters, access_active=sum(1 for t in self.access.values() if t["exp"] > now),
                                refresh_active=len(self.refresh)),
                 "requests": dict(self.requests),
@@ -400,7 +420,9 @@ class Fake:
         now = int(time.time())
         cid, secret = token("", 16), self.secret("", 48)
         with self.lock:
-            self.clients[cid] = {"secret": secret, "clientName": b["clientName"]}
+            self.clients[cid] = {"secret": secret, "clientName": b["clientName"],
+                                 "grantTypes": b.get("grantTypes") or [], "redirectUris": b.get("redirectUris") or [],
+                                 "issuerUrl": b.get("issuerUrl"), "scopes": b.get("scopes") or []}
         return {"clientId": cid, "clientSecret": secret, "clientIdIssuedAt": now,
                 "clientSecretExpiresAt": now + int(self.config["client_secret_expires_in"])}
 
@@ -442,6 +464,8 @@ class Fake:
             grant = b.get("grantType")
             if grant == DEVICE_GRANT:
                 return self.device_grant(b)
+            if grant == "authorization_code":
+                return self.code_grant(b)
             if grant == "refresh_token":
                 entry = self.refresh.get(b.get("refreshToken"))
                 if self.config["refresh_token_invalid"] or entry is None or entry["clientId"] != b["clientId"]:
@@ -451,6 +475,49 @@ class Fake:
                 self.counters["refreshed"] += 1
                 return self.issue_tokens(b["clientId"])
             raise ApiError("UnsupportedGrantTypeException", f"Unsupported grant type: {grant}")
+
+    def authorize(self, query):
+        """The authorize page: checks the request as IAM Identity Center
+        would, then approves (or denies) at once. Returns the redirect URL,
+        or raises ApiError for a request no real page would redirect."""
+        with self.lock:
+            client = self.clients.get(query.get("client_id"))
+            if client is None:
+                raise ApiError("InvalidClientException", "Invalid client provided")
+            if "authorization_code" not in client["grantTypes"]:
+                raise ApiError("UnauthorizedClientException", "Client is not registered for authorization_code")
+            redirect = query.get("redirect_uri") or ""
+            host = urlsplit(redirect).hostname
+            if urlsplit(redirect).scheme != "http" or host not in ("127.0.0.1", "localhost"):
+                raise ApiError("InvalidRequestException", "redirect_uri must be a loopback http URI")
+            if query.get("response_type") != "code" or query.get("code_challenge_method") != "S256" \
+                    or not query.get("code_challenge") or not query.get("state"):
+                raise ApiError("InvalidRequestException", "response_type, state and an S256 code_challenge are required")
+            sep = "&" if "?" in redirect else "?"
+            if self.config["authorize_action"] == "deny":
+                return f"{redirect}{sep}error=access_denied&state={quote(query['state'], safe='')}"
+            code = self.secret("code", 24)
+            self.codes[code] = {"clientId": query["client_id"], "redirect_uri": redirect,
+                                "challenge": query["code_challenge"], "status": "issued", "exp": time.time() + 600}
+            return f"{redirect}{sep}code={quote(code, safe='')}&state={quote(query['state'], safe='')}"
+
+    def code_grant(self, b):
+        """CreateToken with grantType authorization_code: the code must be
+        this client's, unused and fresh, the redirect_uri the one authorized,
+        and BASE64URL(SHA256(codeVerifier)) the challenge (RFC 7636 S256)."""
+        entry = self.codes.get(b.get("code"))
+        if entry is None or entry["clientId"] != b["clientId"] or entry["status"] != "issued" \
+                or entry["exp"] < time.time():
+            raise ApiError("InvalidGrantException", "Invalid authorization code provided")
+        if b.get("redirectUri") != entry["redirect_uri"]:
+            raise ApiError("InvalidGrantException", "redirect_uri does not match the authorization")
+        verifier = b.get("codeVerifier") or ""
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        if challenge != entry["challenge"]:
+            self.counters["verifier_refused"] += 1
+            raise ApiError("InvalidGrantException", "Code verifier does not match the code challenge")
+        entry["status"] = "used"
+        return self.issue_tokens(b["clientId"])
 
     def device_grant(self, b):
         dev, now = self.devices.get(b.get("deviceCode")), time.time()
@@ -748,6 +815,8 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.read_body()
         if url.path.startswith("/_fake/"):
             return self.admin(url, raw)
+        if url.path == "/authorize" and self.command == "GET":
+            return self.authorize_page(url)
         for method, pattern, svc, op, name in ROUTES:
             m = re.fullmatch(pattern, url.path)
             if m and method == self.command:
@@ -793,6 +862,31 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as e:  # a bug in the fake: say so, answer like AWS would
             sys.stderr.write(f"fake_aws: {op} failed: {type(e).__name__}: {e}\n")
             self.send_api_error(svc, ApiError("InternalServerException"), req["model"])
+
+    def authorize_page(self, url):
+        """GET /authorize: a browser page, not an API: logged as
+        sso-oidc:Authorize; a 302 to the loopback, or a 400 naming the
+        problem."""
+        fake = self.fake
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        with fake.lock:
+            delay = fake.config["delay"].get(fake.lookup(fake.config["delay"], "sso-oidc", "Authorize"), 0)
+        if delay:
+            time.sleep(float(delay))
+        try:
+            err = fake.forced_failure("sso-oidc", "Authorize")
+            if err:
+                raise err
+            location = fake.authorize(query)
+            status, body, headers = 302, None, {"Location": location}
+        except ApiError as e:
+            status, body, headers = 400, {"error": e.code, "error_description": e.message or e.code}, {}
+        with fake.lock:
+            fake.requests["sso-oidc:Authorize"] += 1
+            fake.log = (fake.log + [{"op": "sso-oidc:Authorize", "status": status}])[-500:]
+        if self.verbose:
+            sys.stderr.write(f"fake_aws: GET /authorize sso-oidc:Authorize -> {status}\n")
+        self.send(status, body, headers)
 
     def unknown_operation(self, path):
         """Logs a request the fake has no route for (with its model, if the
