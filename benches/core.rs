@@ -129,5 +129,28 @@ fn transcript_parse(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, settings_switch, config_parse, snapshot, transcript_parse);
+/// The tray menu built from a catalog of 60 models (the built-in list plus
+/// what an account listed, new families included), as after a refresh.
+fn menu_with_sixty_models(c: &mut Criterion) {
+    use bedrock_tray::catalog::account::{AccountListing, ListedProfile, ProfileKind};
+    use bedrock_tray::catalog::Catalog;
+    let (_dir, paths) = home_with_profiles(10);
+    let snapshot = Snapshot::read(&paths, time::OffsetDateTime::now_utc());
+    let builtin = Catalog::builtin();
+    let extra = 60usize.saturating_sub(builtin.models.len());
+    let listed: Vec<ListedProfile> = (0..extra)
+        .map(|i| {
+            let id = format!("eu.anthropic.claude-{}-{}-{}", ["quill", "lark", "wren"][i % 3], 6 + i / 10, i % 10);
+            let arn = format!("arn:aws:bedrock:eu-central-1:123456789012:inference-profile/{id}");
+            ListedProfile::from_summary(&id, &arn, &id, ProfileKind::SystemDefined, "ACTIVE", &[])
+        })
+        .collect();
+    let catalog = builtin.merged(&[AccountListing::new("eu-central-1", time::OffsetDateTime::now_utc(), listed)]);
+    assert!(catalog.models.len() >= 60, "{}", catalog.models.len());
+    c.bench_function("tray menu: rebuild with 60 models", |b| {
+        b.iter(|| black_box(bedrock_tray::view::menu::tray(&snapshot, &catalog, false)))
+    });
+}
+
+criterion_group!(benches, settings_switch, config_parse, snapshot, transcript_parse, menu_with_sixty_models);
 criterion_main!(benches);

@@ -34,13 +34,14 @@ fn usage_matches_a_hand_computation() {
     let projects = home.path().join(".claude/projects");
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/transcripts/synthetic"), &projects);
 
-    // By hand, USD per million tokens (input, output, cache write, cache read):
-    //   haiku  msg_a1 (streamed twice, largest counters): 10*1 + 200*5 + 1000*1.25 = 2260
-    //   sonnet msg_a2 (also copied into the resumed session): 100*3 + 500*15 + 20000*0.3 = 13800
-    //   opus   msg_b1: 1000*5 + 2000*25 = 55000
-    //   total 71060 / 1e6 = $0.07106; claude-3-opus is unknown; one line is cut.
+    // By hand, USD per million tokens (input, output, cache write, cache read),
+    // geographic (eu., us.) profiles billed 10 % over the global list price:
+    //   haiku  msg_a1 (eu., streamed twice, largest counters): (10*1 + 200*5 + 1000*1.25) * 1.1 = 2486
+    //   sonnet msg_a2 (Anthropic API name, also in the resumed session): 100*3 + 500*15 + 20000*0.3 = 13800
+    //   opus   msg_b1 (us.): (1000*5 + 2000*25) * 1.1 = 60500
+    //   total 76786 / 1e6 = $0.076786; claude-3-opus is unknown; one line is cut.
     let r = usage_json(&home, &["--by", "model"]);
-    assert!(close(&r["total_usd"], 0.07106), "total {}", r["total_usd"]);
+    assert!(close(&r["total_usd"], 0.076786), "total {}", r["total_usd"]);
     assert_eq!(r["messages"], 3, "streamed and resumed copies count once; synthetic messages not at all");
     assert_eq!(r["malformed_lines"], 1);
     assert_eq!(r["unknown_models"][0]["model"], "claude-3-opus-20240229", "listed, not priced at zero");
@@ -58,16 +59,16 @@ fn usage_matches_a_hand_computation() {
         .collect();
     assert_eq!(days.len(), 2);
     assert_eq!(days[0].0, "2026-03-01");
-    assert!((days[0].1 - 0.00226).abs() < 1e-9 && (days[1].1 - 0.0688).abs() < 1e-9, "{days:?}");
+    assert!((days[0].1 - 0.002486).abs() < 1e-9 && (days[1].1 - 0.0743).abs() < 1e-9, "{days:?}");
     let since = usage_json(&home, &["--since", "2026-03-02"]);
-    assert!(close(&since["total_usd"], 0.0688), "--since drops earlier days");
+    assert!(close(&since["total_usd"], 0.0743), "--since drops earlier days");
     let by_project = usage_json(&home, &["--by", "project"]);
     let keys: Vec<&str> = by_project["rows"].as_array().unwrap().iter().map(|r| r["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["/work/alpha", "/work/beta"]);
 
     // Text output says the same.
     let text = home.cli_ok(&["usage", "--by", "model"]);
-    assert!(text.contains("0.0711") && text.contains("not priced: model claude-3-opus-20240229"), "{text}");
+    assert!(text.contains("0.0768") && text.contains("not priced: model claude-3-opus-20240229"), "{text}");
     assert!(text.contains("skipped 1 malformed"), "{text}");
 
     let bad = home.cli(&["usage", "--since", "March"]);
@@ -83,7 +84,7 @@ fn refresh_reads_only_what_was_appended() {
     assert_eq!(first["read"]["files"], 2);
     let unchanged = usage_json(&home, &[]);
     assert_eq!(unchanged["read"]["bytes"], 0, "nothing new: nothing read");
-    assert!(close(&unchanged["total_usd"], 0.07106), "totals come from the index");
+    assert!(close(&unchanged["total_usd"], 0.076786), "totals come from the index");
 
     let file = projects.join("-work-beta/22222222-bbbb.jsonl");
     let line = r#"{"cwd":"/work/beta","type":"assistant","message":{"id":"msg_b2","model":"us.anthropic.claude-opus-4-6-v1","usage":{"input_tokens":2000,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":0}},"requestId":"req_b2","timestamp":"2026-03-03T08:00:00.000Z"}"#;
@@ -98,7 +99,11 @@ fn refresh_reads_only_what_was_appended() {
     let after = usage_json(&home, &[]);
     assert_eq!(after["read"]["files"], 1);
     assert_eq!(after["read"]["bytes"], line.len() + 1, "only the new line is read");
-    assert!(close(&after["total_usd"], 0.07106 + 0.01), "2000 opus input tokens add $0.01: {}", after["total_usd"]);
+    assert!(
+        close(&after["total_usd"], 0.076786 + 0.011),
+        "2000 opus input tokens through us. add $0.011: {}",
+        after["total_usd"]
+    );
 }
 
 #[test]
@@ -110,10 +115,11 @@ fn real_claude_code_transcript_is_priced() {
     );
     // Two haiku messages (eu. inference profile ID): input 1201 and 1202,
     // output 7, cache write 300, cache read 4000, at $1 / $5 / $1.25 / $0.10:
-    // 1201 + 35 + 375 + 400 = 2011, plus 2012 = 4023 per million = $0.004023.
+    // 1201 + 35 + 375 + 400 = 2011, plus 2012 = 4023 per million, and 10 % more
+    // for the eu. profile = $0.0044253.
     let r = usage_json(&home, &["--by", "model"]);
     assert_eq!(r["messages"], 2);
-    assert!(close(&r["total_usd"], 0.004023), "{}", r["total_usd"]);
+    assert!(close(&r["total_usd"], 0.0044253), "{}", r["total_usd"]);
     assert_eq!(r["malformed_lines"], 0, "every line Claude Code writes parses");
     assert_eq!(r["unknown_models"].as_array().unwrap().len(), 0);
 }
@@ -121,21 +127,21 @@ fn real_claude_code_transcript_is_priced() {
 #[test]
 fn budget_warning_names_the_threshold_reached() {
     let home = TestHome::new();
-    // 1M Sonnet 4.6 output tokens today: $15.
-    assert_eq!(write_transcript_today(&home, 0, 1_000_000), 15.0);
-    let out = home.cli(&["usage", "--budget", "20"]);
+    // 1M Sonnet 4.6 output tokens today through eu.: $15 + 10 %.
+    assert!((write_transcript_today(&home, 0, 1_000_000) - 16.5).abs() < 1e-9);
+    let out = home.cli(&["usage", "--budget", "30"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("today $15.00, this month $15.00"), "{}", text(&out));
-    assert!(stderr(&out).contains("reached 50% of the $20.00 budget"), "$15 of $20 is 75%: {}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("today $16.50, this month $16.50"), "{}", text(&out));
+    assert!(stderr(&out).contains("reached 50% of the $30.00 budget"), "$16.50 of $30 is 55%: {}", text(&out));
     let under = home.cli(&["usage", "--budget", "100"]);
-    assert!(!stderr(&under).contains("warning"), "15% warns not: {}", text(&under));
+    assert!(!stderr(&under).contains("warning"), "16.5% warns not: {}", text(&under));
 }
 
 #[test]
 fn budget_from_config_is_used_and_bad_amounts_change_nothing() {
     let home = TestHome::new();
-    // 1M Sonnet 4.6 output tokens today: $15.
-    assert_eq!(write_transcript_today(&home, 0, 1_000_000), 15.0);
+    // 1M Sonnet 4.6 output tokens today through eu.: $15 + 10 %.
+    assert!((write_transcript_today(&home, 0, 1_000_000) - 16.5).abs() < 1e-9);
 
     let set = home.cli_ok(&["config", "budget", "18"]);
     assert!(set.contains("$18.00"), "{set}");
@@ -159,7 +165,7 @@ fn budget_from_config_is_used_and_bad_amounts_change_nothing() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         stderr(&out).contains("reached 80% of the $18.00 budget"),
-        "$15 of $18 is 83%, from the config: {}",
+        "$16.50 of $18 is 92%, from the config: {}",
         text(&out)
     );
     let flag_wins = home.cli(&["usage", "--budget", "1000"]);

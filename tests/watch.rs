@@ -194,7 +194,7 @@ fn changes_by_other_tools_show_up_within_a_second() {
     v["env"]["ANTHROPIC_MODEL"] = "eu.anthropic.claude-opus-4-6-v1".into();
     let t = Instant::now();
     home.write_settings(&serde_json::to_string_pretty(&v).unwrap());
-    watch.wait_for(Duration::from_secs(3), |l| l["status"]["model"] == "opus");
+    watch.wait_for(Duration::from_secs(3), |l| l["status"]["model"] == "opus-4-6");
     assert!(t.elapsed() < Duration::from_secs(1), "a hand edit shows within a second: {:?}", t.elapsed());
 }
 

@@ -59,7 +59,9 @@ fn select_switches_through_the_core_and_keeps_foreign_keys() {
     invoke(&f, "select", json!({"profile": "dev", "model": "opus", "geography": "us"}))
         .expect("a valid switch succeeds");
     let s = settings(&f);
-    assert_eq!(s["env"]["ANTHROPIC_MODEL"], json!("us.anthropic.claude-opus-4-6-v1"), "the US Opus profile");
+    let catalog = bedrock_tray::catalog::Catalog::builtin();
+    let newest_us_opus = catalog.family_default("opus", catalog.geography("us").unwrap()).unwrap().profile_id("us");
+    assert_eq!(s["env"]["ANTHROPIC_MODEL"], json!(newest_us_opus), "the newest US Opus profile");
     assert_eq!(s["env"]["AWS_PROFILE"], json!("dev"));
     assert_eq!(s["env"]["KEEP"], json!("1"), "a key we do not own survives");
     assert_eq!(s["permissions"], json!({"allow": ["Bash(ls)"]}), "permissions survive");
@@ -98,8 +100,8 @@ fn the_snapshot_carries_the_profiles_and_no_token() {
     assert_eq!(snapshot["profiles"][0]["name"], json!("dev"), "profiles come from the AWS config");
     let catalog = invoke(&f, "get_catalog", json!({})).unwrap();
     assert!(
-        catalog["models"].as_array().unwrap().iter().any(|m| m["key"] == "opus"),
-        "the catalog's models are offered"
+        catalog["models"].as_array().unwrap().iter().any(|m| m["family"] == "opus" && m["key"] == "opus-4-6"),
+        "the catalog's models are offered, each with its family"
     );
     assert!(!snapshot.to_string().contains("accessToken"), "no token reaches the web view");
 }

@@ -61,15 +61,38 @@ impl PresetView {
             start_url: p.sso.start_url.clone(),
             sso_region: p.sso.region.to_string(),
             teams: p.teams.keys().cloned().collect(),
+            // Each allowed family first (its newest version wherever it is
+            // offered: what a preset's `opus` means), then every version.
             models: catalog
-                .models
-                .iter()
-                .filter(|m| preset::model_allowed(&p.allowed_models, catalog, &m.key))
-                .map(|m| Choice {
-                    key: m.key.clone(),
-                    name: m.name.clone(),
-                    geographies: m.profiles.keys().cloned().collect(),
+                .families()
+                .into_iter()
+                .filter_map(|family| {
+                    let versions: Vec<_> = catalog
+                        .models
+                        .iter()
+                        .filter(|m| m.family == family && preset::model_allowed(&p.allowed_models, catalog, &m.key))
+                        .collect();
+                    let mut geographies: Vec<String> =
+                        versions.iter().flat_map(|m| m.profiles.keys().cloned()).collect();
+                    geographies.sort();
+                    geographies.dedup();
+                    let newest = versions.first()?;
+                    Some(Choice {
+                        name: format!(
+                            "{} (newest)",
+                            newest.name.rsplit_once(' ').map_or(newest.name.as_str(), |(f, _)| f)
+                        ),
+                        key: family,
+                        geographies,
+                    })
                 })
+                .chain(catalog.models.iter().filter(|m| preset::model_allowed(&p.allowed_models, catalog, &m.key)).map(
+                    |m| Choice {
+                        key: m.key.clone(),
+                        name: m.name.clone(),
+                        geographies: m.profiles.keys().cloned().collect(),
+                    },
+                ))
                 .collect(),
             geographies: catalog
                 .geographies

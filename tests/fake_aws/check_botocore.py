@@ -247,7 +247,7 @@ def inference_profiles_by_region():
 
     pages, profiles = all_profiles("eu-central-1")
     ids = [p["inferenceProfileId"] for p in profiles]
-    assert len(pages) == 4 and len(ids) == 7, (len(pages), ids)
+    assert len(pages) == 7 and len(ids) == 13, (len(pages), ids)  # (6 Claude models x eu., global.) + Nova, 2 a page
     assert all(i.startswith(("eu.", "global.")) for i in ids), ids
     assert "eu.anthropic.claude-sonnet-4-6" in ids and "global.anthropic.claude-opus-4-6-v1" in ids
     assert "eu.amazon.nova-lite-v1:0" in ids
