@@ -43,6 +43,11 @@ pub struct AppState {
     /// `bedrock-tray credential-process --export` for keyring-backed
     /// profiles. `None`: never chosen (off).
     pub credential_export: Option<bool>,
+    /// Whether `use` hands Claude Code its AWS credentials only through
+    /// `awsCredentialExport` and leaves `env.AWS_PROFILE` out, so the
+    /// commands Claude Code runs do not inherit the profile. `None`: never
+    /// chosen (off).
+    pub scoped_credentials: Option<bool>,
 }
 
 /// A budget warning that was shown: its threshold (percent) and month.

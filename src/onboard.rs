@@ -255,6 +255,7 @@ pub async fn run(
             max_thinking_tokens: preset.max_thinking_tokens,
             login_method: Some(preset.defaults.login_method),
             credential_export: None,
+            ..UseRequest::default()
         },
     )?;
     summary.settings_changed = changes.len();

@@ -1,6 +1,7 @@
 //! Claude Code's side: its `settings.json` (the keys we own), what it
 //! currently selects, and what its transcripts say it cost.
 
+pub mod layers;
 pub mod selection;
 pub mod settings;
 pub mod usage;
