@@ -10,6 +10,8 @@ fn main() {
         "import_keys",
         "wizard_status",
         "wizard_preset",
+        "wizard_managed_preset",
+        "wizard_preset_url",
         "wizard_start_url",
         "wizard_run",
         "wizard_choose",

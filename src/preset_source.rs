@@ -46,18 +46,14 @@ impl crate::error_kind::HasKind for SourceError {
     }
 }
 
-/// The preset an administrator placed on this machine, offered first by
-/// the wizard and used by `onboard` without `--preset`.
-/// `$BEDROCK_TRAY_MANAGED_PRESET` moves it (tests).
-pub fn managed_preset_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("BEDROCK_TRAY_MANAGED_PRESET").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
+/// Where an administrator places the team preset on this OS, offered
+/// first by the wizard and used by `onboard` without `--preset`
+/// (`program_data`: `%ProgramData%` on Windows).
+pub fn default_managed_preset(program_data: Option<&Path>) -> PathBuf {
     if cfg!(target_os = "macos") {
         PathBuf::from("/Library/Application Support/bedrock-tray/preset.toml")
     } else if cfg!(windows) {
-        let data = std::env::var_os("ProgramData").unwrap_or_else(|| r"C:\ProgramData".into());
-        PathBuf::from(data).join("bedrock-tray").join("preset.toml")
+        program_data.unwrap_or(Path::new(r"C:\ProgramData")).join("bedrock-tray").join("preset.toml")
     } else {
         PathBuf::from("/etc/bedrock-tray/preset.toml")
     }

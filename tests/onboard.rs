@@ -268,9 +268,10 @@ fn onboarding_without_a_preset_uses_the_managed_one() {
     signed_in(&s);
     let managed = s.home.path().join("etc/bedrock-tray/preset.toml");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
-    cmd.args(["onboard", "--yes", "--team", "platform"]).env("BEDROCK_TRAY_MANAGED_PRESET", &managed);
+    cmd.args(["onboard", "--yes", "--team", "platform"]);
     s.home.isolate(&mut cmd);
     s.fake.apply(&mut cmd);
+    cmd.env("BEDROCK_TRAY_MANAGED_PRESET", &managed);
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(stderr(&out).contains("no managed preset at"), "{}", text(&out));

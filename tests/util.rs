@@ -84,6 +84,7 @@ impl TestHome {
             ("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials")),
             ("BEDROCK_TRAY_CONFIG_DIR", self.path().join(".config/bedrock-tray")),
             ("BEDROCK_TRAY_MANAGED_SETTINGS", self.managed_settings()),
+            ("BEDROCK_TRAY_MANAGED_PRESET", self.path().join("managed/preset.toml")),
         ];
         bedrock_tray::paths::Paths::from_lookup(|k| {
             vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone().into_os_string())
@@ -102,6 +103,7 @@ impl TestHome {
             .env("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials"))
             .env("BEDROCK_TRAY_CONFIG_DIR", self.path().join(".config/bedrock-tray"))
             .env("BEDROCK_TRAY_MANAGED_SETTINGS", self.managed_settings())
+            .env("BEDROCK_TRAY_MANAGED_PRESET", self.path().join("managed/preset.toml"))
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("NO_COLOR", "1");
     }

@@ -110,7 +110,42 @@ window.wizard = (() => {
     document.querySelector("main").hidden = true;
     $("wizard").hidden = false;
     $("wiz-file").focus();
+    offerManaged();
   }
+
+  // The organisation's own preset comes first when there is one.
+  let managed = null;
+  async function offerManaged() {
+    $("wiz-managed").hidden = true;
+    try {
+      managed = await invoke("wizard_managed_preset");
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (!managed) return;
+    $("wiz-managed-org").textContent = managed.preset.organisation;
+    $("wiz-managed-path").textContent = managed.path;
+    $("wiz-managed").hidden = false;
+    $("wiz-managed-use").focus();
+  }
+  // Loaded again: another preset may have been picked since.
+  $("wiz-managed-use").addEventListener("click", async () => {
+    try {
+      const again = await invoke("wizard_managed_preset");
+      if (again) loaded(again.preset);
+    } catch (err) {
+      fail(err);
+    }
+  });
+  $("wiz-preset-url-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      loaded(await invoke("wizard_preset_url", { url: $("wiz-preset-url").value, sha256: $("wiz-preset-sha").value || null }));
+    } catch (err) {
+      fail(err);
+    }
+  });
 
   $("wiz-file").addEventListener("change", async (e) => {
     const file = e.target.files?.[0];

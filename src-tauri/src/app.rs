@@ -28,6 +28,8 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, paths: Paths) -> tauri:
             commands::import_keys,
             crate::wizard::wizard_status,
             crate::wizard::wizard_preset,
+            crate::wizard::wizard_managed_preset,
+            crate::wizard::wizard_preset_url,
             crate::wizard::wizard_start_url,
             crate::wizard::wizard_run,
             crate::wizard::wizard_choose

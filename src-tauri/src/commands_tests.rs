@@ -153,3 +153,21 @@ fn a_command_outside_the_app_is_not_reachable() {
     let f = fixture();
     assert!(invoke(&f, "plugin:shell|execute", json!({"program": "sh"})).is_err(), "no shell plugin");
 }
+
+#[test]
+fn the_wizard_offers_the_managed_preset_first_and_fetches_https_only() {
+    let f = fixture();
+    assert_eq!(invoke(&f, "wizard_managed_preset", json!({})).unwrap(), Value::Null, "none placed");
+    let paths = Paths::under_home(f.home.path());
+    std::fs::create_dir_all(paths.managed_preset.parent().unwrap()).unwrap();
+    let preset = "organisation = \"Example Corp\"\n[sso]\nstart_url = \"https://x.awsapps.com/start\"\nregion = \"eu-west-1\"\nsession_name = \"x\"\n";
+    std::fs::write(&paths.managed_preset, preset).unwrap();
+    let managed = invoke(&f, "wizard_managed_preset", json!({})).unwrap();
+    assert_eq!(managed["path"], json!(paths.managed_preset.to_str().unwrap()));
+    assert_eq!(managed["preset"]["organisation"], json!("Example Corp"));
+
+    let err = invoke(&f, "wizard_preset_url", json!({"url": "http://127.0.0.1:9/team.toml"})).unwrap_err();
+    assert_eq!(err["kind"], json!("invalid"), "{err}");
+    let err = invoke(&f, "wizard_preset_url", json!({"url": paths.managed_preset.to_str().unwrap()})).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("https"), "a local path is not fetched: {err}");
+}

@@ -122,6 +122,50 @@ pub fn wizard_preset(
     Ok(view)
 }
 
+/// The preset an administrator placed on this machine (`/etc/bedrock-tray/preset.toml`
+/// and the like), which the wizard offers first: loaded and shown with its
+/// path, or `null` when there is none.
+#[tauri::command(rename_all = "snake_case")]
+pub fn wizard_managed_preset(
+    shared: Shared<'_>,
+    wizard: State<'_, Wizard>,
+) -> Result<Option<ManagedPresetView>, CommandError> {
+    let path = shared.paths.managed_preset.clone();
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let preset = Preset::load(&path)?;
+    let view = PresetView::of(&preset, Catalog::builtin());
+    *wizard.preset.lock().expect("wizard lock") = Some(preset);
+    Ok(Some(ManagedPresetView { path: path.display().to_string(), preset: view }))
+}
+
+/// The managed preset and where it was found.
+#[derive(Debug, Serialize)]
+pub struct ManagedPresetView {
+    path: String,
+    preset: PresetView,
+}
+
+/// Loads a team preset from an https URL (size-capped, optionally pinned
+/// by its SHA-256), as `onboard --preset URL` does.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn wizard_preset_url(
+    wizard: State<'_, Wizard>,
+    url: String,
+    sha256: Option<String>,
+) -> Result<PresetView, CommandError> {
+    let sha256 = sha256.filter(|s| !s.trim().is_empty());
+    // A URL only: the web view must not make the app read local files.
+    if !bedrock_tray::preset_source::is_url(url.trim()) {
+        return Err(bedrock_tray::preset_source::SourceError::NotHttps(url).into());
+    }
+    let preset = bedrock_tray::preset_source::load(url.trim(), sha256.as_deref()).await?;
+    let view = PresetView::of(&preset, Catalog::builtin());
+    *wizard.preset.lock().expect("wizard lock") = Some(preset);
+    Ok(view)
+}
+
 /// No preset: the start URL and SSO region the user typed make one.
 #[tauri::command(rename_all = "snake_case")]
 pub fn wizard_start_url(

@@ -83,7 +83,7 @@ pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), 
     let source = match &args.preset {
         Some(s) => s.clone(),
         None => {
-            let managed = preset_source::managed_preset_path();
+            let managed = &paths.managed_preset;
             if !managed.is_file() {
                 return Err(Failure::usage(format!(
                     "no --preset given and no managed preset at {}: add --preset FILE|https://URL",
