@@ -12,6 +12,7 @@ fn main() {
         "wizard_preset",
         "wizard_managed_preset",
         "wizard_preset_url",
+        "wizard_pending_link",
         "wizard_start_url",
         "wizard_run",
         "wizard_choose",

@@ -31,6 +31,8 @@ pub enum SourceError {
     BadDigest,
     #[error("{what}: its SHA-256 is {actual}, not the {expected} asked for; nothing was changed")]
     DigestMismatch { what: String, expected: String, actual: String },
+    #[error("{0} is not a bedrock-tray://onboard?preset=https://… link")]
+    BadLink(String),
     #[error(transparent)]
     Preset(#[from] PresetError),
 }
@@ -39,7 +41,7 @@ impl crate::error_kind::HasKind for SourceError {
     fn kind(&self) -> crate::error_kind::ErrorKind {
         use crate::error_kind::ErrorKind;
         match self {
-            SourceError::NotHttps(_) | SourceError::BadDigest => ErrorKind::InvalidRequest,
+            SourceError::NotHttps(_) | SourceError::BadDigest | SourceError::BadLink(_) => ErrorKind::InvalidRequest,
             SourceError::Preset(e) => e.kind(),
             _ => ErrorKind::BrokenEnvironment,
         }
@@ -87,6 +89,35 @@ pub async fn load(source: &str, sha256: Option<&str>) -> Result<Preset, SourceEr
     }
     let text = String::from_utf8(bytes).map_err(|_| SourceError::NotText(source.to_string()))?;
     Ok(Preset::parse(&text, &name, Catalog::builtin())?)
+}
+
+/// The preset URL (and its pinned SHA-256, if the link has `sha256=`) of
+/// a `bedrock-tray://onboard?preset=https%3A…` link, which the app opens in
+/// its wizard after asking. Anything else is refused, and so is a preset
+/// that is not https.
+///
+/// # Errors
+/// [`SourceError::BadLink`] or [`SourceError::NotHttps`].
+pub fn onboard_link(link: &str) -> Result<(String, Option<String>), SourceError> {
+    let bad = || SourceError::BadLink(link.chars().take(200).collect());
+    let url = reqwest::Url::parse(link.trim()).map_err(|_| bad())?;
+    if url.scheme() != "bedrock-tray" || url.host_str() != Some("onboard") || !matches!(url.path(), "" | "/") {
+        return Err(bad());
+    }
+    let mut preset = None;
+    let mut sha256 = None;
+    for (key, value) in url.query_pairs() {
+        match key.as_ref() {
+            "preset" if preset.is_none() => preset = Some(value.into_owned()),
+            "sha256" if sha256.is_none() => sha256 = Some(parse_digest(&value)?),
+            _ => return Err(bad()),
+        }
+    }
+    let preset = preset.ok_or_else(bad)?;
+    if !preset.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
+        return Err(SourceError::NotHttps(preset));
+    }
+    Ok((preset, sha256))
 }
 
 fn parse_digest(text: &str) -> Result<String, SourceError> {
@@ -147,6 +178,26 @@ fn innermost(err: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn onboard_links_name_an_https_preset_and_nothing_else() {
+        let (url, sha) = onboard_link("bedrock-tray://onboard?preset=https%3A%2F%2Fexample.com%2Fteam.toml").unwrap();
+        assert_eq!((url.as_str(), sha), ("https://example.com/team.toml", None));
+        let digest = "a".repeat(64);
+        let (_, sha) =
+            onboard_link(&format!("bedrock-tray://onboard?preset=https://example.com/t.toml&sha256={digest}")).unwrap();
+        assert_eq!(sha, Some(digest));
+        for bad in [
+            "bedrock-tray://onboard?preset=http://example.com/t.toml",
+            "bedrock-tray://onboard?preset=file:///etc/passwd",
+            "bedrock-tray://use?preset=https://example.com/t.toml",
+            "bedrock-tray://onboard",
+            "bedrock-tray://onboard?preset=https://a/x&force=1",
+            "https://example.com/t.toml",
+        ] {
+            assert!(onboard_link(bad).is_err(), "{bad}");
+        }
+    }
 
     #[tokio::test]
     async fn http_and_bad_digests_are_refused_before_any_download() {

@@ -197,6 +197,8 @@ async function main() {
   render(await invoke("get_snapshot"));
   const setupNeeded = await invoke("wizard_status");
   if (setupNeeded) window.wizard.open(setupNeeded);
+  // A link that opened the app (or arrived before this page loaded).
+  await window.wizard.offerLink();
   // The countdown ticks locally between snapshots; the state itself only
   // changes through events.
   setInterval(countdown, 1000);

@@ -104,7 +104,7 @@ window.wizard = (() => {
     $("wiz-reason").textContent = reason ? `${reason}. This takes about two minutes.` : "";
     $("wiz-error").hidden = true;
     $("wiz-steps").replaceChildren();
-    for (const id of ["wiz-code-box", "wiz-roles-box", "wiz-done"]) $(id).hidden = true;
+    for (const id of ["wiz-code-box", "wiz-roles-box", "wiz-done", "wiz-link-box"]) $(id).hidden = true;
     $("wiz-skip").hidden = false;
     show("wiz-source");
     document.querySelector("main").hidden = true;
@@ -221,5 +221,36 @@ window.wizard = (() => {
     }
   });
 
-  return { open };
+  // A bedrock-tray://onboard?preset=URL link: shown, loaded only on a click.
+  let link = null;
+  async function offerLink() {
+    let pending;
+    try {
+      pending = await invoke("wizard_pending_link");
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (!pending) return;
+    link = pending;
+    open("A link asks to set up this computer");
+    $("wiz-link-url").textContent = pending.url;
+    $("wiz-link-box").hidden = false;
+    $("wiz-link-load").focus();
+  }
+  $("wiz-link-load").addEventListener("click", async () => {
+    $("wiz-link-box").hidden = true;
+    try {
+      loaded(await invoke("wizard_preset_url", { url: link.url, sha256: link.sha256 }));
+    } catch (err) {
+      fail(err);
+    }
+  });
+  $("wiz-link-ignore").addEventListener("click", () => {
+    link = null;
+    $("wiz-link-box").hidden = true;
+  });
+  listen("deep_link", offerLink);
+
+  return { open, offerLink };
 })();

@@ -171,3 +171,18 @@ fn the_wizard_offers_the_managed_preset_first_and_fetches_https_only() {
     let err = invoke(&f, "wizard_preset_url", json!({"url": paths.managed_preset.to_str().unwrap()})).unwrap_err();
     assert!(err["message"].as_str().unwrap().contains("https"), "a local path is not fetched: {err}");
 }
+
+#[test]
+fn an_onboarding_link_is_offered_once_and_never_loads_by_itself() {
+    let f = fixture();
+    use tauri::Manager;
+    let wizard = f.window.state::<crate::wizard::Wizard>();
+    assert!(wizard.take_link("bedrock-tray://onboard?preset=http://example.com/t.toml").is_err(), "http refused");
+    assert_eq!(invoke(&f, "wizard_pending_link", json!({})).unwrap(), Value::Null);
+    wizard.take_link("bedrock-tray://onboard?preset=https%3A%2F%2Fexample.com%2Fteam.toml").unwrap();
+    let pending = invoke(&f, "wizard_pending_link", json!({})).unwrap();
+    assert_eq!(pending["url"], json!("https://example.com/team.toml"));
+    assert_eq!(invoke(&f, "wizard_pending_link", json!({})).unwrap(), Value::Null, "offered once");
+    let err = invoke(&f, "wizard_run", json!({})).expect_err("nothing was loaded by the link");
+    assert!(err["message"].as_str().unwrap().contains("preset"), "{err}");
+}

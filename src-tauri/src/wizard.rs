@@ -30,6 +30,35 @@ pub struct Wizard {
     preset: Mutex<Option<Preset>>,
     answer: Mutex<Option<mpsc::Sender<Option<usize>>>>,
     running: AtomicBool,
+    /// A `bedrock-tray://onboard?preset=URL` link not yet shown: the
+    /// dashboard asks the user before it loads the preset.
+    pending_link: Mutex<Option<PendingLink>>,
+}
+
+/// The preset a link names, waiting for the user's yes.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingLink {
+    url: String,
+    sha256: Option<String>,
+}
+
+impl Wizard {
+    /// Keeps the preset of an onboarding link for the dashboard to offer;
+    /// a link that is not one is refused (and logged by the caller).
+    ///
+    /// # Errors
+    /// Not a `bedrock-tray://onboard?preset=https://…` link.
+    pub fn take_link(&self, link: &str) -> Result<(), bedrock_tray::preset_source::SourceError> {
+        let (url, sha256) = bedrock_tray::preset_source::onboard_link(link)?;
+        *self.pending_link.lock().expect("wizard lock") = Some(PendingLink { url, sha256 });
+        Ok(())
+    }
+}
+
+/// The onboarding link's preset waiting to be offered (once), or `null`.
+#[tauri::command]
+pub fn wizard_pending_link(wizard: State<'_, Wizard>) -> Option<PendingLink> {
+    wizard.pending_link.lock().expect("wizard lock").take()
 }
 
 /// What the dashboard shows of a preset, and offers to choose from.
