@@ -689,7 +689,7 @@ ROUTES = [  # method, path pattern, service, operation, handler name
      "InvokeModelWithResponseStream", "invoke_stream"),
 ]
 UNKNOWN_MODEL_PATH = re.compile(r"/model/(?P<model>[^/]+)/.*")
-REGION_RE = re.compile(r"Credential=(?P<key>[^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+REGION_RE = re.compile(r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[a-z0-9-]+)/")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -775,7 +775,7 @@ class Handler(BaseHTTPRequestHandler):
         auth = REGION_RE.search(self.headers.get("Authorization", ""))
         req = {"query": {k: v[0] for k, v in parse_qs(url.query).items()},
                "headers": {k.lower(): v for k, v in self.headers.items()},
-               "region": auth.group(2) if auth else fake.config["default_region"],
+               "region": auth.group("region") if auth else fake.config["default_region"],
                "model": unquote(m.group("model")) if "model" in pattern else None}
         def record(status):
             entry = {"op": f"{svc}:{op}", "status": status}
@@ -822,7 +822,7 @@ class Handler(BaseHTTPRequestHandler):
             entry["model"] = unquote(m.group("model"))
         auth = REGION_RE.search(self.headers.get("Authorization", ""))
         if auth:
-            entry["region"] = auth.group(1)
+            entry["region"] = auth.group("region")
         with self.fake.lock:
             self.fake.requests["unknown"] += 1
             self.fake.log = (self.fake.log + [entry])[-500:]
