@@ -47,6 +47,11 @@ pub struct AppState {
     /// (PKCE): set by a preset's `defaults.device_code`.
     /// `None`: never chosen (authorization code).
     pub device_code: Option<bool>,
+    /// Whether `use` hands Claude Code its AWS credentials only through
+    /// `awsCredentialExport` and leaves `env.AWS_PROFILE` out, so the
+    /// commands Claude Code runs do not inherit the profile. `None`: never
+    /// chosen (off).
+    pub scoped_credentials: Option<bool>,
 }
 
 /// A budget warning that was shown: its threshold (percent) and month.

@@ -4,6 +4,7 @@
 
 use crate::aws::profiles::{AwsProfile, AwsProfiles, CredentialSource};
 use crate::catalog::Catalog;
+use crate::claude::layers::{self, Layer, Layers};
 use crate::claude::selection::{Provider, Selection};
 use crate::claude::settings::SettingsDoc;
 use crate::paths::Paths;
@@ -115,10 +116,12 @@ pub fn setup_checks(
     now: OffsetDateTime,
 ) -> (Vec<Check>, Option<ProbeTarget>) {
     let mut checks = tool_checks(aws, claude);
-    let doc = match SettingsDoc::read(&paths.claude_settings) {
-        Ok(doc) => {
+    let doc = match Layers::read(paths, None) {
+        Ok(layers) => {
             checks.push(Check::ok("settings", paths.claude_settings.display().to_string()));
-            doc
+            checks.push(layers_check(&layers));
+            // What Claude Code uses is the merged view, not our file alone.
+            layers.merged()
         }
         Err(e) => {
             checks.push(Check::fail("settings", paths.claude_settings.display().to_string(), e.to_string()));
@@ -161,6 +164,23 @@ pub fn setup_checks(
         _ => None,
     };
     (checks, target)
+}
+
+/// Whether a layer above the user's settings (managed settings, above all)
+/// sets keys we own, or a managed or project file cannot be read.
+fn layers_check(layers: &Layers) -> Check {
+    let overridden = layers.overridden_above(Layer::User);
+    let mut detail = layers::override_message(&overridden);
+    detail.extend(layers.unreadable.iter().cloned());
+    if detail.is_empty() {
+        return Check::ok("settings layers", "no other settings file overrides ours");
+    }
+    let fix = if overridden.iter().any(|s| s.layer == Layer::Managed) {
+        "these values are your organisation's policy: ask your administrator to change them"
+    } else {
+        "fix or remove the file named above"
+    };
+    Check::warn("settings layers", detail.join("; "), fix)
 }
 
 /// The AWS CLI and Claude Code, from their `--version` lines.

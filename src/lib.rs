@@ -22,6 +22,7 @@ pub mod names;
 pub mod onboard;
 pub mod paths;
 pub mod preset;
+pub mod preset_source;
 pub mod probe;
 pub mod problem;
 pub mod secret;

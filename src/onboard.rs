@@ -264,6 +264,7 @@ pub async fn run(
             login_method: Some(preset.defaults.login_method),
             credential_export: None,
             effort: preset.effort,
+            ..UseRequest::default()
         },
     )?;
     if preset.defaults.device_code {

@@ -20,6 +20,13 @@ pub struct Paths {
     pub sso_cache_dir: PathBuf,
     /// The app's own folder (login method, remembered Bedrock selection).
     pub app_dir: PathBuf,
+    /// Claude Code's managed (IT policy) settings file; drop-ins live in
+    /// `managed-settings.d` beside it. `$BEDROCK_TRAY_MANAGED_SETTINGS`
+    /// moves it (tests, or a machine whose policy file is elsewhere).
+    pub managed_settings: PathBuf,
+    /// The team preset an administrator placed on this machine (see
+    /// [`crate::preset_source`]); `$BEDROCK_TRAY_MANAGED_PRESET` moves it.
+    pub managed_preset: PathBuf,
 }
 
 /// No home folder could be found, so no file can be located.
@@ -37,10 +44,21 @@ impl Paths {
     }
 
     /// Every path at its default place under `home`, whatever the process
-    /// environment says (tests, benchmarks, a throw-away HOME).
+    /// environment says (tests, benchmarks, a throw-away HOME). The
+    /// managed settings file and preset, which live outside any home, are
+    /// looked for under `HOME/.managed/`, so the machine's own policy never
+    /// leaks in.
     pub fn under_home(home: &Path) -> Self {
+        let managed = home.join(".managed").join("managed-settings.json").into_os_string();
+        let preset = home.join(".managed").join("preset.toml").into_os_string();
         let home = home.as_os_str().to_owned();
-        Self::from_lookup(|k| (k == "HOME").then(|| home.clone())).expect("a HOME is given")
+        Self::from_lookup(|k| match k {
+            "HOME" => Some(home.clone()),
+            "BEDROCK_TRAY_MANAGED_SETTINGS" => Some(managed.clone()),
+            "BEDROCK_TRAY_MANAGED_PRESET" => Some(preset.clone()),
+            _ => None,
+        })
+        .expect("a HOME is given")
     }
 
     /// Resolves every path from an environment lookup, for tests and for
@@ -63,6 +81,10 @@ impl Paths {
             aws_credentials: non_empty("AWS_SHARED_CREDENTIALS_FILE").unwrap_or_else(|| aws_dir.join("credentials")),
             sso_cache_dir: aws_dir.join("sso").join("cache"),
             app_dir,
+            managed_settings: non_empty("BEDROCK_TRAY_MANAGED_SETTINGS")
+                .unwrap_or_else(crate::claude::layers::default_managed_settings),
+            managed_preset: non_empty("BEDROCK_TRAY_MANAGED_PRESET")
+                .unwrap_or_else(|| crate::preset_source::default_managed_preset(non_empty("ProgramData").as_deref())),
             home,
         })
     }

@@ -12,10 +12,12 @@ use crate::app_state::{AppState, AppStateError, LoginMethod, RememberedBedrock};
 use crate::aws::profiles::{AwsProfile, AwsProfiles, CredentialSource, ProfilesError, UnknownProfile};
 use crate::catalog::{ApplicationProfile, Catalog, CatalogError, Geography, Model, Resolved};
 use crate::claude::aliases;
+use crate::claude::layers::{self, Layer, Layers};
 use crate::claude::selection::{Provider, Selection};
 use crate::claude::settings::{self, Change, OwnedKey, Patch, SettingsDoc, SettingsError};
 use crate::names::{InvalidName, ProfileName, Region};
 use crate::paths::Paths;
+use std::path::{Path, PathBuf};
 
 /// What the user asked to change; `None` keeps the current value.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +34,15 @@ pub struct UseRequest {
     /// Turn Claude Code's `awsCredentialExport` (our keyring sessions,
     /// see [`credential_export_for`]) on or off, and remember the choice.
     pub credential_export: Option<bool>,
+    /// Write into this project folder's `.claude/settings.local.json`
+    /// instead of the user's settings (see [`target_file`]).
+    pub project: Option<PathBuf>,
+    /// With `project`: remove every owned key from that file.
+    pub clear_project: bool,
+    /// Hand Claude Code its AWS credentials only through
+    /// `awsCredentialExport` and leave `env.AWS_PROFILE` out (see
+    /// [`scope_credentials`]); remembered.
+    pub scoped_credentials: Option<bool>,
     /// Claude Code's effort level (`CLAUDE_CODE_EFFORT_LEVEL`).
     pub effort: Option<Effort>,
 }
@@ -87,6 +98,16 @@ pub enum UseError {
     NotPositive { what: &'static str },
     #[error("--credential-export needs an AWS profile: add --profile NAME")]
     ExportWithoutProfile,
+    #[error("--scoped-credentials needs an AWS profile: add --profile NAME")]
+    ScopedWithoutProfile,
+    #[error("{} is not a folder", .0.display())]
+    NotAFolder(PathBuf),
+    #[error("--clear removes the project's own selection and takes no other choice")]
+    ClearWithChoices,
+    #[error("--clear needs --project")]
+    ClearWithoutProject,
+    #[error("a project cannot switch to the Anthropic API on its own: run `bedrock-tray use --project DIR --clear` to follow your own settings")]
+    ProjectToAnthropic,
     #[error(transparent)]
     Profiles(#[from] ProfilesError),
     #[error(transparent)]
@@ -108,6 +129,11 @@ impl UseError {
                 | UseError::ApplicationProfileRegion { .. }
                 | UseError::NotPositive { .. }
                 | UseError::ExportWithoutProfile
+                | UseError::ScopedWithoutProfile
+                | UseError::NotAFolder(_)
+                | UseError::ClearWithChoices
+                | UseError::ClearWithoutProject
+                | UseError::ProjectToAnthropic
         )
     }
 }
@@ -135,6 +161,7 @@ pub fn plan(
     program: &str,
 ) -> Result<Plan, UseError> {
     let mut plan = plan_unordered(doc, request, catalog, profiles, state, program)?;
+    scope_credentials(&mut plan, doc, request, state, program)?;
     // New keys land in a fixed, readable order (stable: repeats keep theirs).
     plan.patch.sort_by_key(|(key, _)| *key);
     Ok(plan)
@@ -500,6 +527,103 @@ pub fn credential_export_for(
     }
 }
 
+/// Scoped credentials: Claude Code gets the profile's credentials from
+/// `awsCredentialExport` (`bedrock-tray credential-process --profile P
+/// --export`, which serves SSO role credentials too), and `env.AWS_PROFILE`
+/// is not written, so the shells and MCP servers Claude Code starts do not
+/// inherit the profile. Claude Code runs that command for its own AWS
+/// calls only (<https://code.claude.com/docs/en/amazon-bedrock>, "Advanced
+/// credential configuration"); the real Claude Code's Bash tool is checked
+/// to see no `AWS_PROFILE` in tests/claude_code.rs.
+///
+/// Turned off (asked now), `env.AWS_PROFILE` comes back and our export
+/// goes unless `--credential-export` was chosen.
+fn scope_credentials(
+    plan: &mut Plan,
+    doc: &SettingsDoc,
+    request: &UseRequest,
+    state: &AppState,
+    program: &str,
+) -> Result<(), UseError> {
+    let Some(on) = request.scoped_credentials.or(state.scoped_credentials) else { return Ok(()) };
+    let profile = match &request.profile {
+        Some(p) => Some(p.trim().to_string()),
+        None => crate::claude::selection::profile_of(doc),
+    };
+    let set = |plan: &mut Plan, key: OwnedKey, value: Option<String>| {
+        plan.patch.retain(|(k, _)| *k != key);
+        plan.patch.push((key, value));
+    };
+    if on {
+        let Some(name) = profile else {
+            return match request.scoped_credentials {
+                Some(true) => Err(UseError::ScopedWithoutProfile),
+                _ => Ok(()),
+            };
+        };
+        let name = ProfileName::new(&name)?;
+        set(plan, OwnedKey::AwsProfile, None);
+        set(
+            plan,
+            OwnedKey::CredentialExport,
+            Some(crate::aws::keychain::credential_process_command(program, &name, true)),
+        );
+    } else if request.scoped_credentials == Some(false) {
+        if let Some(name) = profile {
+            set(plan, OwnedKey::AwsProfile, Some(name));
+            let export_chosen = request.credential_export.or(state.credential_export) == Some(true);
+            let ours = doc.get(OwnedKey::CredentialExport).is_some_and(|c| {
+                crate::aws::keychain::credential_process_profile(&c).is_some() && c.contains("--export")
+            });
+            if ours && !export_chosen {
+                set(plan, OwnedKey::CredentialExport, None);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The settings file a switch writes: the project's
+/// `.claude/settings.local.json` with `project`, else the user's.
+pub fn target_file(paths: &Paths, request: &UseRequest) -> PathBuf {
+    match &request.project {
+        Some(dir) => layers::project_local_file(dir),
+        None => paths.claude_settings.clone(),
+    }
+}
+
+/// `use --project DIR`: the same plan, made against what Claude Code
+/// started in DIR sees (its local file over its shared file and the
+/// user's), written into DIR's `.claude/settings.local.json` only, and only
+/// the keys whose value differs from what the project inherits (so a later
+/// change of the user's profile still reaches it). `clear_project` removes
+/// every owned key from that file. Other keys of the file are kept.
+fn run_project(paths: &Paths, dir: &Path, request: &UseRequest) -> Result<Vec<Change>, UseError> {
+    if !dir.is_dir() {
+        return Err(UseError::NotAFolder(dir.to_path_buf()));
+    }
+    let file = layers::project_local_file(dir);
+    if request.clear_project {
+        let clear: Patch = OwnedKey::ALL.iter().map(|k| (*k, None)).collect();
+        return settings::update(&file, |_| Ok::<_, UseError>(clear.clone()));
+    }
+    if request.provider == Some(Provider::Anthropic) {
+        return Err(UseError::ProjectToAnthropic);
+    }
+    let catalog = Catalog::builtin();
+    let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
+    let state = AppState::load(&paths.app_state())?;
+    let program = crate::aws::keychain::cli_program();
+    let inherited = Layers::read(paths, Some(dir))?.merged_from(|l| matches!(l, Layer::Project | Layer::User));
+    settings::update(&file, |doc| {
+        let combined = layers::overlay(doc, &inherited);
+        let p = plan(&combined, request, catalog, &profiles, &state, &program)?;
+        Ok::<_, UseError>(
+            p.patch.into_iter().filter(|(k, v)| doc.get(*k).is_some() || *v != inherited.get(*k)).collect(),
+        )
+    })
+}
+
 /// Rewrites `--profile X` / `--profile=X` in a command to name `profile`.
 fn replace_profile_argument(command: &str, profile: &str) -> String {
     let mut out: Vec<String> = Vec::new();
@@ -526,6 +650,24 @@ fn replace_profile_argument(command: &str, profile: &str) -> String {
 /// # Errors
 /// [`UseError`]; the files are unchanged on error.
 pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError> {
+    if request.clear_project {
+        let chose = request.model.is_some()
+            || request.geography.is_some()
+            || request.profile.is_some()
+            || request.region.is_some()
+            || request.provider.is_some()
+            || request.scoped_credentials.is_some()
+            || request.credential_export.is_some();
+        if chose {
+            return Err(UseError::ClearWithChoices);
+        }
+        if request.project.is_none() {
+            return Err(UseError::ClearWithoutProject);
+        }
+    }
+    if let Some(dir) = &request.project {
+        return run_project(paths, dir, request);
+    }
     let catalog = &Catalog::load(paths);
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
     let state_path = paths.app_state();
@@ -553,6 +695,10 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
     if let Some(on) = request.credential_export {
         dirty |= state.credential_export != Some(on);
         state.credential_export = Some(on);
+    }
+    if let Some(on) = request.scoped_credentials {
+        dirty |= state.scoped_credentials != Some(on);
+        state.scoped_credentials = Some(on);
     }
     if dirty {
         state.save(&state_path)?;

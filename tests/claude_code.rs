@@ -29,7 +29,13 @@
 //! - its Agent tool runs a subagent on `model` sonnet, opus, haiku or fable
 //!   (the slots again) or the parent's model;
 //! - with every slot pinned, `-p` sends no other model request (no
-//!   background small/fast call was seen); whatever it sends is checked.
+//!   background small/fast call was seen); whatever it sends is checked;
+//! - started in a folder, `-p` applies that folder's
+//!   `.claude/settings.local.json` env over the user's (no trust prompt);
+//! - settings `env` reaches its Bash tool's environment, while the
+//!   credentials `awsCredentialExport` prints sign its Bedrock calls only:
+//!   none of `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` or
+//!   `AWS_SESSION_TOKEN` shows in that environment.
 //!
 //! The fake's accounts offer realistic late-2026 lists per region (current
 //! and previous generation, geographic and global profiles, and a family no
@@ -233,32 +239,41 @@ impl Sandbox {
     fn claude(&self, alias: Option<&str>) -> ClaudeRun {
         let work = self.home.path().join("work");
         std::fs::create_dir_all(&work).unwrap();
+        let args: Vec<&str> = alias.map(|a| vec!["--model", a]).unwrap_or_default();
+        let mut cmd = self.claude_command(&work, &args);
+        cmd.env("AWS_ACCESS_KEY_ID", KEY_ID).env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+        let label = alias.map_or("(no --model)".to_string(), |a| format!("--model {a}"));
+        self.finish(cmd, label)
+    }
+
+    /// `claude -p "say hi" ARGS` started in `dir`, with no AWS credentials
+    /// in its environment: only the settings (and what they name) give any.
+    fn claude_command(&self, dir: &Path, args: &[&str]) -> Command {
         // `timeout` ends a run that hangs instead of the whole test binary.
         let mut cmd = Command::new("timeout");
-        cmd.args(["--kill-after=10", "180"]).arg(claude_code()).args(["-p", "say hi"]);
-        if let Some(alias) = alias {
-            cmd.args(["--model", alias]);
-        }
+        cmd.args(["--kill-after=10", "180"]).arg(claude_code()).args(["-p", "say hi"]).args(args);
         // Nothing from the runner's environment (it may itself run inside
         // Claude Code, with ANTHROPIC_* and CLAUDE_CODE_* set).
         cmd.env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin");
         self.home.isolate(&mut cmd);
-        cmd.env("AWS_ACCESS_KEY_ID", KEY_ID)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-            .env("ANTHROPIC_BEDROCK_BASE_URL", &self.fake.url)
+        cmd.env("ANTHROPIC_BEDROCK_BASE_URL", &self.fake.url)
             .env("AWS_ENDPOINT_URL_BEDROCK", &self.fake.url)
             .env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &self.fake.url)
             .env("CLAUDE_CODE_MAX_RETRIES", "0")
             .env("DISABLE_AUTOUPDATER", "1")
             .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-            .current_dir(&work)
+            .current_dir(dir)
             .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs a command from [`Sandbox::claude_command`]; the fake's log of it.
+    fn finish(&self, mut cmd: Command, label: String) -> ClaudeRun {
         // Only what Claude Code sent: not our own `models --refresh` before it.
         let before = self.fake.state()["log"].as_array().map_or(0, Vec::len);
         let output = cmd.output().expect("run claude");
         let mut log = self.fake.state()["log"].as_array().cloned().unwrap_or_default();
         log.drain(..before.min(log.len()));
-        let label = alias.map_or("(no --model)".to_string(), |a| format!("--model {a}"));
         ClaudeRun { label, output, log, settings: self.home.settings_json() }
     }
 }
@@ -558,5 +573,112 @@ fn a_family_no_code_knows_can_be_selected_and_used() {
     });
     let run = &runs[0];
     assert_eq!(run.models(), ["eu.anthropic.claude-quill-7-1"], "{:?}", run.log);
+    assert!(run.problems(&EU).is_empty(), "{:?}", run.problems(&EU));
+}
+
+#[test]
+fn a_project_selection_applies_in_that_project_only() {
+    // `use --project DIR --geo us --model opus` over a user choice of EU
+    // Sonnet: Claude Code started in DIR reads DIR/.claude/settings.local.json
+    // over the user's file and calls US Opus from us-east-1; started
+    // elsewhere it keeps EU Sonnet.
+    let runs = run_parallel(&[true, false], &|in_project| {
+        let sandbox = Sandbox::new();
+        sandbox.bedrock_tray(&["use", "--geo", "eu", "--model", "sonnet"]);
+        let repo = sandbox.home.path().join("repo");
+        std::fs::create_dir_all(&repo).unwrap();
+        sandbox.bedrock_tray(&["use", "--project", repo.to_str().unwrap(), "--geo", "us", "--model", "opus"]);
+        let dir = if *in_project { repo } else { sandbox.home.path().join("work") };
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut cmd = sandbox.claude_command(&dir, &[]);
+        cmd.env("AWS_ACCESS_KEY_ID", KEY_ID).env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+        sandbox.finish(cmd, if *in_project { "in the project" } else { "elsewhere" }.into())
+    });
+    let conversation = |run: &ClaudeRun| -> Vec<String> {
+        run.log
+            .iter()
+            .filter(|e| e["op"] == "bedrock-runtime:InvokeModelWithResponseStream")
+            .map(|e| format!("{} {}", e["model"].as_str().unwrap_or("?"), e["region"].as_str().unwrap_or("?")))
+            .collect()
+    };
+    let (project, elsewhere) = (&runs[0], &runs[1]);
+    let us_opus = conversation(project);
+    assert!(
+        !us_opus.is_empty()
+            && us_opus.iter().all(|m| m.starts_with("us.anthropic.claude-opus") && m.ends_with(" us-east-1")),
+        "in the project: {us_opus:?} ({})",
+        text(&project.output)
+    );
+    assert!(elsewhere.problems(&Geo { model: "sonnet", ..EU }).is_empty(), "{:?}", elsewhere.problems(&EU));
+    let eu_sonnet = conversation(elsewhere);
+    assert!(eu_sonnet.iter().all(|m| m.starts_with("eu.anthropic.claude-sonnet")), "elsewhere: {eu_sonnet:?}");
+}
+
+/// The SSO profile of the scoped-credentials test: the fake's account and
+/// role, its SSO portal at the fake.
+const SSO_PROFILE: &str = "\
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = BedrockUser
+region = eu-central-1
+";
+
+#[test]
+fn scoped_credentials_keep_aws_profile_out_of_claude_codes_bash() {
+    // With `use --scoped-credentials`, Claude Code gets the SSO role's
+    // credentials from `credential-process --export`, signs its Bedrock
+    // calls with them, and its Bash tool's environment has no AWS_PROFILE.
+    // The fake answers "say hi" with a Bash call to `env`, and keeps the
+    // output Claude Code sends back.
+    claude_code();
+    let _slot = RunSlot::take();
+    let sandbox = Sandbox::new();
+    sandbox.home.write_aws_config(SSO_PROFILE);
+    let issued = sandbox.fake.admin("issue_token", json!({}));
+    let token_file = crate::util::write_token(&sandbox.home, "corp", &crate::util::in_seconds(3600), false);
+    let mut token: Value = serde_json::from_slice(&std::fs::read(&token_file).unwrap()).unwrap();
+    token["accessToken"] = issued["accessToken"].clone();
+    std::fs::write(&token_file, token.to_string()).unwrap();
+    sandbox.bedrock_tray(&["use", "--profile", "dev", "--geo", "eu", "--model", "opus", "--scoped-credentials"]);
+    let settings = sandbox.home.settings_json();
+    assert!(settings["env"].get("AWS_PROFILE").is_none(), "{settings}");
+
+    sandbox.fake.config(json!({"tool_use": {
+        "name": "Bash",
+        "input": {"command": "env", "description": "Print the environment"},
+        "when": "say hi",
+    }}));
+    let work = sandbox.home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let mut cmd = sandbox.claude_command(&work, &["--allowedTools", "Bash(env)"]);
+    // Only credential-process needs the portal; Claude Code passes its
+    // environment down to it.
+    cmd.env("AWS_ENDPOINT_URL_SSO", &sandbox.fake.url);
+    let run = sandbox.finish(cmd, "scoped credentials".into());
+    let state = sandbox.fake.state();
+
+    let results: Vec<String> =
+        state["tool_results"].as_array().unwrap().iter().map(|r| r.as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(results.len(), 1, "Bash ran once and its output came back: {results:?} ({})", text(&run.output));
+    let env = &results[0];
+    assert!(env.lines().any(|l| l.starts_with("PATH=")), "the tool result is the environment: {env}");
+    for leak in ["AWS_PROFILE=", "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN="] {
+        assert!(!env.lines().any(|l| l.starts_with(leak)), "Bash sees no {leak}:\n{env}");
+    }
+
+    let role_keys: Vec<&str> = state["role_keys"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(!role_keys.is_empty(), "credential-process fetched the role's credentials ({})", text(&run.output));
+    let runtime: Vec<&Value> =
+        run.log.iter().filter(|e| e["op"].as_str().is_some_and(|o| o.starts_with("bedrock-runtime:"))).collect();
+    assert!(runtime.len() >= 2, "the turn with the tool call and the one with its result: {:?}", run.log);
+    for e in &runtime {
+        let key = e["access_key_id"].as_str().unwrap_or("(unsigned)");
+        assert!(role_keys.contains(&key), "{} signed with {key}, not the SSO role's key {role_keys:?}", e["op"]);
+    }
     assert!(run.problems(&EU).is_empty(), "{:?}", run.problems(&EU));
 }

@@ -161,3 +161,49 @@ fn dechunk(mut body: &str) -> String {
     }
     out
 }
+
+/// A static https server over a folder, with a fresh self-signed
+/// certificate for 127.0.0.1 (tests/https_server.py); a command trusts it
+/// through `SSL_CERT_FILE` (see [`HttpsFiles::trust`]). Killed on drop.
+pub struct HttpsFiles {
+    pub url: String,
+    pub root: PathBuf,
+    cert: PathBuf,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl HttpsFiles {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, cert, port_file) = (dir.path().join("root"), dir.path().join("cert.pem"), dir.path().join("port"));
+        std::fs::create_dir_all(&root).unwrap();
+        let mut child = Command::new(python())
+            .arg(tests_dir().join("https_server.py"))
+            .arg("--root")
+            .arg(&root)
+            .arg("--cert")
+            .arg(&cert)
+            .arg("--port-file")
+            .arg(&port_file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the https server");
+        let port = wait_for_port(&port_file, &mut child, "https server");
+        Self { url: format!("https://127.0.0.1:{port}"), root, cert, child, _dir: dir }
+    }
+
+    /// Makes `cmd` trust this server's certificate (and only it).
+    pub fn trust(&self, cmd: &mut Command) {
+        cmd.env("SSL_CERT_FILE", &self.cert).env_remove("SSL_CERT_DIR");
+    }
+}
+
+impl Drop for HttpsFiles {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -251,3 +251,66 @@ fn a_preset_asking_for_device_codes_makes_later_logins_use_them() {
     assert_eq!(state["requests"]["sso-oidc:StartDeviceAuthorization"], 1, "{state}");
     assert!(state["requests"].get("sso-oidc:Authorize").is_none());
 }
+
+#[test]
+fn onboarding_from_an_https_preset_and_refusing_http() {
+    let s = setup(TEAM_PRESET);
+    signed_in(&s);
+    let server = crate::harness::HttpsFiles::start();
+    std::fs::write(server.root.join("team.toml"), TEAM_PRESET).unwrap();
+    let run = |preset: &str, extra: &[&str], trusted: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+        cmd.args(["onboard", "--preset", preset, "--yes", "--team", "platform"]).args(extra);
+        s.home.isolate(&mut cmd);
+        s.fake.apply(&mut cmd);
+        if trusted {
+            server.trust(&mut cmd);
+        }
+        cmd.output().unwrap()
+    };
+    let url = format!("{}/team.toml", server.url);
+
+    // Refused, and nothing written: plain http, a wrong digest, an
+    // untrusted certificate, a body over the cap, a redirect to http.
+    let http = url.replacen("https://", "http://", 1);
+    let out = run(&http, &[], true);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("only downloaded over https"), "{}", text(&out));
+    let out = run(&url, &["--sha256", &"0".repeat(64)], true);
+    assert!(!out.status.success() && stderr(&out).contains("SHA-256"), "{}", text(&out));
+    let out = run(&url, &[], false);
+    assert!(!out.status.success(), "a certificate nobody trusts is refused: {}", text(&out));
+    let out = run(&format!("{}/big", server.url), &[], true);
+    assert!(!out.status.success() && stderr(&out).contains("larger than"), "{}", text(&out));
+    let out = run(&format!("{}/redirect-http", server.url), &[], true);
+    assert!(!out.status.success(), "a redirect to http is refused: {}", text(&out));
+    assert!(!s.home.aws_config().exists(), "nothing was written");
+
+    let digest = {
+        use sha2::Digest;
+        sha2::Sha256::digest(TEAM_PRESET.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let out = run(&url, &["--sha256", &digest], true);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(s.home.settings_json()["env"]["AWS_PROFILE"], "claude-bedrock");
+}
+
+#[test]
+fn onboarding_without_a_preset_uses_the_managed_one() {
+    let s = setup(TEAM_PRESET);
+    signed_in(&s);
+    let managed = s.home.path().join("etc/bedrock-tray/preset.toml");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+    cmd.args(["onboard", "--yes", "--team", "platform"]);
+    s.home.isolate(&mut cmd);
+    s.fake.apply(&mut cmd);
+    cmd.env("BEDROCK_TRAY_MANAGED_PRESET", &managed);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("no managed preset at"), "{}", text(&out));
+    std::fs::create_dir_all(managed.parent().unwrap()).unwrap();
+    std::fs::write(&managed, TEAM_PRESET).unwrap();
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(s.home.settings_json()["env"]["AWS_PROFILE"], "claude-bedrock");
+}

@@ -13,6 +13,7 @@ mod flapping;
 mod fuzz_corpus;
 mod hostile_input;
 mod keychain_cli;
+mod layers_cli;
 mod login;
 mod models_cli;
 mod onboard;

@@ -68,6 +68,12 @@ impl TestHome {
         std::fs::write(self.aws_config(), text).unwrap();
     }
 
+    /// Where this home's stand-in for Claude Code's managed settings file
+    /// (`/etc/claude-code/managed-settings.json`) lives.
+    pub fn managed_settings(&self) -> PathBuf {
+        self.path().join("managed/managed-settings.json")
+    }
+
     /// The core's view of this home: the same paths `isolate` gives a
     /// command, for tests that drive the library in process.
     pub fn paths(&self) -> bedrock_tray::paths::Paths {
@@ -77,6 +83,8 @@ impl TestHome {
             ("AWS_CONFIG_FILE", self.aws_config()),
             ("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials")),
             ("BEDROCK_TRAY_CONFIG_DIR", self.path().join(".config/bedrock-tray")),
+            ("BEDROCK_TRAY_MANAGED_SETTINGS", self.managed_settings()),
+            ("BEDROCK_TRAY_MANAGED_PRESET", self.path().join("managed/preset.toml")),
         ];
         bedrock_tray::paths::Paths::from_lookup(|k| {
             vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone().into_os_string())
@@ -94,6 +102,8 @@ impl TestHome {
             .env("AWS_CONFIG_FILE", self.aws_config())
             .env("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials"))
             .env("BEDROCK_TRAY_CONFIG_DIR", self.path().join(".config/bedrock-tray"))
+            .env("BEDROCK_TRAY_MANAGED_SETTINGS", self.managed_settings())
+            .env("BEDROCK_TRAY_MANAGED_PRESET", self.path().join("managed/preset.toml"))
             .env("AWS_EC2_METADATA_DISABLED", "true")
             // A safety net: any AWS call a test did not point at a local
             // fake (AWS_ENDPOINT_URL_<SERVICE> wins over this) is refused

@@ -111,6 +111,7 @@ function render(snap) {
   }
   renderCost(snap.spend);
   renderKeys(snap.plaintext_key_profiles ?? []);
+  renderProjects(snap.projects ?? []);
   const problems = [...st.problems, ...snap.errors];
   $("problems-box").hidden = problems.length === 0;
   $("problems").replaceChildren(...problems.map((p) => Object.assign(document.createElement("li"), { textContent: p })));
@@ -130,6 +131,19 @@ function renderCost(spend) {
     $("cost-budget").className = spend.level >= 100 ? "err" : spend.level >= 80 ? "warn" : "";
     bar.value = Math.min(100, pct);
   }
+}
+
+function renderProjects(projects) {
+  $("projects-box").hidden = projects.length === 0;
+  $("projects").replaceChildren(
+    ...projects.map((p) => {
+      const li = document.createElement("li");
+      const dir = Object.assign(document.createElement("span"), { className: "mono", textContent: p.dir });
+      const what = [p.model_id, p.region].filter(Boolean).join(" in ") || p.keys.join(", ");
+      li.append(dir, document.createTextNode(`: ${what}`));
+      return li;
+    }),
+  );
 }
 
 function renderKeys(profiles) {
@@ -187,6 +201,8 @@ async function main() {
   render(await invoke("get_snapshot"));
   const setupNeeded = await invoke("wizard_status");
   if (setupNeeded) window.wizard.open(setupNeeded);
+  // A link that opened the app (or arrived before this page loaded).
+  await window.wizard.offerLink();
   // The countdown ticks locally between snapshots; the state itself only
   // changes through events.
   setInterval(countdown, 1000);

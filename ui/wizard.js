@@ -104,13 +104,48 @@ window.wizard = (() => {
     $("wiz-reason").textContent = reason ? `${reason}. This takes about two minutes.` : "";
     $("wiz-error").hidden = true;
     $("wiz-steps").replaceChildren();
-    for (const id of ["wiz-code-box", "wiz-roles-box", "wiz-done"]) $(id).hidden = true;
+    for (const id of ["wiz-code-box", "wiz-roles-box", "wiz-done", "wiz-link-box"]) $(id).hidden = true;
     $("wiz-skip").hidden = false;
     show("wiz-source");
     document.querySelector("main").hidden = true;
     $("wizard").hidden = false;
     $("wiz-file").focus();
+    offerManaged();
   }
+
+  // The organisation's own preset comes first when there is one.
+  let managed = null;
+  async function offerManaged() {
+    $("wiz-managed").hidden = true;
+    try {
+      managed = await invoke("wizard_managed_preset");
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (!managed) return;
+    $("wiz-managed-org").textContent = managed.preset.organisation;
+    $("wiz-managed-path").textContent = managed.path;
+    $("wiz-managed").hidden = false;
+    $("wiz-managed-use").focus();
+  }
+  // Loaded again: another preset may have been picked since.
+  $("wiz-managed-use").addEventListener("click", async () => {
+    try {
+      const again = await invoke("wizard_managed_preset");
+      if (again) loaded(again.preset);
+    } catch (err) {
+      fail(err);
+    }
+  });
+  $("wiz-preset-url-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      loaded(await invoke("wizard_preset_url", { url: $("wiz-preset-url").value, sha256: $("wiz-preset-sha").value || null }));
+    } catch (err) {
+      fail(err);
+    }
+  });
 
   $("wiz-file").addEventListener("change", async (e) => {
     const file = e.target.files?.[0];
@@ -186,5 +221,36 @@ window.wizard = (() => {
     }
   });
 
-  return { open };
+  // A bedrock-tray://onboard?preset=URL link: shown, loaded only on a click.
+  let link = null;
+  async function offerLink() {
+    let pending;
+    try {
+      pending = await invoke("wizard_pending_link");
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (!pending) return;
+    link = pending;
+    open("A link asks to set up this computer");
+    $("wiz-link-url").textContent = pending.url;
+    $("wiz-link-box").hidden = false;
+    $("wiz-link-load").focus();
+  }
+  $("wiz-link-load").addEventListener("click", async () => {
+    $("wiz-link-box").hidden = true;
+    try {
+      loaded(await invoke("wizard_preset_url", { url: link.url, sha256: link.sha256 }));
+    } catch (err) {
+      fail(err);
+    }
+  });
+  $("wiz-link-ignore").addEventListener("click", () => {
+    link = null;
+    $("wiz-link-box").hidden = true;
+  });
+  listen("deep_link", offerLink);
+
+  return { open, offerLink };
 })();

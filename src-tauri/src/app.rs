@@ -29,6 +29,9 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, paths: Paths) -> tauri:
             commands::import_keys,
             crate::wizard::wizard_status,
             crate::wizard::wizard_preset,
+            crate::wizard::wizard_managed_preset,
+            crate::wizard::wizard_preset_url,
+            crate::wizard::wizard_pending_link,
             crate::wizard::wizard_start_url,
             crate::wizard::wizard_run,
             crate::wizard::wizard_choose
@@ -184,6 +187,35 @@ fn on_session_event<R: Runtime>(app: &AppHandle<R>, event: SessionEvent, auto_si
     }
 }
 
+/// `bedrock-tray://onboard?preset=URL` links: kept for the dashboard,
+/// which asks before loading the preset; nothing runs on a link alone.
+fn watch_links<R: Runtime>(app: &AppHandle<R>) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    // Linux and Windows learn the scheme at run time (macOS from the bundle).
+    #[cfg(any(target_os = "linux", windows))]
+    if let Err(e) = app.deep_link().register_all() {
+        tracing::warn!("bedrock-tray:// links not registered: {e}");
+    }
+    let offer = {
+        let app = app.clone();
+        move |urls: Vec<tauri::Url>| {
+            for url in urls {
+                match app.state::<crate::wizard::Wizard>().take_link(url.as_str()) {
+                    Ok(()) => {
+                        open_dashboard(&app);
+                        let _ = app.emit("deep_link", ());
+                    }
+                    Err(e) => tracing::warn!("ignored a link: {e}"),
+                }
+            }
+        }
+    };
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        offer(urls);
+    }
+    app.deep_link().on_open_url(move |event| offer(event.urls()));
+}
+
 /// Builds and runs the app until Quit.
 ///
 /// # Errors
@@ -193,6 +225,9 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
     let builder = tauri::Builder::default()
         // A second launch opens the first one's dashboard.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| open_dashboard(app)))
+        // After single-instance: a link opened while the app runs reaches
+        // this instance (the plugin's deep-link feature forwards it).
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
         .setup(move |app| {
@@ -219,6 +254,7 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
             {
                 crate::actions::refresh_models(&handle);
             }
+            watch_links(&handle);
             // First run: the dashboard opens on its setup wizard.
             if open_at_start || handle.state::<AppShared>().setup_needed().is_some() {
                 open_dashboard(&handle);

@@ -155,3 +155,36 @@ fn a_command_outside_the_app_is_not_reachable() {
     let f = fixture();
     assert!(invoke(&f, "plugin:shell|execute", json!({"program": "sh"})).is_err(), "no shell plugin");
 }
+
+#[test]
+fn the_wizard_offers_the_managed_preset_first_and_fetches_https_only() {
+    let f = fixture();
+    assert_eq!(invoke(&f, "wizard_managed_preset", json!({})).unwrap(), Value::Null, "none placed");
+    let paths = Paths::under_home(f.home.path());
+    std::fs::create_dir_all(paths.managed_preset.parent().unwrap()).unwrap();
+    let preset = "organisation = \"Example Corp\"\n[sso]\nstart_url = \"https://x.awsapps.com/start\"\nregion = \"eu-west-1\"\nsession_name = \"x\"\n";
+    std::fs::write(&paths.managed_preset, preset).unwrap();
+    let managed = invoke(&f, "wizard_managed_preset", json!({})).unwrap();
+    assert_eq!(managed["path"], json!(paths.managed_preset.to_str().unwrap()));
+    assert_eq!(managed["preset"]["organisation"], json!("Example Corp"));
+
+    let err = invoke(&f, "wizard_preset_url", json!({"url": "http://127.0.0.1:9/team.toml"})).unwrap_err();
+    assert_eq!(err["kind"], json!("invalid"), "{err}");
+    let err = invoke(&f, "wizard_preset_url", json!({"url": paths.managed_preset.to_str().unwrap()})).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("https"), "a local path is not fetched: {err}");
+}
+
+#[test]
+fn an_onboarding_link_is_offered_once_and_never_loads_by_itself() {
+    let f = fixture();
+    use tauri::Manager;
+    let wizard = f.window.state::<crate::wizard::Wizard>();
+    assert!(wizard.take_link("bedrock-tray://onboard?preset=http://example.com/t.toml").is_err(), "http refused");
+    assert_eq!(invoke(&f, "wizard_pending_link", json!({})).unwrap(), Value::Null);
+    wizard.take_link("bedrock-tray://onboard?preset=https%3A%2F%2Fexample.com%2Fteam.toml").unwrap();
+    let pending = invoke(&f, "wizard_pending_link", json!({})).unwrap();
+    assert_eq!(pending["url"], json!("https://example.com/team.toml"));
+    assert_eq!(invoke(&f, "wizard_pending_link", json!({})).unwrap(), Value::Null, "offered once");
+    let err = invoke(&f, "wizard_run", json!({})).expect_err("nothing was loaded by the link");
+    assert!(err["message"].as_str().unwrap().contains("preset"), "{err}");
+}

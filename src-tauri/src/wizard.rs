@@ -29,6 +29,35 @@ pub struct Wizard {
     preset: Mutex<Option<Preset>>,
     answer: Mutex<Option<mpsc::Sender<Option<usize>>>>,
     running: AtomicBool,
+    /// A `bedrock-tray://onboard?preset=URL` link not yet shown: the
+    /// dashboard asks the user before it loads the preset.
+    pending_link: Mutex<Option<PendingLink>>,
+}
+
+/// The preset a link names, waiting for the user's yes.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingLink {
+    url: String,
+    sha256: Option<String>,
+}
+
+impl Wizard {
+    /// Keeps the preset of an onboarding link for the dashboard to offer;
+    /// a link that is not one is refused (and logged by the caller).
+    ///
+    /// # Errors
+    /// Not a `bedrock-tray://onboard?preset=https://…` link.
+    pub fn take_link(&self, link: &str) -> Result<(), bedrock_tray::preset_source::SourceError> {
+        let (url, sha256) = bedrock_tray::preset_source::onboard_link(link)?;
+        *self.pending_link.lock().expect("wizard lock") = Some(PendingLink { url, sha256 });
+        Ok(())
+    }
+}
+
+/// The onboarding link's preset waiting to be offered (once), or `null`.
+#[tauri::command]
+pub fn wizard_pending_link(wizard: State<'_, Wizard>) -> Option<PendingLink> {
+    wizard.pending_link.lock().expect("wizard lock").take()
 }
 
 /// What the dashboard shows of a preset, and offers to choose from.
@@ -139,6 +168,50 @@ pub fn wizard_preset(
 ) -> Result<PresetView, CommandError> {
     let name = file_name.unwrap_or_else(|| "preset".into());
     let preset = Preset::parse(&text, std::path::Path::new(&name), Catalog::builtin())?;
+    let view = PresetView::of(&preset, Catalog::builtin());
+    *wizard.preset.lock().expect("wizard lock") = Some(preset);
+    Ok(view)
+}
+
+/// The preset an administrator placed on this machine (`/etc/bedrock-tray/preset.toml`
+/// and the like), which the wizard offers first: loaded and shown with its
+/// path, or `null` when there is none.
+#[tauri::command(rename_all = "snake_case")]
+pub fn wizard_managed_preset(
+    shared: Shared<'_>,
+    wizard: State<'_, Wizard>,
+) -> Result<Option<ManagedPresetView>, CommandError> {
+    let path = shared.paths.managed_preset.clone();
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let preset = Preset::load(&path)?;
+    let view = PresetView::of(&preset, Catalog::builtin());
+    *wizard.preset.lock().expect("wizard lock") = Some(preset);
+    Ok(Some(ManagedPresetView { path: path.display().to_string(), preset: view }))
+}
+
+/// The managed preset and where it was found.
+#[derive(Debug, Serialize)]
+pub struct ManagedPresetView {
+    path: String,
+    preset: PresetView,
+}
+
+/// Loads a team preset from an https URL (size-capped, optionally pinned
+/// by its SHA-256), as `onboard --preset URL` does.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn wizard_preset_url(
+    wizard: State<'_, Wizard>,
+    url: String,
+    sha256: Option<String>,
+) -> Result<PresetView, CommandError> {
+    let sha256 = sha256.filter(|s| !s.trim().is_empty());
+    // A URL only: the web view must not make the app read local files.
+    if !bedrock_tray::preset_source::is_url(url.trim()) {
+        return Err(bedrock_tray::preset_source::SourceError::NotHttps(url).into());
+    }
+    let preset = bedrock_tray::preset_source::load(url.trim(), sha256.as_deref()).await?;
     let view = PresetView::of(&preset, Catalog::builtin());
     *wizard.preset.lock().expect("wizard lock") = Some(preset);
     Ok(view)

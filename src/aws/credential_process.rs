@@ -8,7 +8,10 @@ use crate::aws::ini::{IniDoc, Section};
 use crate::aws::keychain::{
     self, Keychain, KeychainError, LockError, Mfa, MfaError, SecretStore, SessionCredentials, StsError,
 };
-use crate::names::ProfileName;
+use crate::aws::profiles::{AwsProfile, CredentialSource};
+use crate::names::{ProfileName, Region};
+use crate::secret::Secret;
+use crate::sso::cache::{read_token, token_path};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
@@ -31,6 +34,12 @@ pub enum SessionError {
     /// Asking for the MFA code failed.
     #[error(transparent)]
     Prompt(std::io::Error),
+    #[error("profile {profile} names no sso_account_id and sso_role_name: choose a role with `bedrock-tray accounts --profile {profile}`")]
+    SsoWithoutRole { profile: String },
+    #[error("not signed in to IAM Identity Center for profile {profile} ({reason}): run `bedrock-tray login --profile {profile}`")]
+    SsoSignedOut { profile: String, reason: String },
+    #[error("IAM Identity Center gave no credentials for profile {profile}'s role: {message}")]
+    SsoRole { profile: String, message: String },
 }
 
 /// Where STS is called: the region and an endpoint override, if any.
@@ -131,6 +140,57 @@ pub fn renew<S: SecretStore>(
             new_session(kc, profile, sts, duration_seconds, Some(Mfa { serial: &serial, code }))
         }
     }
+}
+
+/// Role credentials for an SSO profile (what `aws configure export-credentials`
+/// gives): GetRoleCredentials with the profile's cached IAM Identity Center
+/// token, for its `sso_account_id` and `sso_role_name`.
+/// `credential-process --export` serves these to Claude Code under scoped
+/// credentials, and caches them in the keyring like STS sessions.
+///
+/// # Errors
+/// Not an SSO profile with a role, no valid token (sign in again), or the
+/// portal refused.
+pub async fn sso_role_session(
+    sso_cache_dir: &Path,
+    profile: &AwsProfile,
+    now: OffsetDateTime,
+) -> Result<SessionCredentials, SessionError> {
+    let (sso_region, account_id, role_name) = match &profile.credentials {
+        CredentialSource::Sso { sso_region, account_id: Some(a), role_name: Some(r), .. }
+        | CredentialSource::LegacySso { sso_region, account_id: Some(a), role_name: Some(r), .. } => (sso_region, a, r),
+        _ => return Err(SessionError::SsoWithoutRole { profile: profile.name.clone() }),
+    };
+    let signed_out = |reason: String| SessionError::SsoSignedOut { profile: profile.name.clone(), reason };
+    let path = token_path(sso_cache_dir, &profile.credentials).ok_or_else(|| signed_out("no token".into()))?;
+    let token = read_token(&path).map_err(|e| signed_out(e.to_string()))?;
+    if token.expires_at <= now {
+        return Err(signed_out("the session has expired".into()));
+    }
+    let region = Region::new(sso_region)
+        .map_err(|e| SessionError::SsoRole { profile: profile.name.clone(), message: e.to_string() })?;
+    let client = crate::sso::accounts::portal_client(&region).await;
+    let out = client
+        .get_role_credentials()
+        .access_token(token.access_token.expose())
+        .account_id(account_id)
+        .role_name(role_name)
+        .send()
+        .await
+        .map_err(|e| SessionError::SsoRole {
+            profile: profile.name.clone(),
+            message: crate::sso::client::innermost(&e),
+        })?;
+    let missing = || SessionError::SsoRole { profile: profile.name.clone(), message: "incomplete answer".into() };
+    let creds = out.role_credentials().ok_or_else(missing)?;
+    let expiration = OffsetDateTime::from_unix_timestamp(creds.expiration() / 1000).map_err(|_| missing())?;
+    Ok(SessionCredentials {
+        version: 1,
+        access_key_id: creds.access_key_id().ok_or_else(missing)?.to_string(),
+        secret_access_key: Secret::new(creds.secret_access_key().ok_or_else(missing)?.to_string()),
+        session_token: Secret::new(creds.session_token().ok_or_else(missing)?.to_string()),
+        expiration: crate::sso::cache::format_rfc3339(expiration),
+    })
 }
 
 impl crate::error_kind::HasKind for SessionError {

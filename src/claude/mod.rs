@@ -2,6 +2,8 @@
 //! currently selects, and what its transcripts say it cost.
 
 pub mod aliases;
+pub mod layers;
+pub mod projects;
 pub mod selection;
 pub mod settings;
 pub mod usage;

@@ -55,7 +55,7 @@ impl<'c> Selection<'c> {
             } else {
                 Provider::Anthropic
             },
-            profile: doc.get(OwnedKey::AwsProfile),
+            profile: profile_of(doc),
             region: doc.get(OwnedKey::AwsRegion),
             small_model_id: doc.get(OwnedKey::SmallFastModel).or_else(|| doc.get(OwnedKey::DefaultHaiku)),
             auth_refresh: doc.get(OwnedKey::AuthRefresh),
@@ -64,6 +64,15 @@ impl<'c> Selection<'c> {
             model_id,
         }
     }
+}
+
+/// The selected AWS profile: `env.AWS_PROFILE`, else (scoped credentials,
+/// see [`crate::switch`]) the profile our `awsCredentialExport` names.
+pub fn profile_of(doc: &SettingsDoc) -> Option<String> {
+    doc.get(OwnedKey::AwsProfile).or_else(|| {
+        let export = doc.get(OwnedKey::CredentialExport)?;
+        crate::aws::keychain::credential_process_profile(&export).map(str::to_string)
+    })
 }
 
 /// Claude Code treats `1` and `true` as on.

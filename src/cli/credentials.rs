@@ -234,11 +234,19 @@ pub fn credential_process(profile: &str, duration_seconds: i32, export: bool) ->
     let print = |s: &keychain::SessionCredentials| {
         println!("{}", if export { keychain::export_json(s) } else { keychain::session_json(s) });
     };
-    if let Some(session) = cp::fresh_session(&kc, &profile, OffsetDateTime::now_utc()).map_err(Failure::env)? {
-        print(&session);
+    let cached = cp::fresh_session(&kc, &profile, OffsetDateTime::now_utc());
+    if let Ok(Some(session)) = &cached {
+        print(session);
         return Ok(());
     }
     let paths = Paths::from_env().map_err(Failure::env)?;
+    if export {
+        if let Some(session) = sso_role_session(&paths, &kc, &profile)? {
+            print(&session);
+            return Ok(());
+        }
+    }
+    cached.map_err(Failure::env)?;
     let session = cp::renew(
         &kc,
         &profile,
@@ -251,4 +259,24 @@ pub fn credential_process(profile: &str, duration_seconds: i32, export: bool) ->
     )?;
     print(&session);
     Ok(())
+}
+
+/// Role credentials when `profile` is an SSO profile (scoped credentials:
+/// Claude Code's `awsCredentialExport`), cached in the keyring when there
+/// is one; `None` for any other profile.
+fn sso_role_session(
+    paths: &Paths,
+    kc: &Keychain<OsKeyring>,
+    profile: &ProfileName,
+) -> Result<Option<keychain::SessionCredentials>, Failure> {
+    let profiles = bedrock_tray::aws::profiles::AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)
+        .map_err(Failure::env)?;
+    let Some(p) = profiles.get(profile.as_str()).filter(|p| p.credentials.is_sso()) else { return Ok(None) };
+    let now = OffsetDateTime::now_utc();
+    let session = super::runtime()?.block_on(cp::sso_role_session(&paths.sso_cache_dir, p, now))?;
+    // A keyring that cannot be reached only costs a call next time.
+    if let Err(e) = kc.set_session(profile, &session) {
+        tracing::debug!("role credentials not cached: {e}");
+    }
+    Ok(Some(session))
 }

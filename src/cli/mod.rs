@@ -48,6 +48,10 @@ enum Command {
         /// Also run the credentials, identity and Bedrock probes.
         #[arg(long)]
         probe: bool,
+        /// Answer for Claude Code started in this project folder (its
+        /// .claude/settings.local.json and .claude/settings.json over yours).
+        #[arg(long, value_name = "PATH")]
+        dir: Option<PathBuf>,
     },
     /// The models the account can call (as last read) and the built-in
     /// catalog, each row with its source and age; --refresh reads the
@@ -187,6 +191,23 @@ struct UseArgs {
     /// Remove our awsCredentialExport and stop setting it.
     #[arg(long, overrides_with = "credential_export")]
     no_credential_export: bool,
+    /// Hand Claude Code its AWS credentials only through awsCredentialExport
+    /// (`bedrock-tray credential-process --profile P --export`, SSO roles too)
+    /// and leave AWS_PROFILE out of its env, so the commands Claude Code runs
+    /// do not inherit the profile. Remembered.
+    #[arg(long, overrides_with = "no_scoped_credentials")]
+    scoped_credentials: bool,
+    /// Write AWS_PROFILE into Claude Code's env again.
+    #[arg(long, overrides_with = "scoped_credentials")]
+    no_scoped_credentials: bool,
+    /// Write into this project's .claude/settings.local.json (default: the
+    /// current folder) instead of your settings: Claude Code started there
+    /// uses this choice, elsewhere yours.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = ".")]
+    project: Option<PathBuf>,
+    /// With --project: remove the project's own selection.
+    #[arg(long)]
+    clear: bool,
     /// Print the changes as JSON.
     #[arg(long)]
     json: bool,
@@ -227,6 +248,15 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A project folder as given on the command line: it must exist; made
+/// absolute so the files named in the output can be found again.
+fn project_dir(dir: &std::path::Path) -> Result<PathBuf, Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::usage(format!("{} is not a folder", dir.display())));
+    }
+    std::path::absolute(dir).map_err(Failure::env)
+}
+
 /// The runtime every async command runs on: one thread, IO and timers.
 pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Failure::env)
@@ -261,17 +291,28 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     _ => None,
                 },
                 effort: args.effort,
+                scoped_credentials: match (args.scoped_credentials, args.no_scoped_credentials) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                },
+                project: args.project.as_deref().map(project_dir).transpose()?,
+                clear_project: args.clear,
             };
             let changes = switch::run(&paths, &request)?;
             if args.json {
                 render::print_json(&changes);
             } else {
-                render::changes(&paths.claude_settings, &changes);
+                render::changes(&switch::target_file(&paths, &request), &changes);
             }
         }
-        Command::Status { json, probe: true } => probe::status_with_probe(&paths, json, now)?,
-        Command::Status { json, probe: false } => {
-            let status = Status::read(&paths, now).map_err(Failure::env)?;
+        Command::Status { json, probe: true, dir: None } => probe::status_with_probe(&paths, json, now)?,
+        Command::Status { probe: true, dir: Some(_), .. } => {
+            return Err(Failure::usage("--probe checks the user's selection only: leave out --dir"))
+        }
+        Command::Status { json, probe: false, dir } => {
+            let dir = dir.as_deref().map(project_dir).transpose()?;
+            let status = Status::read_for(&paths, dir.as_deref(), now).map_err(Failure::env)?;
             if json {
                 render::print_json(&status);
             } else {

@@ -3,17 +3,20 @@
 use super::Failure;
 use bedrock_tray::onboard::{self, OnboardRequest, Progress, SignIn};
 use bedrock_tray::paths::Paths;
-use bedrock_tray::preset::Preset;
+use bedrock_tray::preset_source;
 use bedrock_tray::sso::accounts::AccountRole;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use time::OffsetDateTime;
 
 #[derive(clap::Args)]
 pub struct OnboardArgs {
-    /// The team preset (see presets/example.toml).
-    #[arg(long)]
-    preset: PathBuf,
+    /// The team preset (see presets/example.toml): a file or an https:// URL
+    /// (default: the managed preset, /etc/bedrock-tray/preset.toml on Linux).
+    #[arg(long, value_name = "FILE|URL")]
+    preset: Option<String>,
+    /// Refuse the preset unless its SHA-256 is this (hex).
+    #[arg(long, value_name = "HEX")]
+    sha256: Option<String>,
     /// A team from the preset: decides the account and role.
     #[arg(long)]
     team: Option<String>,
@@ -76,7 +79,21 @@ impl Progress for Terminal {
 
 pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), Failure> {
     // The whole preset is checked before anything is touched.
-    let preset = Preset::load(&args.preset)?;
+    let runtime = super::runtime()?;
+    let source = match &args.preset {
+        Some(s) => s.clone(),
+        None => {
+            let managed = &paths.managed_preset;
+            if !managed.is_file() {
+                return Err(Failure::usage(format!(
+                    "no --preset given and no managed preset at {}: add --preset FILE|https://URL",
+                    managed.display()
+                )));
+            }
+            managed.to_string_lossy().into_owned()
+        }
+    };
+    let preset = runtime.block_on(preset_source::load(&source, args.sha256.as_deref()))?;
     eprintln!("Onboarding {} onto Claude Code on Amazon Bedrock", preset.organisation);
     let request = OnboardRequest {
         team: args.team,
@@ -89,7 +106,6 @@ pub fn run(paths: &Paths, args: OnboardArgs, now: OffsetDateTime) -> Result<(), 
         geography: args.geography,
     };
     let mut progress = Terminal { interactive: !args.yes && std::io::stdin().is_terminal() };
-    let runtime = super::runtime()?;
     let summary = runtime.block_on(onboard::run(
         paths,
         &preset,

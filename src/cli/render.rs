@@ -1,6 +1,7 @@
 //! Human-readable output. JSON output is the serialisation of the core's
 //! values; this file only lays them out for people.
 
+use bedrock_tray::claude::layers::Layer;
 use bedrock_tray::claude::selection::Provider;
 use bedrock_tray::claude::settings::Change;
 use bedrock_tray::probe::models::RefreshReport;
@@ -73,6 +74,15 @@ pub fn status(s: &Status) {
     match session.expires_at {
         Some(_) => println!("Session   {label}: {}{refresh}", countdown(session)),
         None => println!("Session   {label}: {}", countdown(session)),
+    }
+    // Where each value comes from, once more than the user file is involved.
+    if s.dir.is_some() || s.sources.iter().any(|src| src.layer != Layer::User) {
+        println!("From");
+        let width = s.sources.iter().map(|src| src.key.len()).max().unwrap_or(0);
+        for src in &s.sources {
+            let fixed = if src.layer == Layer::Managed { " (fixed by policy)" } else { "" };
+            println!("  {:width$}  {}{fixed}", src.key, src.path.display());
+        }
     }
     for p in &s.problems {
         println!("! {p}");

@@ -8,6 +8,7 @@
 
 use crate::catalog::Catalog;
 use crate::claude::selection::Provider;
+use crate::claude::settings::OwnedKey;
 use crate::sso::cache::SessionState;
 use crate::view::snapshot::Snapshot;
 use serde::Serialize;
@@ -156,10 +157,32 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
     let current_model = status.and_then(|s| s.model.clone());
     let current_geo = status.and_then(|s| s.geography.clone());
     let active = snapshot.probe.as_ref().and_then(|p| p.bedrock.as_ref());
+    // What the organisation's managed settings fix cannot be switched here.
+    let fixed = |keys: &[OwnedKey]| {
+        status.is_some_and(|s| keys.iter().any(|k| s.fixed_by_policy.iter().any(|f| *f == k.display())))
+    };
+    let model_fixed = fixed(&[OwnedKey::Model]);
+    let geo_fixed = fixed(&[OwnedKey::Model, OwnedKey::AwsRegion]);
+    let profile_fixed = fixed(&[OwnedKey::AwsProfile]);
+    let provider_fixed = fixed(&[OwnedKey::UseBedrock]);
+    let title = |text: &str, is_fixed: bool| {
+        if is_fixed {
+            format!("{text} (fixed by your organisation)")
+        } else {
+            text.to_string()
+        }
+    };
 
     let geo_key = current_geo.clone().unwrap_or_else(|| "us".into());
-    let check = ModelCheck { catalog, geo_key: &geo_key, active, bedrock, current: current_model.as_deref() };
-    items.push(MenuItem::Submenu { text: "Model".into(), items: model_items(&check, status) });
+    let check = ModelCheck {
+        catalog,
+        geo_key: &geo_key,
+        active,
+        bedrock,
+        current: current_model.as_deref(),
+        fixed: model_fixed,
+    };
+    items.push(MenuItem::Submenu { text: title("Model", model_fixed), items: model_items(&check, status) });
 
     let model = current_model.as_deref().and_then(|k| catalog.model(k).ok()).map(|(m, _)| m);
     let geo_items = catalog
@@ -175,11 +198,11 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
                 id: MenuAction::Geography(g.key.clone()).id(),
                 text,
                 checked: bedrock && current_geo.as_deref() == Some(g.key.as_str()),
-                enabled: has_model,
+                enabled: has_model && !geo_fixed,
             }
         })
         .collect();
-    items.push(MenuItem::Submenu { text: "Geography".into(), items: geo_items });
+    items.push(MenuItem::Submenu { text: title("Geography", geo_fixed), items: geo_items });
 
     let current_profile = status.and_then(|s| s.profile.clone());
     let mut profile_items: Vec<MenuItem> = snapshot
@@ -196,29 +219,29 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
                 id: MenuAction::Profile(p.name.clone()).id(),
                 text: format!("{}{note}", p.name),
                 checked: current_profile.as_deref() == Some(p.name.as_str()),
-                enabled: crate::names::ProfileName::new(&p.name).is_ok(),
+                enabled: crate::names::ProfileName::new(&p.name).is_ok() && !profile_fixed,
             }
         })
         .collect();
     if profile_items.is_empty() {
         profile_items.push(MenuItem::Label { text: "No AWS profiles: run bedrock-tray onboard".into() });
     }
-    items.push(MenuItem::Submenu { text: "AWS profile".into(), items: profile_items });
+    items.push(MenuItem::Submenu { text: title("AWS profile", profile_fixed), items: profile_items });
 
     items.push(MenuItem::Submenu {
-        text: "Provider".into(),
+        text: title("Provider", provider_fixed),
         items: vec![
             MenuItem::Check {
                 id: MenuAction::Provider(Provider::Bedrock).id(),
                 text: "Amazon Bedrock".into(),
                 checked: bedrock,
-                enabled: true,
+                enabled: !provider_fixed,
             },
             MenuItem::Check {
                 id: MenuAction::Provider(Provider::Anthropic).id(),
                 text: "Anthropic API".into(),
                 checked: !bedrock,
-                enabled: true,
+                enabled: !provider_fixed,
             },
         ],
     });
@@ -261,6 +284,8 @@ struct ModelCheck<'a> {
     active: Option<&'a crate::probe::BedrockProfiles>,
     bedrock: bool,
     current: Option<&'a str>,
+    /// The organisation's managed settings fix the model.
+    fixed: bool,
 }
 
 impl ModelCheck<'_> {
@@ -282,7 +307,7 @@ impl ModelCheck<'_> {
             id: MenuAction::Model(m.key.clone()).id(),
             text: format!("{text}{reason}"),
             checked: self.bedrock && self.current == Some(m.key.as_str()),
-            enabled: id.is_some() && listed,
+            enabled: id.is_some() && listed && !self.fixed,
         }
     }
 }
@@ -479,6 +504,29 @@ mod tests {
         assert_eq!(checked(items), ["geo:eu"]);
         let MenuItem::Submenu { items, .. } = find(&t.items, "AWS profile") else { unreachable!() };
         assert_eq!(checked(items), ["profile:dev"]);
+    }
+
+    #[test]
+    fn what_policy_fixes_is_shown_fixed_and_cannot_be_clicked() {
+        let (d, _) = snapshot(EU_SONNET, Some(3600), false);
+        let paths = Paths::under_home(d.path());
+        std::fs::create_dir_all(paths.managed_settings.parent().unwrap()).unwrap();
+        std::fs::write(&paths.managed_settings, r#"{"env": {"ANTHROPIC_MODEL": "us.anthropic.claude-opus-4-6-v1"}}"#)
+            .unwrap();
+        let s = Snapshot::read(&paths, time::OffsetDateTime::now_utc());
+        let t = tray(&s, Catalog::builtin(), false);
+        let MenuItem::Submenu { items, .. } = find(&t.items, "Model (fixed by your organisation)") else {
+            unreachable!()
+        };
+        assert_eq!(checked(items), ["model:opus"], "the policy's model is the one in effect");
+        assert!(items.iter().all(|i| !matches!(i, MenuItem::Check { enabled: true, .. })));
+        let MenuItem::Submenu { items, .. } = find(&t.items, "AWS profile") else { unreachable!() };
+        assert!(items.iter().any(|i| matches!(i, MenuItem::Check { enabled: true, .. })), "the profile is not fixed");
+        let problems = &s.status.as_ref().unwrap().problems;
+        assert!(
+            problems.iter().any(|p| p.contains("organisation's managed settings") && p.contains("ANTHROPIC_MODEL")),
+            "{problems:?}"
+        );
     }
 
     #[test]

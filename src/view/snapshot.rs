@@ -38,6 +38,8 @@ pub struct Snapshot {
     /// not free, so [`Snapshot::read`] leaves it `None`; a holder attaches
     /// [`crate::claude::usage::spend_now`]'s result with [`Snapshot::with_spend`].
     pub spend: Option<crate::claude::usage::Spend>,
+    /// Projects with a selection of their own (`use --project`).
+    pub projects: Vec<crate::claude::projects::ProjectSelection>,
 }
 
 impl Snapshot {
@@ -61,7 +63,18 @@ impl Snapshot {
             }
         };
         let plaintext_key_profiles = crate::aws::plaintext_keys::profiles(paths);
-        Self { taken_at: now, catalog, status, profiles, errors, probe: None, plaintext_key_profiles, spend: None }
+        let projects = crate::claude::projects::with_selection(paths);
+        Self {
+            taken_at: now,
+            catalog,
+            status,
+            profiles,
+            errors,
+            probe: None,
+            plaintext_key_profiles,
+            spend: None,
+            projects,
+        }
     }
 
     /// This snapshot with the latest probe results.

@@ -4,13 +4,14 @@
 use crate::aws::profiles::AwsProfiles;
 use crate::catalog::Catalog;
 use crate::claude::aliases::ALIAS_SLOTS;
+use crate::claude::layers::{self, Layer, Layers, Source};
 use crate::claude::selection::{Provider, Selection};
 use crate::claude::settings::{OwnedKey, SettingsDoc};
 use crate::paths::Paths;
 use crate::problem::Problem;
 use crate::sso::cache::SessionStatus;
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 /// One alias slot as the settings have it.
@@ -25,7 +26,20 @@ pub struct AliasStatus {
 /// Everything `status` shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
+    /// The file `use` writes: the user's settings, or with a project
+    /// folder that project's `.claude/settings.local.json`.
     pub settings_path: PathBuf,
+    /// The project folder asked about (`status --dir`), if any.
+    pub dir: Option<PathBuf>,
+    /// Each owned key in effect, its value and the file it comes from
+    /// (the selection below is read from these).
+    pub sources: Vec<Source>,
+    /// Keys the organisation's managed settings fix (`env.ANTHROPIC_MODEL`):
+    /// the menu shows them as fixed.
+    pub fixed_by_policy: Vec<String>,
+    /// Keys a file above `settings_path` sets, so a value written there
+    /// would not take effect.
+    pub overridden: Vec<Source>,
     pub provider: Provider,
     pub profile: Option<String>,
     pub region: Option<String>,
@@ -53,8 +67,20 @@ impl Status {
     /// The settings file cannot be read or parsed. A broken AWS config is
     /// reported in `problems` instead, so status still shows the rest.
     pub fn read(paths: &Paths, now: OffsetDateTime) -> Result<Self, crate::claude::settings::SettingsError> {
+        Self::read_for(paths, None, now)
+    }
+
+    /// Like [`Status::read`], for Claude Code started in `dir`.
+    ///
+    /// # Errors
+    /// The user settings file cannot be read or parsed.
+    pub fn read_for(
+        paths: &Paths,
+        dir: Option<&Path>,
+        now: OffsetDateTime,
+    ) -> Result<Self, crate::claude::settings::SettingsError> {
         let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
-        Self::from_profiles(paths, &Catalog::load(paths), profiles.as_ref().map_err(ToString::to_string), now)
+        Self::for_dir(paths, &Catalog::load(paths), dir, profiles.as_ref().map_err(ToString::to_string), now)
     }
 
     /// Like [`Status::read`], with the AWS profiles already loaded (or the
@@ -68,9 +94,31 @@ impl Status {
         profiles: Result<&AwsProfiles, String>,
         now: OffsetDateTime,
     ) -> Result<Self, crate::claude::settings::SettingsError> {
-        let doc = SettingsDoc::read(&paths.claude_settings)?;
+        Self::for_dir(paths, catalog, None, profiles, now)
+    }
+
+    /// The status Claude Code started in `dir` sees (its project files
+    /// over the user's), or the user's default when `dir` is `None`.
+    ///
+    /// # Errors
+    /// The user settings file cannot be read or parsed.
+    pub fn for_dir(
+        paths: &Paths,
+        catalog: &Catalog,
+        dir: Option<&Path>,
+        profiles: Result<&AwsProfiles, String>,
+        now: OffsetDateTime,
+    ) -> Result<Self, crate::claude::settings::SettingsError> {
+        let layers = Layers::read(paths, dir)?;
+        let doc = layers.merged();
+        let target = match dir {
+            Some(d) => (Layer::ProjectLocal, layers::project_local_file(d)),
+            None => (Layer::User, paths.claude_settings.clone()),
+        };
+        let overridden = layers.overridden_above(target.0);
         let sel = Selection::read(&doc, catalog);
-        let mut problems = Vec::new();
+        let mut problems = layers.unreadable.clone();
+        problems.extend(layers::override_message(&overridden));
         let empty = AwsProfiles::default();
         let profiles = profiles.unwrap_or_else(|e| {
             problems.push(e);
@@ -122,7 +170,11 @@ impl Status {
             }
         }
         Ok(Status {
-            settings_path: paths.claude_settings.clone(),
+            settings_path: target.1,
+            dir: dir.map(Path::to_path_buf),
+            sources: layers.sources(),
+            fixed_by_policy: layers.fixed_by_policy().into_iter().map(|k| k.display()).collect(),
+            overridden,
             provider: sel.provider,
             geography: sel.geography.map(|g| g.key.clone()),
             model: sel.model.map(|m| m.key.clone()),

@@ -103,7 +103,11 @@ Switches (defaults in DEFAULT_CONFIG below):
     {...}, "when": W}: InvokeModel(WithResponseStream) answers a request
     that offers tool N, carries no tool_result yet and whose last message's
     text contains W (default "": any) with a call to N (stop_reason
-    tool_use), so a client runs that tool (Claude Code: its Agent tool).
+    tool_use), so a client runs that tool (Claude Code: its Agent tool, or
+    Bash). The text of every tool_result a later request carries is kept
+    in the state's `tool_results`; the access key id each Bedrock request
+    is signed with is in its log entry (`access_key_id`), and the key ids
+    GetRoleCredentials issued are in `role_keys`.
     "Last message" is the last user-role one.
   delay {"svc:Op" | "svc:*" | "*": seconds}: wait before answering.
   fail {"svc:Op" | "svc:*" | "*": {"code": C, "count": N, "message": M,
@@ -284,6 +288,15 @@ def token(prefix, n=32):
     return prefix + secrets.token_urlsafe(n)
 
 
+def tool_result_text(block):
+    """The text a client sent back as a tool's result (a string, or text
+    blocks)."""
+    content = block.get("content")
+    if isinstance(content, list):
+        return "\n".join(c.get("text", "") for c in content if isinstance(c, dict))
+    return content if isinstance(content, str) else ""
+
+
 def key_id(prefix):
     return prefix + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
 
@@ -319,6 +332,7 @@ class Fake:
             self.clients, self.devices, self.access, self.refresh = {}, {}, {}, {}
             self.codes = {}
             self.counters, self.requests, self.log = Counter(), Counter(), []
+            self.role_keys, self.tool_results = [], []
 
     # ----- admin -----
     def set_config(self, changes):
@@ -372,6 +386,8 @@ class Fake:
                                refresh_active=len(self.refresh)),
                 "requests": dict(self.requests),
                 "log": list(self.log),
+                "role_keys": list(self.role_keys),
+                "tool_results": list(self.tool_results),
             }
 
     @staticmethod
@@ -563,7 +579,9 @@ class Fake:
             if q["role_name"] not in self.config["roles"].get(q["account_id"], []):
                 raise ApiError("ForbiddenException", "No access")
             exp_ms = int((time.time() + self.config["role_credentials_expires_in"]) * 1000)
-        return {"roleCredentials": {"accessKeyId": key_id("ASIA"), "secretAccessKey": self.secret("", 30)[:40],
+            issued = key_id("ASIA")
+            self.role_keys.append(issued)
+        return {"roleCredentials": {"accessKeyId": issued, "secretAccessKey": self.secret("", 30)[:40],
                                     "sessionToken": self.secret("IQoJb3JpZ2luX2Vj", 96), "expiration": exp_ms}}
 
     def list_accounts(self, req):
@@ -656,7 +674,11 @@ class Fake:
         users = [m for m in body["messages"] if isinstance(m, dict) and m.get("role") == "user"]
         last = users[-1].get("content") if users else None
         blocks = [{"type": "text", "text": last}] if isinstance(last, str) else last if isinstance(last, list) else []
-        answered = any(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks)
+        results = [b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
+        answered = bool(results)
+        if results:
+            with self.lock:
+                self.tool_results.extend(tool_result_text(b) for b in results)
         said = " ".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
         if call and call.get("name") in offered and not answered and call.get("when", "") in said:
             content = [{"type": "tool_use", "id": "toolu_bdrk_" + secrets.token_hex(12), "name": call["name"],
@@ -739,7 +761,7 @@ ROUTES = [  # method, path pattern, service, operation, handler name
      "InvokeModelWithResponseStream", "invoke_stream"),
 ]
 UNKNOWN_MODEL_PATH = re.compile(r"/model/(?P<model>[^/]+)/.*")
-REGION_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
+REGION_RE = re.compile(r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[a-z0-9-]+)/")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -827,12 +849,14 @@ class Handler(BaseHTTPRequestHandler):
         auth = REGION_RE.search(self.headers.get("Authorization", ""))
         req = {"query": {k: v[0] for k, v in parse_qs(url.query).items()},
                "headers": {k.lower(): v for k, v in self.headers.items()},
-               "region": auth.group(1) if auth else fake.config["default_region"],
+               "region": auth.group("region") if auth else fake.config["default_region"],
                "model": unquote(m.group("model")) if "model" in pattern else None}
         def record(status):
             entry = {"op": f"{svc}:{op}", "status": status}
             if svc.startswith("bedrock"):
                 entry["region"] = req["region"]
+                if auth:
+                    entry["access_key_id"] = auth.group("key")
             if req["model"]:
                 entry["model"] = req["model"]
             with fake.lock:
@@ -897,7 +921,7 @@ class Handler(BaseHTTPRequestHandler):
             entry["model"] = unquote(m.group("model"))
         auth = REGION_RE.search(self.headers.get("Authorization", ""))
         if auth:
-            entry["region"] = auth.group(1)
+            entry["region"] = auth.group("region")
         with self.fake.lock:
             self.fake.requests["unknown"] += 1
             self.fake.log = (self.fake.log + [entry])[-500:]
