@@ -96,10 +96,36 @@ pub trait SecretStore {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OsKeyring;
 
+/// How many times a keyring call is tried before its error is reported.
+pub const KEYRING_ATTEMPTS: u32 = 5;
+
+/// Runs `op` until it succeeds, fails for good, or has been tried
+/// [`KEYRING_ATTEMPTS`] times, sleeping 20, 40, 80, 160 ms between tries.
+/// AWS clients run `credential_process` in parallel, and gnome-keyring
+/// under load answers some of those concurrent D-Bus calls with "no
+/// result found" (its `default` alias read back as `/`) or a D-Bus
+/// failure, although the next call succeeds: those
+/// (`NoStorageAccess`, `PlatformFailure`) are retried; `NoEntry`, bad
+/// arguments and the like are answers and returned at once.
+pub fn retry_transient<T>(mut op: impl FnMut() -> keyring::Result<T>) -> keyring::Result<T> {
+    let mut attempt = 1;
+    loop {
+        match op() {
+            Err(keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_))
+                if attempt < KEYRING_ATTEMPTS =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10 << attempt));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 impl SecretStore for OsKeyring {
     fn get(&self, account: &str) -> Result<Option<String>, KeychainError> {
         let entry = keyring::Entry::new(SERVICE, account).map_err(unavailable)?;
-        match entry.get_password() {
+        match retry_transient(|| entry.get_password()) {
             Ok(v) => Ok(Some(v)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(unavailable(e)),
@@ -107,11 +133,11 @@ impl SecretStore for OsKeyring {
     }
     fn set(&self, account: &str, value: &str) -> Result<(), KeychainError> {
         let entry = keyring::Entry::new(SERVICE, account).map_err(unavailable)?;
-        entry.set_password(value).map_err(unavailable)
+        retry_transient(|| entry.set_password(value)).map_err(unavailable)
     }
     fn delete(&self, account: &str) -> Result<bool, KeychainError> {
         let entry = keyring::Entry::new(SERVICE, account).map_err(unavailable)?;
-        match entry.delete_credential() {
+        match retry_transient(|| entry.delete_credential()) {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
             Err(e) => Err(unavailable(e)),
@@ -218,8 +244,9 @@ pub fn export_json(s: &SessionCredentials) -> String {
 /// The `bedrock-tray` CLI to name in commands other programs run
 /// (`credential_process`, `awsCredentialExport`): this executable when it
 /// is the CLI, else a `bedrock-tray` next to it (the tray app ships
-/// beside it), else the bare name for a `PATH` lookup. Quoted when the
-/// path has spaces; a path that cannot be quoted safely is not used.
+/// beside it), else the bare name for a `PATH` lookup. Always quoted as
+/// one shell word (see [`shell_word`]); a path that cannot be (not UTF-8,
+/// a line break) is not used.
 pub fn cli_program() -> String {
     let exe = std::env::current_exe().ok();
     let is_cli = |p: &std::path::Path| p.file_stem().is_some_and(|n| n == "bedrock-tray");
@@ -230,15 +257,25 @@ pub fn cli_program() -> String {
         let sibling = exe.with_file_name(format!("bedrock-tray{}", std::env::consts::EXE_SUFFIX));
         sibling.is_file().then_some(sibling)
     });
-    let text = chosen
-        .and_then(|p| p.to_str().map(str::to_string))
-        .filter(|p| !p.contains(['"', '\'', '\n', '\r', '$', '`', '\\']))
-        .unwrap_or_else(|| "bedrock-tray".to_string());
-    if text.contains(char::is_whitespace) {
-        format!("\"{text}\"")
-    } else {
-        text
+    chosen.and_then(|p| p.to_str().and_then(shell_word)).unwrap_or_else(|| "bedrock-tray".to_string())
+}
+
+/// `path` as one word of the shell that runs `credential_process` and
+/// `awsCredentialExport` commands: `sh -c` on Unix (the AWS SDKs for Go,
+/// JavaScript and Rust, and Claude Code; botocore splits it with
+/// `shlex`, which reads the same quoting), so every character that means
+/// something to the shell (`; & | ( ) < > $ ' "` and blanks) is quoted.
+/// On Windows, double quotes for cmd.exe, inside which `& | < > ^` are
+/// plain; cmd.exe still expands `%VAR%` and `!VAR!` there, so such paths
+/// are refused. `None` also for line breaks, which an INI value cannot hold.
+pub fn shell_word(path: &str) -> Option<String> {
+    if path.is_empty() || path.contains(['\n', '\r', '\0']) {
+        return None;
     }
+    if cfg!(windows) {
+        return (!path.contains(['"', '%', '!'])).then(|| format!("\"{path}\""));
+    }
+    shlex::try_quote(path).ok().map(|q| q.into_owned())
 }
 
 /// `PROGRAM credential-process --profile NAME [--export]`. Profile names
@@ -253,15 +290,25 @@ pub fn credential_process_command(program: &str, profile: &ProfileName, export: 
 }
 
 /// Whether a command is one of ours (see [`credential_process_command`]),
-/// and for which profile.
+/// and for which profile: `bedrock-tray` (any folder, `.exe` on Windows)
+/// then `credential-process`. Other tools have a subcommand of that name
+/// too (granted's `granted credential-process --profile X`); they are not
+/// ours.
 pub fn credential_process_profile(command: &str) -> Option<&str> {
-    let mut words = command.split_whitespace().skip_while(|w| *w != "credential-process").skip(1);
-    while let Some(w) = words.next() {
-        if w == "--profile" {
-            return words.next();
-        }
+    let words = shlex::split(command)?;
+    let program = words.first()?;
+    let file = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let stem = file.strip_suffix(".exe").or_else(|| file.strip_suffix(".EXE")).unwrap_or(file);
+    if stem != "bedrock-tray" || words.get(1).map(String::as_str) != Some("credential-process") {
+        return None;
     }
-    None
+    let at = words.iter().rposition(|w| w == "--profile")?;
+    let name = words.get(at + 1)?;
+    // Profile names are plain words, so the name appears in `command` as
+    // it is, after the last `--profile`: return that text.
+    let raw: Vec<&str> = command.split_whitespace().collect();
+    let raw_at = raw.iter().rposition(|w| *w == "--profile")?;
+    raw.get(raw_at + 1).copied().filter(|w| *w == name.as_str())
 }
 
 /// Errors of [`session_from_sts`].
@@ -446,6 +493,37 @@ mod tests {
     }
 
     #[test]
+    fn transient_keyring_errors_are_retried_a_bounded_number_of_times() {
+        let flaky = || keyring::Error::NoStorageAccess("Secret Service: no result found".into());
+        let mut calls = 0;
+        let got = retry_transient(|| {
+            calls += 1;
+            if calls < 3 {
+                Err(flaky())
+            } else {
+                Ok("v")
+            }
+        });
+        assert_eq!((got.ok(), calls), (Some("v"), 3), "two transient failures, then the answer");
+
+        let mut calls = 0;
+        let got: keyring::Result<()> = retry_transient(|| {
+            calls += 1;
+            Err(flaky())
+        });
+        assert!(matches!(got, Err(keyring::Error::NoStorageAccess(_))));
+        assert_eq!(calls, KEYRING_ATTEMPTS, "gives up after the bound");
+
+        let mut calls = 0;
+        let got: keyring::Result<()> = retry_transient(|| {
+            calls += 1;
+            Err(keyring::Error::NoEntry)
+        });
+        assert!(matches!(got, Err(keyring::Error::NoEntry)));
+        assert_eq!(calls, 1, "no entry is an answer, not retried");
+    }
+
+    #[test]
     fn export_json_has_the_shape_claude_code_reads() {
         let v: serde_json::Value = serde_json::from_str(&export_json(&session("2026-01-01T12:00:00Z"))).unwrap();
         assert_eq!(v["Credentials"]["AccessKeyId"], "ASIA");
@@ -478,6 +556,48 @@ mod tests {
         assert_eq!(cmd, "\"/opt/my apps/bedrock-tray\" credential-process --profile team.dev@x+1 --export");
         assert_eq!(credential_process_profile(&cmd), Some("team.dev@x+1"));
         assert_eq!(credential_process_profile("aws configure export-credentials --profile x"), None);
+    }
+
+    #[test]
+    fn only_our_program_credential_process_lines_are_ours() {
+        assert_eq!(credential_process_profile("granted credential-process --profile x"), None);
+        assert_eq!(credential_process_profile("/usr/bin/granted credential-process --profile x"), None);
+        assert_eq!(credential_process_profile("aws-vault credential-process --profile x"), None);
+        assert_eq!(credential_process_profile("/usr/local/bin/bedrock-tray credential-process --profile x"), Some("x"));
+        assert_eq!(credential_process_profile("'/opt/R&D/bedrock-tray' credential-process --profile y"), Some("y"));
+        assert_eq!(credential_process_profile("bedrock-tray credential-process --profile z --export"), Some("z"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn program_path_round_trips_through_sh_for_hostile_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = ProfileName::new("dev").unwrap();
+        let hostile = [
+            "/x/a;id>f;/bedrock-tray",
+            "/opt/R&D/bedrock-tray",
+            "/a b/(c)|d<e>/bedrock-tray",
+            "/it's/$HOME/`id`/\"q\"/bedrock-tray",
+            "/plain/bin/bedrock-tray",
+            "/tab\there/*?[x]~/#/bedrock-tray",
+        ];
+        for path in hostile {
+            let cmd = credential_process_command(&shell_word(path).unwrap(), &profile, true);
+            // The shell runs `printf` with our command's words as its
+            // arguments: each on a line, exactly as given, and nothing else runs.
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf '%s\\n' {cmd}"))
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{path:?}: {}", String::from_utf8_lossy(&out.stderr));
+            let words: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
+            assert_eq!(words, [path, "credential-process", "--profile", "dev", "--export"], "{cmd}");
+            assert_eq!(credential_process_profile(&cmd), Some("dev"), "{cmd}");
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{cmd} wrote a file");
+        }
+        assert_eq!(shell_word("/a\nb/bedrock-tray"), None, "an INI value cannot hold a line break");
     }
 
     #[test]
