@@ -383,34 +383,74 @@ pub struct LockError {
     pub source: std::io::Error,
 }
 
-/// Waits for, then takes, the refresh lock of `profile` under
-/// `<app_dir>/locks`.
+/// How long [`lock_refresh`] waits for another process's refresh: its STS
+/// call (at most [`STS_OPERATION_TIMEOUT`]) and the user typing an MFA code.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Waits (at most [`LOCK_WAIT`]) for, then takes, the refresh lock of
+/// `profile` under `<app_dir>/locks`.
 ///
 /// # Errors
-/// [`LockError`] when the folder or file cannot be created or locked.
+/// [`LockError`] when the folder or file cannot be created or locked, or
+/// another process held it all that time (`TimedOut`).
 pub fn lock_refresh(app_dir: &std::path::Path, profile: &ProfileName) -> Result<RefreshLock, LockError> {
+    lock_refresh_within(app_dir, profile, LOCK_WAIT)
+}
+
+/// [`lock_refresh`] with a given deadline.
+///
+/// # Errors
+/// See [`lock_refresh`].
+pub fn lock_refresh_within(
+    app_dir: &std::path::Path,
+    profile: &ProfileName,
+    wait: std::time::Duration,
+) -> Result<RefreshLock, LockError> {
     let dir = app_dir.join("locks");
     // Profile names are file-name safe (letters, digits, - _ . @ +).
     let path = dir.join(format!("credentials-{}.lock", profile.as_str()));
     let err = |source| LockError { path: path.clone(), source };
     crate::atomic_file::create_private_dir(&dir).map_err(err)?;
     let file = std::fs::File::options().create(true).truncate(false).write(true).open(&path).map_err(err)?;
-    file.lock().map_err(err)?;
-    Ok(RefreshLock { _file: file })
+    // Polled rather than a blocking lock(), which has no deadline: a holder
+    // stuck for good must not stall every AWS client of the profile.
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(RefreshLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("another credential-process held it for {} s; try again", wait.as_secs()),
+                )))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(err(e)),
+        }
+    }
 }
+
+/// The longest one STS attempt may take (connect, send, answer), and all
+/// attempts with their retries together. The SDK sets only a connect
+/// timeout by default, so a server that accepts and never answers would
+/// hold the refresh lock for ever.
+pub const STS_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// See [`STS_ATTEMPT_TIMEOUT`].
+pub const STS_OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Exchanges a long-term key for a session with STS GetSessionToken, with
 /// the MFA device and code when the profile has one. The endpoint comes
-/// from `endpoint` (e.g. `AWS_ENDPOINT_URL_STS`), else the SDK default; no
-/// shared config file is read.
+/// from `sts` (e.g. `AWS_ENDPOINT_URL_STS`), else the SDK default; no
+/// shared config file is read. Bounded by `sts`'s timeouts.
 ///
 /// # Errors
 /// The call fails or returns nothing.
 pub fn session_from_sts(
     profile: &ProfileName,
     key: &LongTermKey,
-    region: &str,
-    endpoint: Option<&str>,
+    sts: &crate::aws::credential_process::StsEndpoint,
     duration_seconds: i32,
     mfa: Option<Mfa<'_>>,
 ) -> Result<SessionCredentials, StsError> {
@@ -423,9 +463,15 @@ pub fn session_from_sts(
     );
     let mut conf = aws_sdk_sts::Config::builder()
         .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-        .region(aws_sdk_sts::config::Region::new(region.to_string()))
+        .region(aws_sdk_sts::config::Region::new(sts.region.clone()))
+        .timeout_config(
+            aws_sdk_sts::config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(sts.attempt_timeout)
+                .operation_timeout(sts.operation_timeout)
+                .build(),
+        )
         .credentials_provider(creds);
-    if let Some(url) = endpoint {
+    if let Some(url) = sts.endpoint.as_deref() {
         conf = conf.endpoint_url(url);
     }
     let client = aws_sdk_sts::Client::from_conf(conf.build());
