@@ -9,7 +9,7 @@
 
 use crate::names::ProfileName;
 use crate::secret::Secret;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
 const SERVICE: &str = "bedrock-tray";
@@ -42,8 +42,9 @@ fn unavailable(e: keyring::Error) -> KeychainError {
     KeychainError::Unavailable { detail: e.to_string(), fix: start_hint() }
 }
 
-/// A long-term access key pair.
-#[derive(Clone, Serialize, Deserialize)]
+/// A long-term access key pair. Not `Serialize`: [`Keychain::set_long_term`]
+/// writes it, exposing the secret there only.
+#[derive(Clone, Deserialize)]
 pub struct LongTermKey {
     pub access_key_id: String,
     pub secret_access_key: Secret,
@@ -56,7 +57,8 @@ impl std::fmt::Debug for LongTermKey {
 }
 
 /// Temporary credentials, in the shape of the AWS process-credential JSON.
-#[derive(Clone, Serialize, Deserialize)]
+/// Not `Serialize`: [`session_json`] and [`export_json`] render it.
+#[derive(Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SessionCredentials {
     pub version: u8,
