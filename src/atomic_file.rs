@@ -107,8 +107,10 @@ impl PreparedWrite {
             return Err(err(io::Error::new(io::ErrorKind::PermissionDenied, "the file is read-only")));
         }
 
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        sweep_stale_temps(&dir, &name, std::time::SystemTime::now());
         let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()))
+            .prefix(&format!(".{name}.{}.", std::process::id()))
             .suffix(".tmp")
             .permissions(mode_permissions(mode))
             .tempfile_in(&dir)
@@ -170,6 +172,62 @@ impl PreparedWrite {
         let _ = expected;
         self.commit().map(|()| Exchange::Replaced)
     }
+}
+
+/// A temporary file of ours this old is left over from a writer that died
+/// (killed mid-write: SIGKILL, power loss); a live write takes milliseconds.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the temporary files earlier writes of `name` left in `dir`:
+/// ours by name (`.<name>.<pid>.<6 random>.tmp`, or `.<name>.<6
+/// random>.tmp` from versions that did not record the pid), and either
+/// older than [`STALE_AFTER`] or made by a process that no longer exists.
+/// Best effort: a file that cannot be removed is left for the next write.
+pub fn sweep_stale_temps(dir: &Path, name: &str, now: std::time::SystemTime) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(middle) =
+            file_name.to_str().and_then(|n| n.strip_prefix(&prefix)).and_then(|n| n.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let (pid, random) = match middle.split_once('.') {
+            Some((pid, random)) => match pid.parse::<u32>() {
+                Ok(pid) => (Some(pid), random),
+                Err(_) => continue,
+            },
+            None => (None, middle),
+        };
+        if random.len() != 6 || !random.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let old = meta.modified().ok().and_then(|m| now.duration_since(m).ok()).is_some_and(|age| age > STALE_AFTER);
+        if old || pid.is_some_and(process_is_gone) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether no process `pid` exists (never true of this one).
+#[cfg(unix)]
+fn process_is_gone(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    let Ok(raw) = i32::try_from(pid) else { return false };
+    let Some(pid) = rustix::process::Pid::from_raw(raw) else { return false };
+    rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH)
+}
+#[cfg(not(unix))]
+fn process_is_gone(_pid: u32) -> bool {
+    // The age rule alone.
+    false
 }
 
 /// The outcome of [`PreparedWrite::exchange_if`].
@@ -255,6 +313,52 @@ mod tests {
         write_atomic(&link, b"{\"x\":true}", 0o600).unwrap();
         assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "link must survive");
         assert_eq!(fs::read_to_string(&real).unwrap(), "{\"x\":true}");
+    }
+
+    #[test]
+    fn a_write_sweeps_its_own_stale_temp_files_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        let file = |name: &str| {
+            let p = dir.path().join(name);
+            fs::write(&p, "half a file").unwrap();
+            p
+        };
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let aged = |p: &Path| File::options().write(true).open(p).unwrap().set_modified(an_hour_ago).unwrap();
+        let mut gone_child = std::process::Command::new("true").spawn().unwrap();
+        let dead = gone_child.id();
+        gone_child.wait().unwrap();
+
+        let old_format = file(".settings.json.aB3xY9.tmp");
+        aged(&old_format);
+        let old_with_pid = file(&format!(".settings.json.{}.Qw12Er.tmp", std::process::id()));
+        aged(&old_with_pid);
+        let dead_writer = file(&format!(".settings.json.{dead}.Zx98Cv.tmp"));
+        let live_writer = file(&format!(".settings.json.{}.Lm45No.tmp", std::process::id()));
+        let young_old_format = file(".settings.json.Yy11Zz.tmp");
+        let others = [
+            file(".settings.json.user-notes.tmp"),
+            file(".other.json.aB3xY9.tmp"),
+            file("settings.json.bak-20260101T000000Z"),
+            file(".settings.json.aB3xY9.tmp.keep"),
+        ];
+        for p in &others {
+            aged(p);
+        }
+
+        write_atomic(&path, b"{}", 0o600).unwrap();
+        assert!(!old_format.exists() && !old_with_pid.exists(), "stale temp files are removed");
+        assert!(!dead_writer.exists(), "a dead writer's temp file is removed");
+        assert!(live_writer.exists() && young_old_format.exists(), "a live write's file stays");
+        for p in &others {
+            assert!(p.exists(), "not ours: {}", p.display());
+        }
+        let temps = fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+            .count();
+        assert_eq!(temps, 4, "our two live ones and two of others'");
     }
 
     #[test]
