@@ -68,6 +68,17 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<(), W
     PreparedWrite::new(path, contents, new_mode)?.commit()
 }
 
+/// Replaces `path` with `contents` atomically, readable by the user only
+/// (0600) whatever mode the old file had: the temporary file is created
+/// 0600, so the secret is never readable by others, not even between the
+/// write and the rename (token files).
+///
+/// # Errors
+/// As [`write_atomic`].
+pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
+    PreparedWrite::prepare(path, contents, 0o600, true)?.commit()
+}
+
 /// A replacement written and synced beside its target, not yet renamed
 /// over it. Lets a caller check, at the last moment, that the target did
 /// not change since it was read. Dropping it removes the temporary file.
@@ -85,6 +96,12 @@ impl PreparedWrite {
     /// # Errors
     /// Any I/O failure, with the path; nothing is changed.
     pub fn new(path: &Path, contents: &[u8], new_mode: u32) -> Result<Self, WriteError> {
+        Self::prepare(path, contents, new_mode, false)
+    }
+
+    /// [`PreparedWrite::new`]; with `force_mode`, the file gets `new_mode`
+    /// even when it exists.
+    fn prepare(path: &Path, contents: &[u8], new_mode: u32, force_mode: bool) -> Result<Self, WriteError> {
         let err = |source| WriteError { path: path.to_path_buf(), source };
         let target = resolve_target(path).map_err(err)?;
         let dir = match target.parent() {
@@ -106,6 +123,7 @@ impl PreparedWrite {
         if mode & 0o200 == 0 && target.exists() {
             return Err(err(io::Error::new(io::ErrorKind::PermissionDenied, "the file is read-only")));
         }
+        let mode = if force_mode { new_mode } else { mode };
 
         let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         sweep_stale_temps(&dir, &name, std::time::SystemTime::now());
@@ -172,6 +190,37 @@ impl PreparedWrite {
         let _ = expected;
         self.commit().map(|()| Exchange::Replaced)
     }
+}
+
+/// Read-modify-write with compare-and-swap, for files other programs also
+/// write (`~/.aws/config`, `~/.aws/credentials`, the state file):
+/// `next(current)` gives the new contents (`None`: nothing to write) from
+/// `current`, what the caller read (`None`: no file). If another writer
+/// replaced the file meanwhile, their version is kept and `next` runs
+/// again on it (see [`PreparedWrite::exchange_if`]). New files get
+/// `new_mode`. Returns whether anything was written.
+///
+/// # Errors
+/// `next`'s error; a write failure; or the file changed under every one
+/// of 20 attempts. The file then holds the other writer's version.
+pub fn update_atomic<E: From<WriteError>>(
+    path: &Path,
+    mut current: Option<Vec<u8>>,
+    new_mode: u32,
+    mut next: impl FnMut(Option<&[u8]>) -> Result<Option<Vec<u8>>, E>,
+) -> Result<bool, E> {
+    for _ in 0..20 {
+        let Some(new) = next(current.as_deref())? else { return Ok(false) };
+        match PreparedWrite::new(path, &new, new_mode)?.exchange_if(current.as_deref())? {
+            Exchange::Replaced => return Ok(true),
+            Exchange::Changed(theirs) => current = Some(theirs),
+        }
+    }
+    Err(WriteError {
+        path: path.to_path_buf(),
+        source: io::Error::other("another program kept changing it; nothing was written, try again"),
+    }
+    .into())
 }
 
 /// A temporary file of ours this old is left over from a writer that died
@@ -359,6 +408,43 @@ mod tests {
             .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
             .count();
         assert_eq!(temps, 4, "our two live ones and two of others'");
+    }
+
+    #[test]
+    fn private_writes_are_0600_from_the_start_whatever_the_old_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token.json");
+        fs::write(&path, "{}").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        // The temp file is what gets renamed: its mode is the file's mode
+        // from the first byte written.
+        let prepared = PreparedWrite::prepare(&path, b"{\"accessToken\":\"x\"}", 0o600, true).unwrap();
+        assert_eq!(fs::metadata(prepared.tmp.path()).unwrap().permissions().mode() & 0o777, 0o600);
+        drop(prepared);
+        write_private(&path, b"{}").unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn update_keeps_a_concurrent_writers_version_and_reapplies_the_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        fs::write(&path, "a\n").unwrap();
+        let mut calls = 0;
+        let wrote = update_atomic::<WriteError>(&path, Some(b"a\n".to_vec()), 0o600, |current| {
+            calls += 1;
+            if calls == 1 {
+                // Another program writes between our read and our write.
+                fs::write(&path, "a\ntheirs\n").unwrap();
+            }
+            let mut next = current.unwrap_or_default().to_vec();
+            next.extend_from_slice(b"ours\n");
+            Ok(Some(next))
+        })
+        .unwrap();
+        assert!(wrote);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a\ntheirs\nours\n", "neither change is lost");
+        assert_eq!(calls, 2);
     }
 
     #[test]
