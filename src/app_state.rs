@@ -94,7 +94,7 @@ impl AppState {
     /// # Errors
     /// [`AppStateError`] when the file exists but is unreadable or corrupt.
     pub fn load(path: &Path) -> Result<Self, AppStateError> {
-        match std::fs::read(path) {
+        match crate::bounded_read::read(path, crate::bounded_read::MAX_FILE_BYTES) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| AppStateError::Corrupt { path: path.to_path_buf(), message: e.to_string() }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
@@ -119,7 +119,7 @@ impl AppState {
     /// # Errors
     /// The file cannot be read, is corrupt, or cannot be written.
     pub fn update(path: &Path, mut change: impl FnMut(&mut AppState)) -> Result<AppState, AppStateError> {
-        let current = match std::fs::read(path) {
+        let current = match crate::bounded_read::read(path, crate::bounded_read::MAX_FILE_BYTES) {
             Ok(bytes) => Some(bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => return Err(AppStateError::Read { path: path.to_path_buf(), source }),

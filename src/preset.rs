@@ -127,7 +127,8 @@ impl Preset {
     /// # Errors
     /// [`PresetError`] naming the file and, for bad values, the field.
     pub fn load(path: &Path) -> Result<Self, PresetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PresetError::Read { path: path.into(), source })?;
+        let text = crate::bounded_read::read_to_string(path, crate::bounded_read::MAX_FILE_BYTES)
+            .map_err(|source| PresetError::Read { path: path.into(), source })?;
         Self::parse(&text, path, Catalog::builtin())
     }
 

@@ -51,7 +51,7 @@ pub enum BlockError {
 /// # Errors
 /// [`BlockError`]; the config is unchanged on error.
 pub fn ensure(path: &Path, blocks: &[Block], force: bool, stamp: &str) -> Result<Vec<BlockOutcome>, BlockError> {
-    let original = match std::fs::read_to_string(path) {
+    let original = match crate::bounded_read::read_to_string(path, crate::bounded_read::MAX_FILE_BYTES) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(source) => return Err(BlockError::Read { path: path.into(), source }),

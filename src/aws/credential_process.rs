@@ -68,7 +68,7 @@ impl StsEndpoint {
 /// # Errors
 /// The file exists but cannot be read.
 pub fn mfa_serial_of(aws_config: &Path, profile: &ProfileName) -> Result<Option<String>, SessionError> {
-    let text = match std::fs::read_to_string(aws_config) {
+    let text = match crate::bounded_read::read_to_string(aws_config, crate::bounded_read::MAX_FILE_BYTES) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(SessionError::ReadConfig { path: aws_config.to_path_buf(), source }),

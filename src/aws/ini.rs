@@ -308,7 +308,7 @@ pub fn edit_file<E>(path: &Path, mut edit: impl FnMut(&mut IniDoc) -> Result<boo
 where
     E: From<EditError>,
 {
-    let current = match std::fs::read(path) {
+    let current = match crate::bounded_read::read(path, crate::bounded_read::MAX_FILE_BYTES) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(source) => return Err(EditError::Read { path: path.to_path_buf(), source }.into()),

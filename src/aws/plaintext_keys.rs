@@ -33,7 +33,7 @@ fn profile_of(header: &str, config_file: bool) -> Option<String> {
 fn scan(path: &Path, config_file: bool, out: &mut Vec<PlaintextKey>) {
     // Unreadable or missing: nothing to report here (the profile loader
     // reports broken files).
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::bounded_read::read_to_string(path, crate::bounded_read::MAX_FILE_BYTES) else {
         return;
     };
     let doc = IniDoc::parse(&text);
@@ -112,7 +112,7 @@ pub fn import<S: crate::aws::keychain::SecretStore>(
     ];
     let mut found = None;
     for (path, section) in sources {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::bounded_read::read_to_string(path, crate::bounded_read::MAX_FILE_BYTES) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(source) => return Err(ImportError::Read { path: path.clone(), source }),

@@ -111,7 +111,7 @@ fn mfa_code_env_or_tty(profile: &ProfileName) -> std::io::Result<Option<String>>
 /// profile still has some in either file.
 fn warn_if_shadowed(paths: &Paths, profile: &ProfileName) {
     let has_keys = |path: &std::path::Path, section: Section| {
-        std::fs::read_to_string(path)
+        bedrock_tray::bounded_read::read_to_string(path, bedrock_tray::bounded_read::MAX_FILE_BYTES)
             .ok()
             .is_some_and(|t| IniDoc::parse(&t).get(&section, "aws_access_key_id").is_some())
     };

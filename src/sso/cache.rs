@@ -109,7 +109,7 @@ pub fn format_rfc3339(t: OffsetDateTime) -> String {
 /// # Errors
 /// [`TokenFileError`] saying whether the file is missing, unreadable or corrupt.
 pub fn read_token(path: &Path) -> Result<SsoToken, TokenFileError> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::bounded_read::read(path, crate::bounded_read::MAX_FILE_BYTES) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(TokenFileError::Missing { path: path.to_path_buf() })

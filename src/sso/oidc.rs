@@ -140,7 +140,8 @@ pub struct Registration {
 
 /// A registration from the cache that is still good for a while, if any.
 pub fn cached_registration(target: &SessionTarget, cache_dir: &Path, now: OffsetDateTime) -> Option<Registration> {
-    let bytes = std::fs::read(target.registration_path(cache_dir)).ok()?;
+    let bytes =
+        crate::bounded_read::read(&target.registration_path(cache_dir), crate::bounded_read::MAX_FILE_BYTES).ok()?;
     let v: Map<String, Value> = serde_json::from_slice(&bytes).ok()?;
     let expires_at = parse_timestamp(v.get("expiresAt")?.as_str()?)?;
     // botocore treats a registration as expired 15 minutes early.
