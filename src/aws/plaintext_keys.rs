@@ -82,8 +82,66 @@ pub enum ImportError {
     Edit(#[from] crate::aws::ini::EditError),
 }
 
-/// Where an imported key came from, and the backup of that file (which
-/// still holds the plaintext key until the user deletes it).
+/// What replaces a secret value in the backups we write.
+pub const REDACTED: &str = "REDACTED-by-bedrock-tray";
+
+/// Keys whose values are secret.
+const SECRET_KEYS: [&str; 2] = ["aws_secret_access_key", "aws_session_token"];
+
+/// The secret key name a line sets, if any (`key = value`, any spacing).
+fn secret_setting(line: &str) -> Option<(&str, &str)> {
+    let (key, value) = line.split_once('=')?;
+    let key = key.trim();
+    SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k)).then_some((key, value.trim()))
+}
+
+/// `text` (an AWS config or credentials file) with every secret value
+/// replaced by [`REDACTED`]; every other line as it was.
+pub fn redact_secrets(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match secret_setting(line) {
+            Some((key, value)) if !value.is_empty() => {
+                let end = if line.ends_with("\r\n") {
+                    "\r\n"
+                } else if line.ends_with('\n') {
+                    "\n"
+                } else {
+                    ""
+                };
+                format!("{key} = {REDACTED}{end}")
+            }
+            _ => line.to_string(),
+        })
+        .collect()
+}
+
+/// Backups beside the AWS config and credentials files
+/// (`<file>.bak-<stamp>`, see [`crate::atomic_file::backup_path`]) that
+/// still hold a secret value: older versions of `credentials import` (and
+/// onboarding's backups of a config with keys) kept them in clear.
+pub fn backups_with_secrets(paths: &Paths) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for file in [&paths.aws_credentials, &paths.aws_config] {
+        let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else { continue };
+        let prefix = format!("{}.bak-", name.to_string_lossy());
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let mut found: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .map(|e| e.path())
+            .filter(|p| {
+                crate::bounded_read::read_to_string(p, crate::bounded_read::MAX_FILE_BYTES)
+                    .is_ok_and(|t| t.lines().filter_map(secret_setting).any(|(_, v)| !v.is_empty() && v != REDACTED))
+            })
+            .collect();
+        found.sort();
+        out.extend(found);
+    }
+    out
+}
+
+/// Where an imported key came from, and the backup of that file (its
+/// secret values redacted).
 #[derive(Debug, Clone, Serialize)]
 pub struct Imported {
     pub from: PathBuf,
@@ -140,7 +198,9 @@ pub fn import<S: crate::aws::keychain::SecretStore>(
 
     let stamp = crate::atomic_file::backup_stamp(time::OffsetDateTime::now_utc());
     let backup = crate::atomic_file::backup_path(path, &stamp);
-    crate::atomic_file::write_atomic(&backup, text.as_bytes(), 0o600)?;
+    // The backup keeps the file's shape, not its secrets: the key is in the
+    // keyring now, and a plaintext copy would outlive the import for ever.
+    crate::atomic_file::write_atomic(&backup, redact_secrets(&text).as_bytes(), 0o600)?;
     edit_file(path, |doc: &mut IniDoc| {
         for k in ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"] {
             doc.remove_key(&section, k);
@@ -209,6 +269,50 @@ mod tests {
         assert_eq!(found.len(), 4, "both files are reported for `both`: {found:?}");
         let json = serde_json::to_string(&found).unwrap();
         assert!(!json.contains("s3cr3t"), "names and files only: {json}");
+    }
+
+    #[derive(Default)]
+    struct MapStore(std::cell::RefCell<std::collections::HashMap<String, String>>);
+    impl crate::aws::keychain::SecretStore for MapStore {
+        fn get(&self, a: &str) -> Result<Option<String>, crate::aws::keychain::KeychainError> {
+            Ok(self.0.borrow().get(a).cloned())
+        }
+        fn set(&self, a: &str, v: &str) -> Result<(), crate::aws::keychain::KeychainError> {
+            self.0.borrow_mut().insert(a.into(), v.into());
+            Ok(())
+        }
+        fn delete(&self, a: &str) -> Result<bool, crate::aws::keychain::KeychainError> {
+            Ok(self.0.borrow_mut().remove(a).is_some())
+        }
+    }
+
+    #[test]
+    fn import_backups_hold_no_secret_and_old_ones_that_do_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        std::fs::write(
+            home.join(".aws/credentials"),
+            "[dev]\naws_access_key_id = AKIAX\naws_secret_access_key = hunter2-secret\n[ops]\r\naws_secret_access_key=other-secret\r\naws_session_token = tok-secret\r\n",
+        )
+        .unwrap();
+        let paths = Paths::under_home(home);
+        let kc = crate::aws::keychain::Keychain::new(MapStore::default());
+        let profile = crate::names::ProfileName::new("dev").unwrap();
+        let done = import(&paths, &kc, &profile, "bedrock-tray").unwrap();
+        let backup = std::fs::read_to_string(&done.backup).unwrap();
+        for secret in ["hunter2", "other-secret", "tok-secret"] {
+            assert!(!backup.contains(secret), "{secret} in the backup: {backup}");
+        }
+        assert!(backup.contains("[dev]\naws_access_key_id = AKIAX\naws_secret_access_key = REDACTED-by-bedrock-tray\n"));
+        assert!(backup.contains("[ops]\r\naws_secret_access_key = REDACTED-by-bedrock-tray\r\n"), "{backup}");
+        assert!(backups_with_secrets(&paths).is_empty(), "our new backup holds none");
+
+        // A backup an older version left, with the key in clear.
+        let old = home.join(".aws/credentials.bak-20260101T000000Z");
+        std::fs::write(&old, "[dev]\naws_secret_access_key = hunter2-secret\n").unwrap();
+        std::fs::write(home.join(".aws/credentials.bak-notes"), "no keys here\n").unwrap();
+        assert_eq!(backups_with_secrets(&paths), [old]);
     }
 
     #[test]

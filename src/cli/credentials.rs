@@ -198,7 +198,7 @@ fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Res
     let done = plaintext_keys::import(paths, kc, profile, &keychain::cli_program())?;
     warn_if_shadowed(paths, profile);
     println!(
-        "moved profile {profile}'s keys from {} into the OS keyring; the backup of the old file is at {} (it still holds the plaintext keys: delete it once `aws sts get-caller-identity --profile {profile}` works)",
+        "moved profile {profile}'s keys from {} into the OS keyring; the old file is backed up, its secret values redacted, at {}",
         done.from.display(),
         done.backup.display()
     );
