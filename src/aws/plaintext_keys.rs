@@ -74,6 +74,8 @@ pub enum ImportError {
     NothingToImport { profile: String, credentials: PathBuf, config: PathBuf },
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
+    #[error("profile {profile} in {} holds temporary credentials (an ASIA… key with a session token): they expire within hours and cannot be made into sessions; nothing was changed: import the user's long-term AKIA… key instead, or keep using the tool that writes these", path.display())]
+    Temporary { profile: String, path: PathBuf },
     #[error(transparent)]
     Keychain(#[from] crate::aws::keychain::KeychainError),
     #[error(transparent)]
@@ -163,7 +165,7 @@ pub fn import<S: crate::aws::keychain::SecretStore>(
     profile: &crate::names::ProfileName,
     program: &str,
 ) -> Result<Imported, ImportError> {
-    use crate::aws::ini::{edit_file, EditError, Section};
+    use crate::aws::ini::Section;
     let sources = [
         (&paths.aws_credentials, Section::credentials_profile(profile)),
         (&paths.aws_config, Section::config_profile(profile)),
@@ -194,24 +196,58 @@ pub fn import<S: crate::aws::keychain::SecretStore>(
             config: paths.aws_config.clone(),
         });
     };
+    let doc = IniDoc::parse(&text);
+    if key.access_key_id.starts_with("ASIA") || doc.get(&section, "aws_session_token").is_some_and(|t| !t.is_empty()) {
+        return Err(ImportError::Temporary { profile: profile.to_string(), path: path.clone() });
+    }
+    let previous = kc.long_term(profile)?;
     kc.set_long_term(profile, &key)?;
+    match move_out_of_file(paths, profile, program, path, &section, &text) {
+        Ok(backup) => Ok(Imported { from: path.clone(), backup }),
+        Err(e) => {
+            // Undo what was done, so a failed import changes nothing: the
+            // file as it was (if it was edited), the keyring as it was.
+            if crate::bounded_read::read_to_string(path, crate::bounded_read::MAX_FILE_BYTES).ok().as_deref()
+                != Some(text.as_str())
+            {
+                let _ = crate::atomic_file::write_atomic(path, text.as_bytes(), 0o600);
+            }
+            let _ = match previous {
+                Some(old) => kc.set_long_term(profile, &old),
+                None => kc.remove(profile).map(|_| ()),
+            };
+            Err(e)
+        }
+    }
+}
 
+/// The file steps of [`import`]: a redacted backup, the key's lines out of
+/// the file, `credential_process` into the config. Returns the backup.
+fn move_out_of_file(
+    paths: &Paths,
+    profile: &crate::names::ProfileName,
+    program: &str,
+    path: &Path,
+    section: &crate::aws::ini::Section,
+    text: &str,
+) -> Result<PathBuf, ImportError> {
+    use crate::aws::ini::{edit_file, EditError};
     let stamp = crate::atomic_file::backup_stamp(time::OffsetDateTime::now_utc());
     let backup = crate::atomic_file::backup_path(path, &stamp);
     // The backup keeps the file's shape, not its secrets: the key is in the
     // keyring now, and a plaintext copy would outlive the import for ever.
-    crate::atomic_file::write_atomic(&backup, redact_secrets(&text).as_bytes(), 0o600)?;
+    crate::atomic_file::write_atomic(&backup, redact_secrets(text).as_bytes(), 0o600)?;
     edit_file(path, |doc: &mut IniDoc| {
         for k in ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"] {
-            doc.remove_key(&section, k);
+            doc.remove_key(section, k);
         }
-        if doc.section_is_empty(&section) {
-            doc.remove_section(&section);
+        if doc.section_is_empty(section) {
+            doc.remove_section(section);
         }
         Ok::<_, EditError>(true)
     })?;
     set_credential_process(paths, profile, program, None)?;
-    Ok(Imported { from: path.clone(), backup })
+    Ok(backup)
 }
 
 /// Points `profile` at our keyring in `~/.aws/config`:
@@ -240,7 +276,10 @@ pub fn set_credential_process(
 
 impl crate::error_kind::HasKind for ImportError {
     fn kind(&self) -> crate::error_kind::ErrorKind {
-        crate::error_kind::request_or_environment(matches!(self, ImportError::NothingToImport { .. }))
+        crate::error_kind::request_or_environment(matches!(
+            self,
+            ImportError::NothingToImport { .. } | ImportError::Temporary { .. }
+        ))
     }
 }
 
@@ -313,6 +352,33 @@ mod tests {
         std::fs::write(&old, "[dev]\naws_secret_access_key = hunter2-secret\n").unwrap();
         std::fs::write(home.join(".aws/credentials.bak-notes"), "no keys here\n").unwrap();
         assert_eq!(backups_with_secrets(&paths), [old]);
+    }
+
+    #[test]
+    fn temporary_keys_are_refused_and_a_failed_import_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        let creds = home.join(".aws/credentials");
+        let paths = Paths::under_home(home);
+        let kc = crate::aws::keychain::Keychain::new(MapStore::default());
+        let profile = crate::names::ProfileName::new("dev").unwrap();
+
+        let temporary = "[dev]\naws_access_key_id = ASIAXAMPLE\naws_secret_access_key = s\naws_session_token = tok\n";
+        std::fs::write(&creds, temporary).unwrap();
+        let e = import(&paths, &kc, &profile, "bedrock-tray").unwrap_err();
+        assert!(matches!(e, ImportError::Temporary { .. }), "{e}");
+        assert_eq!(std::fs::read_to_string(&creds).unwrap(), temporary, "nothing changed");
+        assert!(kc.long_term(&profile).unwrap().is_none(), "nothing stored");
+
+        // The config cannot be written (a folder in its place): the key
+        // goes back into the file and out of the keyring.
+        let long_term = "[dev]\naws_access_key_id = AKIAXAMPLE\naws_secret_access_key = s3cr3t\n";
+        std::fs::write(&creds, long_term).unwrap();
+        std::fs::create_dir_all(home.join(".aws/config")).unwrap();
+        assert!(import(&paths, &kc, &profile, "bedrock-tray").is_err());
+        assert_eq!(std::fs::read_to_string(&creds).unwrap(), long_term, "the file is as it was");
+        assert!(kc.long_term(&profile).unwrap().is_none(), "the keyring is as it was");
     }
 
     #[test]
