@@ -203,3 +203,12 @@ fn spend_now_reads_the_budget_and_only_new_lines() {
     let v = serde_json::to_value(&snap).unwrap();
     assert_eq!(v["spend"]["level"], 100, "the snapshot carries the spend for the views");
 }
+
+#[test]
+fn no_transcripts_is_said_and_exits_1() {
+    let home = TestHome::new();
+    let out = home.cli(&["usage"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(stderr(&out).contains("no Claude Code transcripts under"), "{}", text(&out));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("$0.00"), "no zero bill for nothing found: {}", text(&out));
+}

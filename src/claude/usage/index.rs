@@ -9,7 +9,9 @@ use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 // 3: `seen` maps each key to its day, so old keys can be dropped.
-const INDEX_VERSION: u32 = 3;
+// 4: pending last messages are counted before they fall behind the horizon
+//    (a version-3 index may have lost some: it is rebuilt).
+const INDEX_VERSION: u32 = 4;
 
 /// How long a counted message's key is remembered, in days before the
 /// newest message seen. Three times Claude Code's default transcript
@@ -103,6 +105,12 @@ impl UsageIndex {
         }
     }
 
+    /// Whether the index knows no transcript and no message (not even of
+    /// transcripts since deleted).
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.buckets.is_empty()
+    }
+
     /// How many message keys the index remembers.
     pub fn seen_len(&self) -> usize {
         self.seen.len()
@@ -113,6 +121,19 @@ impl UsageIndex {
     fn prune_seen(&mut self) {
         let Some(newest) = self.seen.values().copied().filter(|&d| d != UNDATED).max() else { return };
         let horizon = newest - SEEN_RETENTION_DAYS;
+        // A file's last message waits as `pending` in case more lines of it
+        // follow. One about to fall behind the horizon is long finished:
+        // count it now, while its key can still be checked against `seen`
+        // (past the horizon it would never be counted at all).
+        let finished: Vec<Message> = self
+            .files
+            .values_mut()
+            .filter(|s| s.pending.as_ref().is_some_and(|p| day_number(&p.day) < horizon))
+            .filter_map(|s| s.pending.take())
+            .collect();
+        for p in finished {
+            self.commit(p);
+        }
         self.seen.retain(|_, day| *day >= horizon);
         self.pruned_before = Some(horizon);
     }
@@ -390,5 +411,29 @@ mod tests {
         let scanned = index.refresh(&dir.path().join("projects"));
         assert_eq!(totals(&index), (2, 12), "both messages around the long line count: {scanned:?}");
         assert_eq!(index.malformed_lines, 1);
+    }
+
+    #[test]
+    fn an_old_transcripts_last_message_still_counts_once_newer_ones_arrive() {
+        let dir = tempfile::tempdir().unwrap();
+        let projects = dir.path().join("projects/-w");
+        std::fs::create_dir_all(&projects).unwrap();
+        std::fs::write(projects.join("a.jsonl"), line("m1", "2026-05-01", 100) + &line("m2", "2026-05-01", 1000))
+            .unwrap();
+        let mut index = UsageIndex::load(&dir.path().join("none.json"));
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert_eq!(totals(&index), (2, 1100));
+
+        // A transcript seven months newer moves the horizon past May.
+        std::fs::write(projects.join("b.jsonl"), line("m3", "2026-11-29", 5)).unwrap();
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert_eq!(totals(&index), (3, 1105), "May's last message is still counted");
+
+        let path = dir.path().join("index.json");
+        index.save(&path).unwrap();
+        assert_eq!(totals(&UsageIndex::load(&path)), (3, 1105), "and after a save and load");
+        let mut fresh = UsageIndex::load(&dir.path().join("none.json"));
+        fresh.refresh(&dir.path().join("projects")).unwrap();
+        assert_eq!(totals(&fresh), (3, 1105), "a fresh index agrees");
     }
 }
