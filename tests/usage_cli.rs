@@ -41,7 +41,10 @@ fn usage_matches_a_hand_computation() {
     //   total 71060 / 1e6 = $0.07106; claude-3-opus is unknown; one line is cut.
     let r = usage_json(&home, &["--by", "model"]);
     assert!(close(&r["total_usd"], 0.07106), "total {}", r["total_usd"]);
-    assert_eq!(r["messages"], 3, "streamed and resumed copies count once; synthetic messages not at all");
+    assert_eq!(
+        r["messages"], 4,
+        "streamed and resumed copies count once; synthetic messages not at all; the unpriced one does"
+    );
     assert_eq!(r["malformed_lines"], 1);
     assert_eq!(r["unknown_models"][0]["model"], "claude-3-opus-20240229", "listed, not priced at zero");
     assert_eq!(r["unknown_models"][0]["messages"], 1);
@@ -91,7 +94,7 @@ fn refresh_reads_only_what_was_appended() {
     // Half a line first: Claude Code may be mid-write.
     f.write_all(&line.as_bytes()[..40]).unwrap();
     let partial = usage_json(&home, &[]);
-    assert_eq!(partial["messages"], 3, "an unfinished line is not counted yet");
+    assert_eq!(partial["messages"], 4, "an unfinished line is not counted yet");
     assert_eq!(partial["malformed_lines"], 1, "nor called malformed");
     f.write_all(&line.as_bytes()[40..]).unwrap();
     f.write_all(b"\n").unwrap();
