@@ -81,7 +81,8 @@ if [ "$("$CLAUDE_CODE_DIR/claude" --version 2>/dev/null | cut -d' ' -f1)" != "$C
 fi
 
 # Cargo-installed tools: tauri-driver for the end-to-end tests of the tray
-# app; cargo-fuzz for the fuzz targets (a short run is part of the tests).
+# app; cargo-fuzz for the fuzz targets (a short run is part of the tests);
+# cargo-deny for the dependency checks (deny.toml).
 cargo_tool() {
   local bin=$1 crate=$2 version=$3
   if ! "$HOME/.cargo/bin/$bin" --version >/dev/null 2>&1 && ! command -v "$bin" >/dev/null 2>&1; then
@@ -91,5 +92,6 @@ cargo_tool() {
 }
 cargo_tool tauri-driver tauri-driver 2.1.0
 cargo_tool cargo-fuzz cargo-fuzz 0.13.2
+cargo_tool cargo-deny cargo-deny 0.20.2
 
 say "setup: ready"

@@ -20,6 +20,14 @@ cargo fmt --all --check
 cargo fmt --manifest-path fuzz/Cargo.toml --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 
+# Dependencies: licenses, banned crates, registries (deny.toml). The
+# advisory database is a git repository on GitHub, which the build machines
+# cannot reach, so `advisories` runs only when BEDROCK_TRAY_DENY_ADVISORIES=1
+# (on a machine that can fetch it).
+checks=(licenses bans sources)
+[ "${BEDROCK_TRAY_DENY_ADVISORIES:-0}" = 1 ] && checks+=(advisories)
+cargo deny --log-level error check "${checks[@]}"
+
 cargo build --workspace --all-targets
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -2,7 +2,7 @@
 //! keep (login method, the Bedrock selection while the provider is the
 //! Anthropic API, the monthly budget and which budget warning was shown).
 
-use crate::atomic_file::{write_atomic, WriteError};
+use crate::atomic_file::{update_atomic, WriteError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -103,7 +103,7 @@ impl AppState {
     /// # Errors
     /// [`AppStateError`] when the file exists but is unreadable or corrupt.
     pub fn load(path: &Path) -> Result<Self, AppStateError> {
-        match std::fs::read(path) {
+        match crate::bounded_read::read(path, crate::bounded_read::MAX_FILE_BYTES) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| AppStateError::Corrupt { path: path.to_path_buf(), message: e.to_string() }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
@@ -111,15 +111,42 @@ impl AppState {
         }
     }
 
-    /// Writes the state atomically (0600).
+    fn parse(path: &Path, bytes: Option<&[u8]>) -> Result<Self, AppStateError> {
+        match bytes {
+            None => Ok(Self::default()),
+            Some(bytes) => serde_json::from_slice(bytes)
+                .map_err(|e| AppStateError::Corrupt { path: path.to_path_buf(), message: e.to_string() }),
+        }
+    }
+
+    /// Loads the state, applies `change` and writes it back atomically
+    /// (0600), when that changed anything. The tray and the CLI both write
+    /// this file: when another process wrote it since it was read, `change`
+    /// is applied again to their version, so neither loses its choice.
+    /// Returns the state as written.
     ///
     /// # Errors
-    /// [`AppStateError::Write`].
-    pub fn save(&self, path: &Path) -> Result<(), AppStateError> {
-        let mut bytes = serde_json::to_vec_pretty(self).expect("state serialises");
-        bytes.push(b'\n');
-        write_atomic(path, &bytes, 0o600)?;
-        Ok(())
+    /// The file cannot be read, is corrupt, or cannot be written.
+    pub fn update(path: &Path, mut change: impl FnMut(&mut AppState)) -> Result<AppState, AppStateError> {
+        let current = match crate::bounded_read::read(path, crate::bounded_read::MAX_FILE_BYTES) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(AppStateError::Read { path: path.to_path_buf(), source }),
+        };
+        let mut result = Self::parse(path, current.as_deref())?;
+        update_atomic(path, current, 0o600, |current| {
+            let before = Self::parse(path, current)?;
+            let mut state = before.clone();
+            change(&mut state);
+            let write = (state != before).then(|| {
+                let mut bytes = serde_json::to_vec_pretty(&state).expect("state serialises");
+                bytes.push(b'\n');
+                bytes
+            });
+            result = state;
+            Ok::<_, AppStateError>(write)
+        })?;
+        Ok(result)
     }
 }
 
@@ -144,12 +171,29 @@ mod tests {
         std::fs::write(&p, r#"{"login_method": "native", "unknown_future_key": 1}"#).unwrap();
         let s = AppState::load(&p).unwrap();
         assert_eq!((s.monthly_budget_usd, s.budget_warned.clone()), (None, None));
-        let s = AppState {
-            monthly_budget_usd: Some(200.0),
-            budget_warned: Some(BudgetWarned { month: "2026-11".into(), threshold: 80 }),
-            ..s
-        };
-        s.save(&p).unwrap();
+        let s = AppState::update(&p, |s| {
+            s.monthly_budget_usd = Some(200.0);
+            s.budget_warned = Some(BudgetWarned { month: "2026-11".into(), threshold: 80 });
+        })
+        .unwrap();
         assert_eq!(AppState::load(&p).unwrap(), s);
+    }
+
+    #[test]
+    fn an_update_racing_another_process_keeps_both_choices() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        let mut runs = 0;
+        AppState::update(&p, |s| {
+            runs += 1;
+            if runs == 1 {
+                // The tray saves a budget while the CLI changes the login method.
+                std::fs::write(&p, r#"{"monthly_budget_usd": 300.0}"#).unwrap();
+            }
+            s.login_method = Some(LoginMethod::Command);
+        })
+        .unwrap();
+        let s = AppState::load(&p).unwrap();
+        assert_eq!((s.login_method, s.budget()), (Some(LoginMethod::Command), Some(300.0)));
     }
 }

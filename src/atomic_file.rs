@@ -68,6 +68,17 @@ pub fn write_atomic(path: &Path, contents: &[u8], new_mode: u32) -> Result<(), W
     PreparedWrite::new(path, contents, new_mode)?.commit()
 }
 
+/// Replaces `path` with `contents` atomically, readable by the user only
+/// (0600) whatever mode the old file had: the temporary file is created
+/// 0600, so the secret is never readable by others, not even between the
+/// write and the rename (token files).
+///
+/// # Errors
+/// As [`write_atomic`].
+pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
+    PreparedWrite::prepare(path, contents, 0o600, true)?.commit()
+}
+
 /// A replacement written and synced beside its target, not yet renamed
 /// over it. Lets a caller check, at the last moment, that the target did
 /// not change since it was read. Dropping it removes the temporary file.
@@ -85,6 +96,12 @@ impl PreparedWrite {
     /// # Errors
     /// Any I/O failure, with the path; nothing is changed.
     pub fn new(path: &Path, contents: &[u8], new_mode: u32) -> Result<Self, WriteError> {
+        Self::prepare(path, contents, new_mode, false)
+    }
+
+    /// [`PreparedWrite::new`]; with `force_mode`, the file gets `new_mode`
+    /// even when it exists.
+    fn prepare(path: &Path, contents: &[u8], new_mode: u32, force_mode: bool) -> Result<Self, WriteError> {
         let err = |source| WriteError { path: path.to_path_buf(), source };
         let target = resolve_target(path).map_err(err)?;
         let dir = match target.parent() {
@@ -106,9 +123,12 @@ impl PreparedWrite {
         if mode & 0o200 == 0 && target.exists() {
             return Err(err(io::Error::new(io::ErrorKind::PermissionDenied, "the file is read-only")));
         }
+        let mode = if force_mode { new_mode } else { mode };
 
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        sweep_stale_temps(&dir, &name, std::time::SystemTime::now());
         let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()))
+            .prefix(&format!(".{name}.{}.", std::process::id()))
             .suffix(".tmp")
             .permissions(mode_permissions(mode))
             .tempfile_in(&dir)
@@ -170,6 +190,93 @@ impl PreparedWrite {
         let _ = expected;
         self.commit().map(|()| Exchange::Replaced)
     }
+}
+
+/// Read-modify-write with compare-and-swap, for files other programs also
+/// write (`~/.aws/config`, `~/.aws/credentials`, the state file):
+/// `next(current)` gives the new contents (`None`: nothing to write) from
+/// `current`, what the caller read (`None`: no file). If another writer
+/// replaced the file meanwhile, their version is kept and `next` runs
+/// again on it (see [`PreparedWrite::exchange_if`]). New files get
+/// `new_mode`. Returns whether anything was written.
+///
+/// # Errors
+/// `next`'s error; a write failure; or the file changed under every one
+/// of 20 attempts. The file then holds the other writer's version.
+pub fn update_atomic<E: From<WriteError>>(
+    path: &Path,
+    mut current: Option<Vec<u8>>,
+    new_mode: u32,
+    mut next: impl FnMut(Option<&[u8]>) -> Result<Option<Vec<u8>>, E>,
+) -> Result<bool, E> {
+    for _ in 0..20 {
+        let Some(new) = next(current.as_deref())? else { return Ok(false) };
+        match PreparedWrite::new(path, &new, new_mode)?.exchange_if(current.as_deref())? {
+            Exchange::Replaced => return Ok(true),
+            Exchange::Changed(theirs) => current = Some(theirs),
+        }
+    }
+    Err(WriteError {
+        path: path.to_path_buf(),
+        source: io::Error::other("another program kept changing it; nothing was written, try again"),
+    }
+    .into())
+}
+
+/// A temporary file of ours this old is left over from a writer that died
+/// (killed mid-write: SIGKILL, power loss); a live write takes milliseconds.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the temporary files earlier writes of `name` left in `dir`:
+/// ours by name (`.<name>.<pid>.<6 random>.tmp`, or `.<name>.<6
+/// random>.tmp` from versions that did not record the pid), and either
+/// older than [`STALE_AFTER`] or made by a process that no longer exists.
+/// Best effort: a file that cannot be removed is left for the next write.
+pub fn sweep_stale_temps(dir: &Path, name: &str, now: std::time::SystemTime) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(middle) =
+            file_name.to_str().and_then(|n| n.strip_prefix(&prefix)).and_then(|n| n.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let (pid, random) = match middle.split_once('.') {
+            Some((pid, random)) => match pid.parse::<u32>() {
+                Ok(pid) => (Some(pid), random),
+                Err(_) => continue,
+            },
+            None => (None, middle),
+        };
+        if random.len() != 6 || !random.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let old = meta.modified().ok().and_then(|m| now.duration_since(m).ok()).is_some_and(|age| age > STALE_AFTER);
+        if old || pid.is_some_and(process_is_gone) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether no process `pid` exists (never true of this one).
+#[cfg(unix)]
+fn process_is_gone(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    let Ok(raw) = i32::try_from(pid) else { return false };
+    let Some(pid) = rustix::process::Pid::from_raw(raw) else { return false };
+    rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH)
+}
+#[cfg(not(unix))]
+fn process_is_gone(_pid: u32) -> bool {
+    // The age rule alone.
+    false
 }
 
 /// The outcome of [`PreparedWrite::exchange_if`].
@@ -255,6 +362,89 @@ mod tests {
         write_atomic(&link, b"{\"x\":true}", 0o600).unwrap();
         assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "link must survive");
         assert_eq!(fs::read_to_string(&real).unwrap(), "{\"x\":true}");
+    }
+
+    #[test]
+    fn a_write_sweeps_its_own_stale_temp_files_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        let file = |name: &str| {
+            let p = dir.path().join(name);
+            fs::write(&p, "half a file").unwrap();
+            p
+        };
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let aged = |p: &Path| File::options().write(true).open(p).unwrap().set_modified(an_hour_ago).unwrap();
+        let mut gone_child = std::process::Command::new("true").spawn().unwrap();
+        let dead = gone_child.id();
+        gone_child.wait().unwrap();
+
+        let old_format = file(".settings.json.aB3xY9.tmp");
+        aged(&old_format);
+        let old_with_pid = file(&format!(".settings.json.{}.Qw12Er.tmp", std::process::id()));
+        aged(&old_with_pid);
+        let dead_writer = file(&format!(".settings.json.{dead}.Zx98Cv.tmp"));
+        let live_writer = file(&format!(".settings.json.{}.Lm45No.tmp", std::process::id()));
+        let young_old_format = file(".settings.json.Yy11Zz.tmp");
+        let others = [
+            file(".settings.json.user-notes.tmp"),
+            file(".other.json.aB3xY9.tmp"),
+            file("settings.json.bak-20260101T000000Z"),
+            file(".settings.json.aB3xY9.tmp.keep"),
+        ];
+        for p in &others {
+            aged(p);
+        }
+
+        write_atomic(&path, b"{}", 0o600).unwrap();
+        assert!(!old_format.exists() && !old_with_pid.exists(), "stale temp files are removed");
+        assert!(!dead_writer.exists(), "a dead writer's temp file is removed");
+        assert!(live_writer.exists() && young_old_format.exists(), "a live write's file stays");
+        for p in &others {
+            assert!(p.exists(), "not ours: {}", p.display());
+        }
+        let temps = fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+            .count();
+        assert_eq!(temps, 4, "our two live ones and two of others'");
+    }
+
+    #[test]
+    fn private_writes_are_0600_from_the_start_whatever_the_old_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token.json");
+        fs::write(&path, "{}").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        // The temp file is what gets renamed: its mode is the file's mode
+        // from the first byte written.
+        let prepared = PreparedWrite::prepare(&path, b"{\"accessToken\":\"x\"}", 0o600, true).unwrap();
+        assert_eq!(fs::metadata(prepared.tmp.path()).unwrap().permissions().mode() & 0o777, 0o600);
+        drop(prepared);
+        write_private(&path, b"{}").unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn update_keeps_a_concurrent_writers_version_and_reapplies_the_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        fs::write(&path, "a\n").unwrap();
+        let mut calls = 0;
+        let wrote = update_atomic::<WriteError>(&path, Some(b"a\n".to_vec()), 0o600, |current| {
+            calls += 1;
+            if calls == 1 {
+                // Another program writes between our read and our write.
+                fs::write(&path, "a\ntheirs\n").unwrap();
+            }
+            let mut next = current.unwrap_or_default().to_vec();
+            next.extend_from_slice(b"ours\n");
+            Ok(Some(next))
+        })
+        .unwrap();
+        assert!(wrote);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a\ntheirs\nours\n", "neither change is lost");
+        assert_eq!(calls, 2);
     }
 
     #[test]

@@ -154,6 +154,7 @@ pub fn setup_checks(
         session_checks(paths, p, now, &mut checks);
     }
     checks.extend(plaintext_key_checks(paths));
+    checks.extend(secret_backup_checks(paths));
 
     let region = sel.region.clone().or_else(|| {
         let p = profiles.as_ref().ok()?;
@@ -373,6 +374,24 @@ pub fn plaintext_key_checks(paths: &Paths) -> Vec<Check> {
         .collect()
 }
 
+/// One warning per backup of the AWS files that still holds a secret
+/// key in clear (older `credentials import` runs kept them so).
+pub fn secret_backup_checks(paths: &Paths) -> Vec<Check> {
+    crate::aws::plaintext_keys::backups_with_secrets(paths)
+        .into_iter()
+        .map(|backup| {
+            Check::warn(
+                "plaintext key backup",
+                format!("{} is a backup that holds a secret key in plain text", backup.display()),
+                format!(
+                    "check the key is in the keyring (`bedrock-tray status`), then delete it: rm '{}'",
+                    backup.display()
+                ),
+            )
+        })
+        .collect()
+}
+
 /// The probe results as doctor lines.
 pub fn probe_checks(report: &ProbeReport) -> Vec<Check> {
     report
@@ -463,6 +482,26 @@ mod tests {
         assert_eq!(warned[1].fix.as_deref(), Some("bedrock-tray credentials import --profile ops"));
         let all = serde_json::to_string(&checks).unwrap();
         assert!(!all.contains("hunter2") && !all.contains("other-secret"), "no secret in the report: {all}");
+    }
+
+    #[test]
+    fn doctor_warns_of_old_backups_holding_secrets_without_showing_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        std::fs::create_dir_all(home.join(".claude")).unwrap();
+        std::fs::write(home.join(".aws/credentials"), "").unwrap();
+        std::fs::write(home.join(".claude/settings.json"), "{}").unwrap();
+        let old = home.join(".aws/credentials.bak-20260101T000000Z");
+        std::fs::write(&old, "[dev]\naws_access_key_id = AKIAX\naws_secret_access_key = hunter2-secret\n").unwrap();
+        let paths = crate::paths::Paths::under_home(home);
+        let (checks, _) =
+            super::setup_checks(&paths, Some("aws-cli/2.9"), Some("2.1"), None, time::OffsetDateTime::now_utc());
+        let warned: Vec<_> = checks.iter().filter(|c| c.name == "plaintext key backup").collect();
+        assert_eq!(warned.len(), 1, "{checks:?}");
+        assert!(warned[0].detail.contains("credentials.bak-20260101T000000Z"));
+        let all = serde_json::to_string(&checks).unwrap();
+        assert!(!all.contains("hunter2"), "{all}");
     }
 
     #[test]

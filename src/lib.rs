@@ -11,6 +11,7 @@
 pub mod app_state;
 pub mod atomic_file;
 pub mod aws;
+pub mod bounded_read;
 pub mod catalog;
 pub mod claude;
 pub mod doctor;

@@ -269,13 +269,8 @@ pub async fn run(
     )?;
     if preset.defaults.device_code {
         // The team signs in with device codes: later logins (CLI and tray) follow.
-        let state_path = paths.app_state();
-        let mut state = crate::app_state::AppState::load(&state_path).unwrap_or_default();
-        if state.device_code != Some(true) {
-            state.device_code = Some(true);
-            if let Err(e) = state.save(&state_path) {
-                tracing::warn!("cannot remember the device-code choice: {e}");
-            }
+        if let Err(e) = crate::app_state::AppState::update(&paths.app_state(), |s| s.device_code = Some(true)) {
+            tracing::warn!("cannot remember the device-code choice: {e}");
         }
     }
     summary.settings_changed = changes.len();

@@ -135,7 +135,8 @@ impl Preset {
     /// # Errors
     /// [`PresetError`] naming the file and, for bad values, the field.
     pub fn load(path: &Path) -> Result<Self, PresetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PresetError::Read { path: path.into(), source })?;
+        let text = crate::bounded_read::read_to_string(path, crate::bounded_read::MAX_FILE_BYTES)
+            .map_err(|source| PresetError::Read { path: path.into(), source })?;
         Self::parse(&text, path, Catalog::builtin())
     }
 
@@ -151,6 +152,14 @@ impl Preset {
 
         if raw.organisation.trim().is_empty() {
             return Err(field("organisation", "must not be empty".into()));
+        }
+        // It is printed to the terminal as it stands: an escape sequence
+        // there could retitle the window, hide text or worse.
+        if raw.organisation.chars().any(char::is_control) {
+            return Err(field(
+                "organisation",
+                "must be plain text on one line (no control characters or escape sequences)".into(),
+            ));
         }
         let start_url = raw.sso.start_url.trim().to_string();
         if !valid_start_url(&start_url) {
@@ -413,6 +422,11 @@ mod tests {
     fn typos_and_syntax_errors_are_refused() {
         let err = parse(&EXAMPLE.replace("[defaults]", "[defaults]\ngeograpy = \"eu\"")).unwrap_err().to_string();
         assert!(err.contains("geograpy"), "{err}");
+        for hostile in ["\\u001b]0;pwned\\u0007Acme", "Acme\\nLine two", "Acme\\u009b31m", "Acme\\tCorp"] {
+            let text = EXAMPLE.replacen("organisation = \"Example Corp\"", &format!("organisation = \"{hostile}\""), 1);
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(err.contains("organisation: must be plain text"), "{hostile}: {err}");
+        }
         let err = parse("organisation = \"x\"\n[sso\n").unwrap_err().to_string();
         assert!(err.contains("line 2") || err.contains("2:"), "{err}");
         let err = parse("organisation = \"x\"").unwrap_err().to_string();

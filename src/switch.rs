@@ -674,8 +674,7 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
     let mut state = AppState::load(&state_path)?;
     if let Some(method) = request.login_method {
         if state.login_method != Some(method) {
-            state.login_method = Some(method);
-            state.save(&state_path)?;
+            state = AppState::update(&state_path, |s| s.login_method = Some(method))?;
         }
     }
     let program = crate::aws::keychain::cli_program();
@@ -685,23 +684,20 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
         remember = p.remember.clone();
         Ok::<_, UseError>(p.patch)
     })?;
-    let mut dirty = false;
-    if let Some(r) = remember {
-        state.remembered_bedrock = r;
-        dirty = true;
-    }
     // Remembered only once the settings took it, so a refused switch
     // changes nothing on disk.
-    if let Some(on) = request.credential_export {
-        dirty |= state.credential_export != Some(on);
-        state.credential_export = Some(on);
-    }
-    if let Some(on) = request.scoped_credentials {
-        dirty |= state.scoped_credentials != Some(on);
-        state.scoped_credentials = Some(on);
-    }
-    if dirty {
-        state.save(&state_path)?;
+    if remember.is_some() || request.credential_export.is_some() || request.scoped_credentials.is_some() {
+        AppState::update(&state_path, |s| {
+            if let Some(r) = &remember {
+                s.remembered_bedrock.clone_from(r);
+            }
+            if let Some(on) = request.credential_export {
+                s.credential_export = Some(on);
+            }
+            if let Some(on) = request.scoped_credentials {
+                s.scoped_credentials = Some(on);
+            }
+        })?;
     }
     Ok(changes)
 }

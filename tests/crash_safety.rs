@@ -110,8 +110,9 @@ fn sigkill_at_random_moments_never_leaves_a_broken_or_mixed_file() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
     // A SIGKILL between creating and renaming the temp file can leave one
-    // behind; they must never be taken for the settings.
-    assert!(leftovers.len() <= killed, "{leftovers:?}");
+    // behind; the next write sweeps it (its writer is gone), so at most the
+    // last run's is left.
+    assert!(leftovers.len() <= 1, "{} left by {killed} killed runs: {leftovers:?}", leftovers.len());
 }
 
 #[test]

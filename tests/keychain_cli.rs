@@ -238,8 +238,13 @@ fn import_moves_plaintext_keys_into_the_keyring() {
         .filter(|e| e.file_name().to_string_lossy().starts_with("credentials.bak-"))
         .collect();
     assert_eq!(backups.len(), 1, "a timestamped backup is written first");
-    assert_eq!(std::fs::read_to_string(backups[0].path()).unwrap(), original);
-    assert!(stdout_of(&out).contains("backup"), "the user is told where the backup is");
+    let backup = std::fs::read_to_string(backups[0].path()).unwrap();
+    assert_eq!(
+        backup,
+        original.replace(SECRET, "REDACTED-by-bedrock-tray").replace("othersecret", "REDACTED-by-bedrock-tray"),
+        "the backup keeps the file's shape, no secret"
+    );
+    assert!(stdout_of(&out).contains("backed up"), "the user is told where the backup is");
 
     let session = bt(&home, &kr, &["credential-process", "--profile", "kc"], "");
     assert!(session.status.success(), "{}", text(&session));

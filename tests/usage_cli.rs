@@ -42,7 +42,10 @@ fn usage_matches_a_hand_computation() {
     //   total 76786 / 1e6 = $0.076786; claude-3-opus is unknown; one line is cut.
     let r = usage_json(&home, &["--by", "model"]);
     assert!(close(&r["total_usd"], 0.076786), "total {}", r["total_usd"]);
-    assert_eq!(r["messages"], 3, "streamed and resumed copies count once; synthetic messages not at all");
+    assert_eq!(
+        r["messages"], 4,
+        "streamed and resumed copies count once; synthetic messages not at all; the unpriced one does"
+    );
     assert_eq!(r["malformed_lines"], 1);
     assert_eq!(r["unknown_models"][0]["model"], "claude-3-opus-20240229", "listed, not priced at zero");
     assert_eq!(r["unknown_models"][0]["messages"], 1);
@@ -92,7 +95,7 @@ fn refresh_reads_only_what_was_appended() {
     // Half a line first: Claude Code may be mid-write.
     f.write_all(&line.as_bytes()[..40]).unwrap();
     let partial = usage_json(&home, &[]);
-    assert_eq!(partial["messages"], 3, "an unfinished line is not counted yet");
+    assert_eq!(partial["messages"], 4, "an unfinished line is not counted yet");
     assert_eq!(partial["malformed_lines"], 1, "nor called malformed");
     f.write_all(&line.as_bytes()[40..]).unwrap();
     f.write_all(b"\n").unwrap();
@@ -208,4 +211,13 @@ fn spend_now_reads_the_budget_and_only_new_lines() {
     let snap = bedrock_tray::view::snapshot::Snapshot::read(&paths, now).with_spend(Some(spend));
     let v = serde_json::to_value(&snap).unwrap();
     assert_eq!(v["spend"]["level"], 100, "the snapshot carries the spend for the views");
+}
+
+#[test]
+fn no_transcripts_is_said_and_exits_1() {
+    let home = TestHome::new();
+    let out = home.cli(&["usage"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(stderr(&out).contains("no Claude Code transcripts under"), "{}", text(&out));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("$0.00"), "no zero bill for nothing found: {}", text(&out));
 }

@@ -70,7 +70,7 @@ pub fn import_keys(shared: Shared<'_>, profile: String) -> Result<String, Comman
     let done = plaintext_keys::import(&shared.paths, &kc, &name, &bedrock_tray::aws::keychain::cli_program())?;
     let _ = shared.poke.send(());
     Ok(format!(
-        "Profile {name}'s keys are in the keyring now. The old file is kept at {}: delete it once Claude Code works.",
+        "Profile {name}'s keys are in the keyring now. The old file is kept, its secret values redacted, at {}.",
         done.backup.display()
     ))
 }

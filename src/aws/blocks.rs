@@ -39,6 +39,8 @@ pub enum BlockError {
     Edit(#[from] EditError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error("{} changed while it was being edited; nothing was written: run the command again", path.display())]
+    Changed { path: PathBuf },
 }
 
 /// Adds each block that is missing; a block that exists with the same
@@ -49,7 +51,7 @@ pub enum BlockError {
 /// # Errors
 /// [`BlockError`]; the config is unchanged on error.
 pub fn ensure(path: &Path, blocks: &[Block], force: bool, stamp: &str) -> Result<Vec<BlockOutcome>, BlockError> {
-    let original = match std::fs::read_to_string(path) {
+    let original = match crate::bounded_read::read_to_string(path, crate::bounded_read::MAX_FILE_BYTES) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(source) => return Err(BlockError::Read { path: path.into(), source }),
@@ -91,8 +93,12 @@ pub fn ensure(path: &Path, blocks: &[Block], force: bool, stamp: &str) -> Result
         write_atomic(&backup, old.as_bytes(), 0o600)
             .map_err(|e| BlockError::Backup { path: backup.clone(), source: e.source })?;
     }
-    write_atomic(path, text.as_bytes(), 0o600)?;
-    Ok(outcomes)
+    // Compare-and-swap: another program's edit since we read is never lost.
+    let prepared = crate::atomic_file::PreparedWrite::new(path, text.as_bytes(), 0o600)?;
+    match prepared.exchange_if(original.as_deref().map(str::as_bytes))? {
+        crate::atomic_file::Exchange::Replaced => Ok(outcomes),
+        crate::atomic_file::Exchange::Changed(_) => Err(BlockError::Changed { path: path.into() }),
+    }
 }
 
 #[cfg(test)]

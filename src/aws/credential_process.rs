@@ -42,11 +42,16 @@ pub enum SessionError {
     SsoRole { profile: String, message: String },
 }
 
-/// Where STS is called: the region and an endpoint override, if any.
+/// Where STS is called: the region and an endpoint override, if any, and
+/// how long a call may take.
 #[derive(Debug, Clone)]
 pub struct StsEndpoint {
     pub region: String,
     pub endpoint: Option<String>,
+    /// One attempt (see [`keychain::STS_ATTEMPT_TIMEOUT`]).
+    pub attempt_timeout: std::time::Duration,
+    /// All attempts together (see [`keychain::STS_OPERATION_TIMEOUT`]).
+    pub operation_timeout: std::time::Duration,
 }
 
 impl StsEndpoint {
@@ -58,7 +63,12 @@ impl StsEndpoint {
             .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
             .unwrap_or_else(|_| "us-east-1".to_string());
         let endpoint = std::env::var("AWS_ENDPOINT_URL_STS").or_else(|_| std::env::var("AWS_ENDPOINT_URL")).ok();
-        Self { region, endpoint }
+        Self {
+            region,
+            endpoint,
+            attempt_timeout: keychain::STS_ATTEMPT_TIMEOUT,
+            operation_timeout: keychain::STS_OPERATION_TIMEOUT,
+        }
     }
 }
 
@@ -67,7 +77,7 @@ impl StsEndpoint {
 /// # Errors
 /// The file exists but cannot be read.
 pub fn mfa_serial_of(aws_config: &Path, profile: &ProfileName) -> Result<Option<String>, SessionError> {
-    let text = match std::fs::read_to_string(aws_config) {
+    let text = match crate::bounded_read::read_to_string(aws_config, crate::bounded_read::MAX_FILE_BYTES) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(SessionError::ReadConfig { path: aws_config.to_path_buf(), source }),
@@ -100,8 +110,7 @@ pub fn new_session<S: SecretStore>(
     mfa: Option<Mfa<'_>>,
 ) -> Result<SessionCredentials, SessionError> {
     let key = kc.long_term(profile)?.ok_or_else(|| SessionError::NoKey { profile: profile.to_string() })?;
-    let session =
-        keychain::session_from_sts(profile, &key, &sts.region, sts.endpoint.as_deref(), duration_seconds, mfa)?;
+    let session = keychain::session_from_sts(profile, &key, sts, duration_seconds, mfa)?;
     kc.set_session(profile, &session)?;
     Ok(session)
 }
@@ -193,11 +202,153 @@ pub async fn sso_role_session(
     })
 }
 
+/// Asks for the MFA code on the terminal `tty` (the controlling terminal:
+/// credential-process's stdin and stdout belong to the AWS client that runs
+/// it). Only when the terminal is in canonical (line) mode: a full-screen
+/// program such as Claude Code keeps it raw, and there no newline ever
+/// ends the line, so this returns `None` (the caller then names `credentials
+/// unlock`) rather than block with the refresh lock held. Echo is off while
+/// the code is typed, and the line read is capped.
+///
+/// # Errors
+/// The terminal cannot be written, read or reset.
+#[cfg(unix)]
+pub fn ask_code_on_tty(tty: &std::fs::File, profile: &ProfileName) -> std::io::Result<Option<String>> {
+    use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions};
+    use std::io::{BufRead, Write};
+    /// Puts the terminal's modes back however the read ends.
+    struct Restore<'a>(&'a std::fs::File, rustix::termios::Termios);
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            let _ = tcsetattr(self.0, OptionalActions::Now, &self.1);
+        }
+    }
+    let Ok(saved) = tcgetattr(tty) else { return Ok(None) };
+    if !saved.local_modes.contains(LocalModes::ICANON) {
+        return Ok(None);
+    }
+    let mut quiet = saved.clone();
+    quiet.local_modes.remove(LocalModes::ECHO);
+    tcsetattr(tty, OptionalActions::Now, &quiet)?;
+    let _restore = Restore(tty, saved);
+    let mut out = tty;
+    write!(out, "bedrock-tray: MFA code for profile {profile}: ")?;
+    out.flush()?;
+    let mut line = String::new();
+    // A code is six digits: no need to hold more than a short line.
+    std::io::BufReader::new(std::io::Read::take(tty, 64)).read_line(&mut line)?;
+    writeln!(out)?;
+    Ok(Some(line.trim().to_string()))
+}
+
 impl crate::error_kind::HasKind for SessionError {
     fn kind(&self) -> crate::error_kind::ErrorKind {
         match self {
             SessionError::Mfa(e) => e.kind(),
             _ => crate::error_kind::ErrorKind::BrokenEnvironment,
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A pseudo-terminal: the master end (the "user") and the slave end
+    /// (the program's terminal).
+    fn pty() -> (std::fs::File, std::fs::File) {
+        use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+        grantpt(&master).unwrap();
+        unlockpt(&master).unwrap();
+        let name = ptsname(&master, Vec::new()).unwrap();
+        let path = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(name.as_bytes());
+        let slave = std::fs::File::options().read(true).write(true).open(path).unwrap();
+        (std::fs::File::from(master), slave)
+    }
+
+    #[test]
+    fn mfa_prompt_is_skipped_on_a_raw_terminal() {
+        use rustix::termios::{tcgetattr, tcsetattr, OptionalActions};
+        let (mut master, slave) = pty();
+        let mut raw = tcgetattr(&slave).unwrap();
+        raw.make_raw();
+        tcsetattr(&slave, OptionalActions::Now, &raw).unwrap();
+        // What a user might type into Claude Code: it must not be taken as
+        // the code (and with nothing typed, reading would never end).
+        master.write_all(b"123456\n").unwrap();
+        let profile = ProfileName::new("dev").unwrap();
+        assert_eq!(ask_code_on_tty(&slave, &profile).unwrap(), None, "raw mode: no prompt");
+    }
+
+    #[test]
+    fn mfa_prompt_reads_a_line_with_echo_off_on_a_canonical_terminal() {
+        use rustix::termios::{tcgetattr, LocalModes};
+        let (master, slave) = pty();
+        assert!(tcgetattr(&slave).unwrap().local_modes.contains(LocalModes::ECHO), "a fresh pty echoes");
+        let user = std::thread::spawn(move || {
+            let mut master = master;
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 256];
+            // Type the code once the prompt is shown, then collect the screen
+            // up to the newline the prompt prints after the code.
+            while !String::from_utf8_lossy(&seen).contains("profile dev: ") {
+                let n = master.read(&mut buf).unwrap();
+                seen.extend_from_slice(&buf[..n]);
+            }
+            master.write_all(b"654321\n").unwrap();
+            while !String::from_utf8_lossy(&seen).contains("profile dev: ") || !seen.ends_with(b"\n") {
+                let n = master.read(&mut buf).unwrap();
+                seen.extend_from_slice(&buf[..n]);
+            }
+            (String::from_utf8_lossy(&seen).into_owned(), master)
+        });
+        let profile = ProfileName::new("dev").unwrap();
+        let code = ask_code_on_tty(&slave, &profile).unwrap();
+        // The master end stays open: a pty whose master is closed answers EIO.
+        let (screen, _master) = user.join().unwrap();
+        assert_eq!(code.as_deref(), Some("654321"));
+        assert!(!screen.contains("654321"), "the code was echoed: {screen:?}");
+        assert!(tcgetattr(&slave).unwrap().local_modes.contains(LocalModes::ECHO), "echo is back on");
+    }
+
+    #[test]
+    fn refresh_lock_gives_up_at_its_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = ProfileName::new("dev").unwrap();
+        let held = keychain::lock_refresh(dir.path(), &profile).unwrap();
+        let e = keychain::lock_refresh_within(dir.path(), &profile, std::time::Duration::from_millis(200))
+            .err()
+            .expect("the lock is held");
+        assert_eq!(e.source.kind(), std::io::ErrorKind::TimedOut, "{e}");
+        drop(held);
+        assert!(keychain::lock_refresh_within(dir.path(), &profile, std::time::Duration::ZERO).is_ok());
+    }
+
+    #[test]
+    fn sts_that_never_answers_times_out() {
+        // Accepts connections and never answers, as a hung proxy does.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let _keep = std::thread::spawn(move || {
+            let mut open = Vec::new();
+            for s in listener.incoming() {
+                open.push(s);
+            }
+        });
+        let sts = StsEndpoint {
+            region: "us-east-1".into(),
+            endpoint: Some(url),
+            attempt_timeout: std::time::Duration::from_millis(300),
+            operation_timeout: std::time::Duration::from_secs(1),
+        };
+        let key = keychain::LongTermKey {
+            access_key_id: "AKIAEXAMPLE".into(),
+            secret_access_key: Secret::new("s".to_string()),
+        };
+        let profile = ProfileName::new("dev").unwrap();
+        let e = keychain::session_from_sts(&profile, &key, &sts, 900, None).err().expect("no answer, no session");
+        assert!(e.to_string().to_lowercase().contains("timeout"), "{e}");
     }
 }

@@ -7,7 +7,7 @@
 //! from validated types ([`Section`]) or are checked here, and values may not
 //! contain line breaks, so a hostile string cannot add a line or a section.
 
-use crate::atomic_file::{write_atomic, WriteError};
+use crate::atomic_file::WriteError;
 use crate::names::{ProfileName, SsoSessionName};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -297,35 +297,71 @@ impl IniDoc {
 
 /// Reads `path` (a missing file is empty), applies `edit`, and writes the
 /// result atomically if `edit` returned `true` and the text changed. New
-/// files are created 0600.
+/// files are created 0600. If another program (the AWS CLI, an editor,
+/// another bedrock-tray) replaced the file meanwhile, `edit` runs again on
+/// their version ([`crate::atomic_file::update_atomic`]), so neither
+/// change is lost.
 ///
 /// # Errors
 /// The file cannot be read or written, or `edit` fails.
-pub fn edit_file<E>(path: &Path, edit: impl FnOnce(&mut IniDoc) -> Result<bool, E>) -> Result<bool, E>
+pub fn edit_file<E>(path: &Path, mut edit: impl FnMut(&mut IniDoc) -> Result<bool, E>) -> Result<bool, E>
 where
     E: From<EditError>,
 {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+    let current = match crate::bounded_read::read(path, crate::bounded_read::MAX_FILE_BYTES) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(source) => return Err(EditError::Read { path: path.to_path_buf(), source }.into()),
     };
-    let mut doc = IniDoc::parse(&text);
-    if !edit(&mut doc)? {
-        return Ok(false);
+    let not_text = |_| EditError::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+    };
+    let wrote = crate::atomic_file::update_atomic(path, current, 0o600, |current| {
+        let text = std::str::from_utf8(current.unwrap_or_default()).map_err(|e| Wrapped(not_text(e).into()))?;
+        let mut doc = IniDoc::parse(text);
+        if !edit(&mut doc).map_err(Wrapped)? {
+            return Ok(None);
+        }
+        let new = doc.render();
+        Ok((new != text).then(|| new.into_bytes()))
+    });
+    wrote.map_err(|Wrapped(e)| e)
+}
+
+/// `edit_file`'s error, convertible from a [`WriteError`].
+struct Wrapped<E>(E);
+impl<E: From<EditError>> From<WriteError> for Wrapped<E> {
+    fn from(e: WriteError) -> Self {
+        Self(EditError::from(e).into())
     }
-    let new = doc.render();
-    if new == text {
-        return Ok(false);
-    }
-    write_atomic(path, new.as_bytes(), 0o600).map_err(EditError::from)?;
-    Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_edit_racing_another_writer_keeps_both_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, "[profile a]\nregion = eu-west-1\n").unwrap();
+        let mut runs = 0;
+        let section = Section::config_profile(&ProfileName::new("a").unwrap());
+        edit_file(&path, |doc| {
+            runs += 1;
+            if runs == 1 {
+                // `aws configure set` writes while we edit.
+                std::fs::write(&path, "[profile a]\nregion = eu-west-1\noutput = json\n").unwrap();
+            }
+            doc.set(&section, "credential_process", "bedrock-tray credential-process --profile a")
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("output = json"), "their change survives: {text}");
+        assert!(text.contains("credential_process = bedrock-tray"), "ours is made: {text}");
+    }
 
     fn profile(name: &str) -> Section {
         Section::config_profile(&ProfileName::new(name).unwrap())

@@ -9,7 +9,7 @@
 
 use crate::names::ProfileName;
 use crate::secret::Secret;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
 const SERVICE: &str = "bedrock-tray";
@@ -42,8 +42,9 @@ fn unavailable(e: keyring::Error) -> KeychainError {
     KeychainError::Unavailable { detail: e.to_string(), fix: start_hint() }
 }
 
-/// A long-term access key pair.
-#[derive(Clone, Serialize, Deserialize)]
+/// A long-term access key pair. Not `Serialize`: [`Keychain::set_long_term`]
+/// writes it, exposing the secret there only.
+#[derive(Clone, Deserialize)]
 pub struct LongTermKey {
     pub access_key_id: String,
     pub secret_access_key: Secret,
@@ -56,7 +57,8 @@ impl std::fmt::Debug for LongTermKey {
 }
 
 /// Temporary credentials, in the shape of the AWS process-credential JSON.
-#[derive(Clone, Serialize, Deserialize)]
+/// Not `Serialize`: [`session_json`] and [`export_json`] render it.
+#[derive(Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SessionCredentials {
     pub version: u8,
@@ -96,10 +98,36 @@ pub trait SecretStore {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OsKeyring;
 
+/// How many times a keyring call is tried before its error is reported.
+pub const KEYRING_ATTEMPTS: u32 = 5;
+
+/// Runs `op` until it succeeds, fails for good, or has been tried
+/// [`KEYRING_ATTEMPTS`] times, sleeping 20, 40, 80, 160 ms between tries.
+/// AWS clients run `credential_process` in parallel, and gnome-keyring
+/// under load answers some of those concurrent D-Bus calls with "no
+/// result found" (its `default` alias read back as `/`) or a D-Bus
+/// failure, although the next call succeeds: those
+/// (`NoStorageAccess`, `PlatformFailure`) are retried; `NoEntry`, bad
+/// arguments and the like are answers and returned at once.
+pub fn retry_transient<T>(mut op: impl FnMut() -> keyring::Result<T>) -> keyring::Result<T> {
+    let mut attempt = 1;
+    loop {
+        match op() {
+            Err(keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_))
+                if attempt < KEYRING_ATTEMPTS =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10 << attempt));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 impl SecretStore for OsKeyring {
     fn get(&self, account: &str) -> Result<Option<String>, KeychainError> {
         let entry = keyring::Entry::new(SERVICE, account).map_err(unavailable)?;
-        match entry.get_password() {
+        match retry_transient(|| entry.get_password()) {
             Ok(v) => Ok(Some(v)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(unavailable(e)),
@@ -107,11 +135,11 @@ impl SecretStore for OsKeyring {
     }
     fn set(&self, account: &str, value: &str) -> Result<(), KeychainError> {
         let entry = keyring::Entry::new(SERVICE, account).map_err(unavailable)?;
-        entry.set_password(value).map_err(unavailable)
+        retry_transient(|| entry.set_password(value)).map_err(unavailable)
     }
     fn delete(&self, account: &str) -> Result<bool, KeychainError> {
         let entry = keyring::Entry::new(SERVICE, account).map_err(unavailable)?;
-        match entry.delete_credential() {
+        match retry_transient(|| entry.delete_credential()) {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
             Err(e) => Err(unavailable(e)),
@@ -218,8 +246,9 @@ pub fn export_json(s: &SessionCredentials) -> String {
 /// The `bedrock-tray` CLI to name in commands other programs run
 /// (`credential_process`, `awsCredentialExport`): this executable when it
 /// is the CLI, else a `bedrock-tray` next to it (the tray app ships
-/// beside it), else the bare name for a `PATH` lookup. Quoted when the
-/// path has spaces; a path that cannot be quoted safely is not used.
+/// beside it), else the bare name for a `PATH` lookup. Always quoted as
+/// one shell word (see [`shell_word`]); a path that cannot be (not UTF-8,
+/// a line break) is not used.
 pub fn cli_program() -> String {
     let exe = std::env::current_exe().ok();
     let is_cli = |p: &std::path::Path| p.file_stem().is_some_and(|n| n == "bedrock-tray");
@@ -230,15 +259,25 @@ pub fn cli_program() -> String {
         let sibling = exe.with_file_name(format!("bedrock-tray{}", std::env::consts::EXE_SUFFIX));
         sibling.is_file().then_some(sibling)
     });
-    let text = chosen
-        .and_then(|p| p.to_str().map(str::to_string))
-        .filter(|p| !p.contains(['"', '\'', '\n', '\r', '$', '`', '\\']))
-        .unwrap_or_else(|| "bedrock-tray".to_string());
-    if text.contains(char::is_whitespace) {
-        format!("\"{text}\"")
-    } else {
-        text
+    chosen.and_then(|p| p.to_str().and_then(shell_word)).unwrap_or_else(|| "bedrock-tray".to_string())
+}
+
+/// `path` as one word of the shell that runs `credential_process` and
+/// `awsCredentialExport` commands: `sh -c` on Unix (the AWS SDKs for Go,
+/// JavaScript and Rust, and Claude Code; botocore splits it with
+/// `shlex`, which reads the same quoting), so every character that means
+/// something to the shell (`; & | ( ) < > $ ' "` and blanks) is quoted.
+/// On Windows, double quotes for cmd.exe, inside which `& | < > ^` are
+/// plain; cmd.exe still expands `%VAR%` and `!VAR!` there, so such paths
+/// are refused. `None` also for line breaks, which an INI value cannot hold.
+pub fn shell_word(path: &str) -> Option<String> {
+    if path.is_empty() || path.contains(['\n', '\r', '\0']) {
+        return None;
     }
+    if cfg!(windows) {
+        return (!path.contains(['"', '%', '!'])).then(|| format!("\"{path}\""));
+    }
+    shlex::try_quote(path).ok().map(|q| q.into_owned())
 }
 
 /// `PROGRAM credential-process --profile NAME [--export]`. Profile names
@@ -253,15 +292,25 @@ pub fn credential_process_command(program: &str, profile: &ProfileName, export: 
 }
 
 /// Whether a command is one of ours (see [`credential_process_command`]),
-/// and for which profile.
+/// and for which profile: `bedrock-tray` (any folder, `.exe` on Windows)
+/// then `credential-process`. Other tools have a subcommand of that name
+/// too (granted's `granted credential-process --profile X`); they are not
+/// ours.
 pub fn credential_process_profile(command: &str) -> Option<&str> {
-    let mut words = command.split_whitespace().skip_while(|w| *w != "credential-process").skip(1);
-    while let Some(w) = words.next() {
-        if w == "--profile" {
-            return words.next();
-        }
+    let words = shlex::split(command)?;
+    let program = words.first()?;
+    let file = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let stem = file.strip_suffix(".exe").or_else(|| file.strip_suffix(".EXE")).unwrap_or(file);
+    if stem != "bedrock-tray" || words.get(1).map(String::as_str) != Some("credential-process") {
+        return None;
     }
-    None
+    let at = words.iter().rposition(|w| w == "--profile")?;
+    let name = words.get(at + 1)?;
+    // Profile names are plain words, so the name appears in `command` as
+    // it is, after the last `--profile`: return that text.
+    let raw: Vec<&str> = command.split_whitespace().collect();
+    let raw_at = raw.iter().rposition(|w| *w == "--profile")?;
+    raw.get(raw_at + 1).copied().filter(|w| *w == name.as_str())
 }
 
 /// Errors of [`session_from_sts`].
@@ -336,34 +385,74 @@ pub struct LockError {
     pub source: std::io::Error,
 }
 
-/// Waits for, then takes, the refresh lock of `profile` under
-/// `<app_dir>/locks`.
+/// How long [`lock_refresh`] waits for another process's refresh: its STS
+/// call (at most [`STS_OPERATION_TIMEOUT`]) and the user typing an MFA code.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Waits (at most [`LOCK_WAIT`]) for, then takes, the refresh lock of
+/// `profile` under `<app_dir>/locks`.
 ///
 /// # Errors
-/// [`LockError`] when the folder or file cannot be created or locked.
+/// [`LockError`] when the folder or file cannot be created or locked, or
+/// another process held it all that time (`TimedOut`).
 pub fn lock_refresh(app_dir: &std::path::Path, profile: &ProfileName) -> Result<RefreshLock, LockError> {
+    lock_refresh_within(app_dir, profile, LOCK_WAIT)
+}
+
+/// [`lock_refresh`] with a given deadline.
+///
+/// # Errors
+/// See [`lock_refresh`].
+pub fn lock_refresh_within(
+    app_dir: &std::path::Path,
+    profile: &ProfileName,
+    wait: std::time::Duration,
+) -> Result<RefreshLock, LockError> {
     let dir = app_dir.join("locks");
     // Profile names are file-name safe (letters, digits, - _ . @ +).
     let path = dir.join(format!("credentials-{}.lock", profile.as_str()));
     let err = |source| LockError { path: path.clone(), source };
     crate::atomic_file::create_private_dir(&dir).map_err(err)?;
     let file = std::fs::File::options().create(true).truncate(false).write(true).open(&path).map_err(err)?;
-    file.lock().map_err(err)?;
-    Ok(RefreshLock { _file: file })
+    // Polled rather than a blocking lock(), which has no deadline: a holder
+    // stuck for good must not stall every AWS client of the profile.
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(RefreshLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("another credential-process held it for {} s; try again", wait.as_secs()),
+                )))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(err(e)),
+        }
+    }
 }
+
+/// The longest one STS attempt may take (connect, send, answer), and all
+/// attempts with their retries together. The SDK sets only a connect
+/// timeout by default, so a server that accepts and never answers would
+/// hold the refresh lock for ever.
+pub const STS_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// See [`STS_ATTEMPT_TIMEOUT`].
+pub const STS_OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Exchanges a long-term key for a session with STS GetSessionToken, with
 /// the MFA device and code when the profile has one. The endpoint comes
-/// from `endpoint` (e.g. `AWS_ENDPOINT_URL_STS`), else the SDK default; no
-/// shared config file is read.
+/// from `sts` (e.g. `AWS_ENDPOINT_URL_STS`), else the SDK default; no
+/// shared config file is read. Bounded by `sts`'s timeouts.
 ///
 /// # Errors
 /// The call fails or returns nothing.
 pub fn session_from_sts(
     profile: &ProfileName,
     key: &LongTermKey,
-    region: &str,
-    endpoint: Option<&str>,
+    sts: &crate::aws::credential_process::StsEndpoint,
     duration_seconds: i32,
     mfa: Option<Mfa<'_>>,
 ) -> Result<SessionCredentials, StsError> {
@@ -376,9 +465,15 @@ pub fn session_from_sts(
     );
     let mut conf = aws_sdk_sts::Config::builder()
         .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-        .region(aws_sdk_sts::config::Region::new(region.to_string()))
+        .region(aws_sdk_sts::config::Region::new(sts.region.clone()))
+        .timeout_config(
+            aws_sdk_sts::config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(sts.attempt_timeout)
+                .operation_timeout(sts.operation_timeout)
+                .build(),
+        )
         .credentials_provider(creds);
-    if let Some(url) = endpoint {
+    if let Some(url) = sts.endpoint.as_deref() {
         conf = conf.endpoint_url(url);
     }
     let client = aws_sdk_sts::Client::from_conf(conf.build());
@@ -446,6 +541,37 @@ mod tests {
     }
 
     #[test]
+    fn transient_keyring_errors_are_retried_a_bounded_number_of_times() {
+        let flaky = || keyring::Error::NoStorageAccess("Secret Service: no result found".into());
+        let mut calls = 0;
+        let got = retry_transient(|| {
+            calls += 1;
+            if calls < 3 {
+                Err(flaky())
+            } else {
+                Ok("v")
+            }
+        });
+        assert_eq!((got.ok(), calls), (Some("v"), 3), "two transient failures, then the answer");
+
+        let mut calls = 0;
+        let got: keyring::Result<()> = retry_transient(|| {
+            calls += 1;
+            Err(flaky())
+        });
+        assert!(matches!(got, Err(keyring::Error::NoStorageAccess(_))));
+        assert_eq!(calls, KEYRING_ATTEMPTS, "gives up after the bound");
+
+        let mut calls = 0;
+        let got: keyring::Result<()> = retry_transient(|| {
+            calls += 1;
+            Err(keyring::Error::NoEntry)
+        });
+        assert!(matches!(got, Err(keyring::Error::NoEntry)));
+        assert_eq!(calls, 1, "no entry is an answer, not retried");
+    }
+
+    #[test]
     fn export_json_has_the_shape_claude_code_reads() {
         let v: serde_json::Value = serde_json::from_str(&export_json(&session("2026-01-01T12:00:00Z"))).unwrap();
         assert_eq!(v["Credentials"]["AccessKeyId"], "ASIA");
@@ -478,6 +604,48 @@ mod tests {
         assert_eq!(cmd, "\"/opt/my apps/bedrock-tray\" credential-process --profile team.dev@x+1 --export");
         assert_eq!(credential_process_profile(&cmd), Some("team.dev@x+1"));
         assert_eq!(credential_process_profile("aws configure export-credentials --profile x"), None);
+    }
+
+    #[test]
+    fn only_our_program_credential_process_lines_are_ours() {
+        assert_eq!(credential_process_profile("granted credential-process --profile x"), None);
+        assert_eq!(credential_process_profile("/usr/bin/granted credential-process --profile x"), None);
+        assert_eq!(credential_process_profile("aws-vault credential-process --profile x"), None);
+        assert_eq!(credential_process_profile("/usr/local/bin/bedrock-tray credential-process --profile x"), Some("x"));
+        assert_eq!(credential_process_profile("'/opt/R&D/bedrock-tray' credential-process --profile y"), Some("y"));
+        assert_eq!(credential_process_profile("bedrock-tray credential-process --profile z --export"), Some("z"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn program_path_round_trips_through_sh_for_hostile_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = ProfileName::new("dev").unwrap();
+        let hostile = [
+            "/x/a;id>f;/bedrock-tray",
+            "/opt/R&D/bedrock-tray",
+            "/a b/(c)|d<e>/bedrock-tray",
+            "/it's/$HOME/`id`/\"q\"/bedrock-tray",
+            "/plain/bin/bedrock-tray",
+            "/tab\there/*?[x]~/#/bedrock-tray",
+        ];
+        for path in hostile {
+            let cmd = credential_process_command(&shell_word(path).unwrap(), &profile, true);
+            // The shell runs `printf` with our command's words as its
+            // arguments: each on a line, exactly as given, and nothing else runs.
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf '%s\\n' {cmd}"))
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{path:?}: {}", String::from_utf8_lossy(&out.stderr));
+            let words: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
+            assert_eq!(words, [path, "credential-process", "--profile", "dev", "--export"], "{cmd}");
+            assert_eq!(credential_process_profile(&cmd), Some("dev"), "{cmd}");
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{cmd} wrote a file");
+        }
+        assert_eq!(shell_word("/a\nb/bedrock-tray"), None, "an INI value cannot hold a line break");
     }
 
     #[test]

@@ -33,7 +33,7 @@ fn profile_of(header: &str, config_file: bool) -> Option<String> {
 fn scan(path: &Path, config_file: bool, out: &mut Vec<PlaintextKey>) {
     // Unreadable or missing: nothing to report here (the profile loader
     // reports broken files).
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::bounded_read::read_to_string(path, crate::bounded_read::MAX_FILE_BYTES) else {
         return;
     };
     let doc = IniDoc::parse(&text);
@@ -74,6 +74,8 @@ pub enum ImportError {
     NothingToImport { profile: String, credentials: PathBuf, config: PathBuf },
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
+    #[error("profile {profile} in {} holds temporary credentials (an ASIA… key with a session token): they expire within hours and cannot be made into sessions; nothing was changed: import the user's long-term AKIA… key instead, or keep using the tool that writes these", path.display())]
+    Temporary { profile: String, path: PathBuf },
     #[error(transparent)]
     Keychain(#[from] crate::aws::keychain::KeychainError),
     #[error(transparent)]
@@ -82,8 +84,66 @@ pub enum ImportError {
     Edit(#[from] crate::aws::ini::EditError),
 }
 
-/// Where an imported key came from, and the backup of that file (which
-/// still holds the plaintext key until the user deletes it).
+/// What replaces a secret value in the backups we write.
+pub const REDACTED: &str = "REDACTED-by-bedrock-tray";
+
+/// Keys whose values are secret.
+const SECRET_KEYS: [&str; 2] = ["aws_secret_access_key", "aws_session_token"];
+
+/// The secret key name a line sets, if any (`key = value`, any spacing).
+fn secret_setting(line: &str) -> Option<(&str, &str)> {
+    let (key, value) = line.split_once('=')?;
+    let key = key.trim();
+    SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k)).then_some((key, value.trim()))
+}
+
+/// `text` (an AWS config or credentials file) with every secret value
+/// replaced by [`REDACTED`]; every other line as it was.
+pub fn redact_secrets(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match secret_setting(line) {
+            Some((key, value)) if !value.is_empty() => {
+                let end = if line.ends_with("\r\n") {
+                    "\r\n"
+                } else if line.ends_with('\n') {
+                    "\n"
+                } else {
+                    ""
+                };
+                format!("{key} = {REDACTED}{end}")
+            }
+            _ => line.to_string(),
+        })
+        .collect()
+}
+
+/// Backups beside the AWS config and credentials files
+/// (`<file>.bak-<stamp>`, see [`crate::atomic_file::backup_path`]) that
+/// still hold a secret value: older versions of `credentials import` (and
+/// onboarding's backups of a config with keys) kept them in clear.
+pub fn backups_with_secrets(paths: &Paths) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for file in [&paths.aws_credentials, &paths.aws_config] {
+        let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else { continue };
+        let prefix = format!("{}.bak-", name.to_string_lossy());
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let mut found: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .map(|e| e.path())
+            .filter(|p| {
+                crate::bounded_read::read_to_string(p, crate::bounded_read::MAX_FILE_BYTES)
+                    .is_ok_and(|t| t.lines().filter_map(secret_setting).any(|(_, v)| !v.is_empty() && v != REDACTED))
+            })
+            .collect();
+        found.sort();
+        out.extend(found);
+    }
+    out
+}
+
+/// Where an imported key came from, and the backup of that file (its
+/// secret values redacted).
 #[derive(Debug, Clone, Serialize)]
 pub struct Imported {
     pub from: PathBuf,
@@ -105,14 +165,14 @@ pub fn import<S: crate::aws::keychain::SecretStore>(
     profile: &crate::names::ProfileName,
     program: &str,
 ) -> Result<Imported, ImportError> {
-    use crate::aws::ini::{edit_file, EditError, Section};
+    use crate::aws::ini::Section;
     let sources = [
         (&paths.aws_credentials, Section::credentials_profile(profile)),
         (&paths.aws_config, Section::config_profile(profile)),
     ];
     let mut found = None;
     for (path, section) in sources {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::bounded_read::read_to_string(path, crate::bounded_read::MAX_FILE_BYTES) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(source) => return Err(ImportError::Read { path: path.clone(), source }),
@@ -136,22 +196,58 @@ pub fn import<S: crate::aws::keychain::SecretStore>(
             config: paths.aws_config.clone(),
         });
     };
+    let doc = IniDoc::parse(&text);
+    if key.access_key_id.starts_with("ASIA") || doc.get(&section, "aws_session_token").is_some_and(|t| !t.is_empty()) {
+        return Err(ImportError::Temporary { profile: profile.to_string(), path: path.clone() });
+    }
+    let previous = kc.long_term(profile)?;
     kc.set_long_term(profile, &key)?;
+    match move_out_of_file(paths, profile, program, path, &section, &text) {
+        Ok(backup) => Ok(Imported { from: path.clone(), backup }),
+        Err(e) => {
+            // Undo what was done, so a failed import changes nothing: the
+            // file as it was (if it was edited), the keyring as it was.
+            if crate::bounded_read::read_to_string(path, crate::bounded_read::MAX_FILE_BYTES).ok().as_deref()
+                != Some(text.as_str())
+            {
+                let _ = crate::atomic_file::write_atomic(path, text.as_bytes(), 0o600);
+            }
+            let _ = match previous {
+                Some(old) => kc.set_long_term(profile, &old),
+                None => kc.remove(profile).map(|_| ()),
+            };
+            Err(e)
+        }
+    }
+}
 
+/// The file steps of [`import`]: a redacted backup, the key's lines out of
+/// the file, `credential_process` into the config. Returns the backup.
+fn move_out_of_file(
+    paths: &Paths,
+    profile: &crate::names::ProfileName,
+    program: &str,
+    path: &Path,
+    section: &crate::aws::ini::Section,
+    text: &str,
+) -> Result<PathBuf, ImportError> {
+    use crate::aws::ini::{edit_file, EditError};
     let stamp = crate::atomic_file::backup_stamp(time::OffsetDateTime::now_utc());
     let backup = crate::atomic_file::backup_path(path, &stamp);
-    crate::atomic_file::write_atomic(&backup, text.as_bytes(), 0o600)?;
+    // The backup keeps the file's shape, not its secrets: the key is in the
+    // keyring now, and a plaintext copy would outlive the import for ever.
+    crate::atomic_file::write_atomic(&backup, redact_secrets(text).as_bytes(), 0o600)?;
     edit_file(path, |doc: &mut IniDoc| {
         for k in ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"] {
-            doc.remove_key(&section, k);
+            doc.remove_key(section, k);
         }
-        if doc.section_is_empty(&section) {
-            doc.remove_section(&section);
+        if doc.section_is_empty(section) {
+            doc.remove_section(section);
         }
         Ok::<_, EditError>(true)
     })?;
     set_credential_process(paths, profile, program, None)?;
-    Ok(Imported { from: path.clone(), backup })
+    Ok(backup)
 }
 
 /// Points `profile` at our keyring in `~/.aws/config`:
@@ -180,7 +276,10 @@ pub fn set_credential_process(
 
 impl crate::error_kind::HasKind for ImportError {
     fn kind(&self) -> crate::error_kind::ErrorKind {
-        crate::error_kind::request_or_environment(matches!(self, ImportError::NothingToImport { .. }))
+        crate::error_kind::request_or_environment(matches!(
+            self,
+            ImportError::NothingToImport { .. } | ImportError::Temporary { .. }
+        ))
     }
 }
 
@@ -209,6 +308,77 @@ mod tests {
         assert_eq!(found.len(), 4, "both files are reported for `both`: {found:?}");
         let json = serde_json::to_string(&found).unwrap();
         assert!(!json.contains("s3cr3t"), "names and files only: {json}");
+    }
+
+    #[derive(Default)]
+    struct MapStore(std::cell::RefCell<std::collections::HashMap<String, String>>);
+    impl crate::aws::keychain::SecretStore for MapStore {
+        fn get(&self, a: &str) -> Result<Option<String>, crate::aws::keychain::KeychainError> {
+            Ok(self.0.borrow().get(a).cloned())
+        }
+        fn set(&self, a: &str, v: &str) -> Result<(), crate::aws::keychain::KeychainError> {
+            self.0.borrow_mut().insert(a.into(), v.into());
+            Ok(())
+        }
+        fn delete(&self, a: &str) -> Result<bool, crate::aws::keychain::KeychainError> {
+            Ok(self.0.borrow_mut().remove(a).is_some())
+        }
+    }
+
+    #[test]
+    fn import_backups_hold_no_secret_and_old_ones_that_do_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        std::fs::write(
+            home.join(".aws/credentials"),
+            "[dev]\naws_access_key_id = AKIAX\naws_secret_access_key = hunter2-secret\n[ops]\r\naws_secret_access_key=other-secret\r\naws_session_token = tok-secret\r\n",
+        )
+        .unwrap();
+        let paths = Paths::under_home(home);
+        let kc = crate::aws::keychain::Keychain::new(MapStore::default());
+        let profile = crate::names::ProfileName::new("dev").unwrap();
+        let done = import(&paths, &kc, &profile, "bedrock-tray").unwrap();
+        let backup = std::fs::read_to_string(&done.backup).unwrap();
+        for secret in ["hunter2", "other-secret", "tok-secret"] {
+            assert!(!backup.contains(secret), "{secret} in the backup: {backup}");
+        }
+        assert!(backup.contains("[dev]\naws_access_key_id = AKIAX\naws_secret_access_key = REDACTED-by-bedrock-tray\n"));
+        assert!(backup.contains("[ops]\r\naws_secret_access_key = REDACTED-by-bedrock-tray\r\n"), "{backup}");
+        assert!(backups_with_secrets(&paths).is_empty(), "our new backup holds none");
+
+        // A backup an older version left, with the key in clear.
+        let old = home.join(".aws/credentials.bak-20260101T000000Z");
+        std::fs::write(&old, "[dev]\naws_secret_access_key = hunter2-secret\n").unwrap();
+        std::fs::write(home.join(".aws/credentials.bak-notes"), "no keys here\n").unwrap();
+        assert_eq!(backups_with_secrets(&paths), [old]);
+    }
+
+    #[test]
+    fn temporary_keys_are_refused_and_a_failed_import_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        let creds = home.join(".aws/credentials");
+        let paths = Paths::under_home(home);
+        let kc = crate::aws::keychain::Keychain::new(MapStore::default());
+        let profile = crate::names::ProfileName::new("dev").unwrap();
+
+        let temporary = "[dev]\naws_access_key_id = ASIAXAMPLE\naws_secret_access_key = s\naws_session_token = tok\n";
+        std::fs::write(&creds, temporary).unwrap();
+        let e = import(&paths, &kc, &profile, "bedrock-tray").unwrap_err();
+        assert!(matches!(e, ImportError::Temporary { .. }), "{e}");
+        assert_eq!(std::fs::read_to_string(&creds).unwrap(), temporary, "nothing changed");
+        assert!(kc.long_term(&profile).unwrap().is_none(), "nothing stored");
+
+        // The config cannot be written (a folder in its place): the key
+        // goes back into the file and out of the keyring.
+        let long_term = "[dev]\naws_access_key_id = AKIAXAMPLE\naws_secret_access_key = s3cr3t\n";
+        std::fs::write(&creds, long_term).unwrap();
+        std::fs::create_dir_all(home.join(".aws/config")).unwrap();
+        assert!(import(&paths, &kc, &profile, "bedrock-tray").is_err());
+        assert_eq!(std::fs::read_to_string(&creds).unwrap(), long_term, "the file is as it was");
+        assert!(kc.long_term(&profile).unwrap().is_none(), "the keyring is as it was");
     }
 
     #[test]

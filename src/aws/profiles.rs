@@ -251,7 +251,7 @@ fn choices(valid: &[String]) -> String {
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, ProfilesError> {
-    match std::fs::read(path) {
+    match crate::bounded_read::read(path, crate::bounded_read::MAX_FILE_BYTES) {
         Ok(bytes) => String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| ProfilesError::Parse { path: path.to_path_buf(), message: "it is not UTF-8 text".into() }),
@@ -295,6 +295,21 @@ fn poll_ready<F: std::future::Future>(fut: F) -> F::Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_or_device_for_a_config_file_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        assert!(std::process::Command::new("mkfifo").arg(&config).status().unwrap().success());
+        let credentials = dir.path().join("credentials");
+        let e = AwsProfiles::load(&config, &credentials).expect_err("a FIFO is refused");
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        std::fs::remove_file(&config).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &config).unwrap();
+        let e = AwsProfiles::load(&config, &credentials).expect_err("/dev/zero is refused");
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
 
     fn load(config: &str) -> Result<AwsProfiles, ProfilesError> {
         let dir = tempfile::tempdir().unwrap();

@@ -178,7 +178,7 @@ fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, SettingsError> {
         }
         _ => {}
     }
-    match std::fs::read(path) {
+    match crate::bounded_read::read(path, MAX_SETTINGS_BYTES) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(SettingsError::Read { path: path.to_path_buf(), source }),

@@ -31,7 +31,7 @@ pub enum ConfigCommand {
 
 pub fn run(paths: &Paths, command: ConfigCommand) -> Result<(), Failure> {
     let path = paths.app_state();
-    let mut state = AppState::load(&path).map_err(Failure::env)?;
+    let state = AppState::load(&path).map_err(Failure::env)?;
     match command {
         ConfigCommand::Show => {
             let method = state.login_method;
@@ -49,8 +49,7 @@ pub fn run(paths: &Paths, command: ConfigCommand) -> Result<(), Failure> {
             return Ok(());
         }
         ConfigCommand::LoginMethod { method } => {
-            state.login_method = Some(method);
-            state.save(&path).map_err(Failure::env)?;
+            AppState::update(&path, |s| s.login_method = Some(method)).map_err(Failure::env)?;
             let what = match method {
                 LoginMethod::Native => "bedrock-tray's own login",
                 LoginMethod::Command => "the settings' awsAuthRefresh command",
@@ -61,19 +60,21 @@ pub fn run(paths: &Paths, command: ConfigCommand) -> Result<(), Failure> {
             if minutes.iter().any(|m| *m == 0 || *m > 24 * 60) {
                 return Err(Failure::usage("warning thresholds are minutes between 1 and 1440"));
             }
-            state.warn_minutes = (!minutes.is_empty()).then_some(minutes);
-            state.save(&path).map_err(Failure::env)?;
+            let warn = (!minutes.is_empty()).then_some(minutes);
+            let state = AppState::update(&path, |s| s.warn_minutes.clone_from(&warn)).map_err(Failure::env)?;
             println!(
                 "warnings at {:?} minutes before expiry",
                 state.warn_minutes.clone().unwrap_or_else(|| vec![15, 5])
             );
         }
         ConfigCommand::Budget { usd, clear } => {
-            state.monthly_budget_usd =
-                if clear { None } else { usd.map(check_budget).transpose().map_err(Failure::usage)? };
-            // A new amount starts the month's warnings afresh.
-            state.budget_warned = None;
-            state.save(&path).map_err(Failure::env)?;
+            let budget = if clear { None } else { usd.map(check_budget).transpose().map_err(Failure::usage)? };
+            let state = AppState::update(&path, |s| {
+                s.monthly_budget_usd = budget;
+                // A new amount starts the month's warnings afresh.
+                s.budget_warned = None;
+            })
+            .map_err(Failure::env)?;
             match state.monthly_budget_usd {
                 Some(b) => println!("monthly budget ${b:.2}: warnings at 50, 80 and 100 percent"),
                 None => println!("no monthly budget"),

@@ -88,24 +88,30 @@ fn set_credential_process(paths: &Paths, profile: &ProfileName, mfa_serial: Opti
 /// The MFA code from `BEDROCK_TRAY_MFA_CODE`, else asked on the
 /// controlling terminal: credential-process's stdin and stdout belong to
 /// the AWS client that runs it, but /dev/tty still reaches the user when
-/// there is one. `None`: no code and no terminal.
+/// there is one in line mode (see [`cp::ask_code_on_tty`]). `None`: no code
+/// and no terminal to ask on. Windows: the environment variable or
+/// `credentials unlock` only.
 fn mfa_code_env_or_tty(profile: &ProfileName) -> std::io::Result<Option<String>> {
     if let Ok(code) = std::env::var("BEDROCK_TRAY_MFA_CODE") {
         return Ok(Some(code.trim().to_string()));
     }
-    let Ok(mut tty) = std::fs::File::options().read(true).write(true).open("/dev/tty") else { return Ok(None) };
-    write!(tty, "bedrock-tray: MFA code for profile {profile}: ")?;
-    let _ = tty.flush();
-    let mut line = String::new();
-    std::io::BufReader::new(tty).read_line(&mut line)?;
-    Ok(Some(line.trim().to_string()))
+    #[cfg(unix)]
+    {
+        let Ok(tty) = std::fs::File::options().read(true).write(true).open("/dev/tty") else { return Ok(None) };
+        cp::ask_code_on_tty(&tty, profile)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = profile;
+        Ok(None)
+    }
 }
 
 /// AWS clients prefer static keys over `credential_process`: say so when the
 /// profile still has some in either file.
 fn warn_if_shadowed(paths: &Paths, profile: &ProfileName) {
     let has_keys = |path: &std::path::Path, section: Section| {
-        std::fs::read_to_string(path)
+        bedrock_tray::bounded_read::read_to_string(path, bedrock_tray::bounded_read::MAX_FILE_BYTES)
             .ok()
             .is_some_and(|t| IniDoc::parse(&t).get(&section, "aws_access_key_id").is_some())
     };
@@ -192,7 +198,7 @@ fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Res
     let done = plaintext_keys::import(paths, kc, profile, &keychain::cli_program())?;
     warn_if_shadowed(paths, profile);
     println!(
-        "moved profile {profile}'s keys from {} into the OS keyring; the backup of the old file is at {} (it still holds the plaintext keys: delete it once `aws sts get-caller-identity --profile {profile}` works)",
+        "moved profile {profile}'s keys from {} into the OS keyring; the old file is backed up, its secret values redacted, at {}",
         done.from.display(),
         done.backup.display()
     );

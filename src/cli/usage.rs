@@ -60,8 +60,15 @@ fn print_report(r: &Report) {
     for row in &r.rows {
         let t = &row.tokens;
         println!(
-            "{:<40} {:>9} {:>12} {:>12} {:>12} {:>13} {:>11.4}",
-            row.key, row.messages, t.input, t.output, t.cache_write, t.cache_read, row.usd
+            "{:<40} {:>9} {:>12} {:>12} {:>12} {:>13} {:>11.4}{}",
+            row.key,
+            row.messages,
+            t.input,
+            t.output,
+            t.cache_write,
+            t.cache_read,
+            row.usd,
+            if row.unpriced_messages > 0 { format!("  + {} unpriced", row.unpriced_messages) } else { String::new() }
         );
     }
     let t = &r.total_tokens;

@@ -191,7 +191,7 @@ pub fn cached(
     max_age: time::Duration,
     now: OffsetDateTime,
 ) -> Option<Vec<AccountRole>> {
-    let bytes = std::fs::read(cache_path(app_dir, start_url)).ok()?;
+    let bytes = crate::bounded_read::read(&cache_path(app_dir, start_url), crate::bounded_read::MAX_FILE_BYTES).ok()?;
     let listing: CachedListing = serde_json::from_slice(&bytes).ok()?;
     (listing.start_url == start_url && now - listing.fetched_at < max_age).then_some(listing.roles)
 }

@@ -26,8 +26,9 @@ pub fn token_path(cache_dir: &Path, source: &CredentialSource) -> Option<PathBuf
 }
 
 /// A parsed token cache file. Unknown keys are kept in `raw` so a rewrite
-/// loses nothing.
-#[derive(Debug, Clone)]
+/// loses nothing. `Debug` is written by hand: `raw` holds every token in
+/// clear, so it shows only its keys.
+#[derive(Clone)]
 pub struct SsoToken {
     pub access_token: Secret,
     pub expires_at: OffsetDateTime,
@@ -38,6 +39,21 @@ pub struct SsoToken {
     pub region: Option<String>,
     pub start_url: Option<String>,
     pub raw: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::fmt::Debug for SsoToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoToken")
+            .field("expires_at", &self.expires_at)
+            .field("has_refresh_token", &self.refresh_token.is_some())
+            .field("client_id", &self.client_id)
+            .field("has_client_secret", &self.client_secret.is_some())
+            .field("registration_expires_at", &self.registration_expires_at)
+            .field("region", &self.region)
+            .field("start_url", &self.start_url)
+            .field("raw_keys", &self.raw.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SsoToken {
@@ -93,7 +109,7 @@ pub fn format_rfc3339(t: OffsetDateTime) -> String {
 /// # Errors
 /// [`TokenFileError`] saying whether the file is missing, unreadable or corrupt.
 pub fn read_token(path: &Path) -> Result<SsoToken, TokenFileError> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::bounded_read::read(path, crate::bounded_read::MAX_FILE_BYTES) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(TokenFileError::Missing { path: path.to_path_buf() })
@@ -264,6 +280,21 @@ mod tests {
             v["registrationExpiresAt"] = "2027-01-01T00:00:00Z".into();
         }
         parse_token(v.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn debug_shows_no_token_or_secret() {
+        let v = serde_json::json!({
+            "accessToken": "aoaACCESS", "expiresAt": "2026-11-25T13:00:00Z", "refreshToken": "aorREFRESH",
+            "clientId": "cid", "clientSecret": "csSECRET", "registrationExpiresAt": "2027-01-01T00:00:00Z",
+            "someFutureField": "sffVALUE",
+        });
+        let t = parse_token(v.to_string().as_bytes()).unwrap();
+        let shown = format!("{t:?} {t:#?}");
+        for secret in ["aoaACCESS", "aorREFRESH", "csSECRET", "sffVALUE"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("cid") && shown.contains("someFutureField"), "{shown}");
     }
 
     #[test]

@@ -9,7 +9,6 @@
 //! "scopes", "session_name"}, sort_keys=True))`, the token under
 //! `sha1(session name, else start URL)`.
 
-use crate::atomic_file::write_atomic;
 use crate::names::Region;
 use crate::secret::Secret;
 use crate::sso::cache::{format_cli_timestamp, parse_timestamp, SsoToken};
@@ -173,7 +172,8 @@ pub fn cached_registration(
     now: OffsetDateTime,
     grant: Grant,
 ) -> Option<Registration> {
-    let bytes = std::fs::read(target.registration_path(cache_dir)).ok()?;
+    let bytes =
+        crate::bounded_read::read(&target.registration_path(cache_dir), crate::bounded_read::MAX_FILE_BYTES).ok()?;
     let v: Map<String, Value> = serde_json::from_slice(&bytes).ok()?;
     let expires_at = parse_timestamp(v.get("expiresAt")?.as_str()?)?;
     let for_auth_code = v
@@ -556,19 +556,9 @@ pub fn write_token(
 
 fn write_private_json(path: &Path, map: &Map<String, Value>) -> Result<(), OidcError> {
     let bytes = serde_json::to_vec(map).expect("a JSON map serialises");
-    write_atomic(path, &bytes, 0o600)
-        .map_err(|e| OidcError::Write { path: path.to_path_buf(), message: e.source.to_string() })?;
-    // A file that existed with a looser mode keeps it under write_atomic;
-    // token files must be private whatever they were.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(
-            crate::atomic_file::resolve_target(path).unwrap_or(path.to_path_buf()),
-            std::fs::Permissions::from_mode(0o600),
-        );
-    }
-    Ok(())
+    // 0600 from creation, whatever mode an older file had.
+    crate::atomic_file::write_private(path, &bytes)
+        .map_err(|e| OidcError::Write { path: path.to_path_buf(), message: e.source.to_string() })
 }
 
 /// The registration stored in a token file, for refreshes.

@@ -118,7 +118,7 @@ pub struct BudgetWarning {
 /// remembered as shown in the app state at `state_path`. An unreadable
 /// state shows nothing; a state that cannot be saved is logged.
 pub fn take_budget_warning(state_path: &std::path::Path, spend: &Spend) -> Option<BudgetWarning> {
-    let mut state = crate::app_state::AppState::load(state_path).ok()?;
+    let state = crate::app_state::AppState::load(state_path).ok()?;
     let threshold = budget_warning_due(&state, spend)?;
     let budget = spend.budget_usd.unwrap_or_default();
     let warning = BudgetWarning {
@@ -126,8 +126,7 @@ pub fn take_budget_warning(state_path: &std::path::Path, spend: &Spend) -> Optio
         title: format!("Claude Code has used {threshold} % of this month's budget"),
         body: format!("${:.2} of ${budget:.2} in {}.", spend.month_usd, spend.month),
     };
-    record_budget_warning(&mut state, spend, threshold);
-    if let Err(e) = state.save(state_path) {
+    if let Err(e) = crate::app_state::AppState::update(state_path, |s| record_budget_warning(s, spend, threshold)) {
         tracing::warn!("cannot remember the budget warning: {e}");
     }
     Some(warning)

@@ -9,7 +9,9 @@ use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 // 3: `seen` maps each key to its day, so old keys can be dropped.
-const INDEX_VERSION: u32 = 3;
+// 4: pending last messages are counted before they fall behind the horizon
+//    (a version-3 index may have lost some: it is rebuilt).
+const INDEX_VERSION: u32 = 4;
 
 /// How long a counted message's key is remembered, in days before the
 /// newest message seen. Three times Claude Code's default transcript
@@ -71,7 +73,8 @@ fn bucket_key(m: &Message) -> String {
 impl UsageIndex {
     /// Loads the index; a missing, unreadable or older one starts empty.
     pub fn load(path: &Path) -> Self {
-        std::fs::read(path)
+        // The index grows with the transcripts it counts: a larger cap.
+        crate::bounded_read::read(path, 4 * crate::bounded_read::MAX_FILE_BYTES)
             .ok()
             .and_then(|b| serde_json::from_slice::<UsageIndex>(&b).ok())
             .filter(|i| i.version == INDEX_VERSION)
@@ -102,6 +105,12 @@ impl UsageIndex {
         }
     }
 
+    /// Whether the index knows no transcript and no message (not even of
+    /// transcripts since deleted).
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.buckets.is_empty()
+    }
+
     /// How many message keys the index remembers.
     pub fn seen_len(&self) -> usize {
         self.seen.len()
@@ -112,6 +121,19 @@ impl UsageIndex {
     fn prune_seen(&mut self) {
         let Some(newest) = self.seen.values().copied().filter(|&d| d != UNDATED).max() else { return };
         let horizon = newest - SEEN_RETENTION_DAYS;
+        // A file's last message waits as `pending` in case more lines of it
+        // follow. One about to fall behind the horizon is long finished:
+        // count it now, while its key can still be checked against `seen`
+        // (past the horizon it would never be counted at all).
+        let finished: Vec<Message> = self
+            .files
+            .values_mut()
+            .filter(|s| s.pending.as_ref().is_some_and(|p| day_number(&p.day) < horizon))
+            .filter_map(|s| s.pending.take())
+            .collect();
+        for p in finished {
+            self.commit(p);
+        }
         self.seen.retain(|_, day| *day >= horizon);
         self.pruned_before = Some(horizon);
     }
@@ -126,7 +148,12 @@ impl UsageIndex {
         collect_jsonl(projects_dir, &mut files)?;
         let mut known = std::mem::take(&mut self.files);
         for file in files {
-            let len = std::fs::metadata(&file)?.len();
+            let meta = std::fs::metadata(&file)?;
+            if !meta.is_file() {
+                // A FIFO or device named *.jsonl is no transcript.
+                continue;
+            }
+            let len = meta.len();
             let mut state = known.remove(&file).unwrap_or_default();
             if len < state.offset {
                 // Truncated or replaced: read again; known messages are not re-added.
@@ -157,14 +184,22 @@ impl UsageIndex {
     }
 
     fn read_file(&mut self, file: &Path, project: &str, state: &mut FileState) -> std::io::Result<u64> {
-        let mut f = std::fs::File::open(file)?;
+        let mut f = crate::bounded_read::open_regular(file)?;
         f.seek(SeekFrom::Start(state.offset))?;
         let mut reader = BufReader::with_capacity(256 * 1024, f);
         let mut line = Vec::with_capacity(4096);
         let mut read = 0u64;
         loop {
             line.clear();
-            let n = reader.read_until(b'\n', &mut line)?;
+            let n = std::io::Read::take(&mut reader, MAX_LINE_BYTES + 1).read_until(b'\n', &mut line)?;
+            if n as u64 > MAX_LINE_BYTES {
+                // Longer than any message line: skip to its end, unread.
+                let Some(skipped) = skip_line(&mut reader)? else { break };
+                read += n as u64 + skipped;
+                state.offset += n as u64 + skipped;
+                self.malformed_lines += 1;
+                continue;
+            }
             if n == 0 || line.last() != Some(&b'\n') {
                 // EOF, or a line still being written: read it next time.
                 break;
@@ -219,6 +254,35 @@ impl UsageIndex {
             e.tokens.add(p.tokens);
         }
         out
+    }
+}
+
+/// The longest transcript line read. Claude Code writes a message per
+/// line; a line holding a pasted image or a large tool result runs to a
+/// few MB. Longer lines are skipped (as malformed) without being held.
+pub const MAX_LINE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Consumes the rest of an over-long line; the bytes consumed, or `None`
+/// when the file ends first (the line is still being written: it is read
+/// again next time).
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<Option<u64>> {
+    let mut skipped = 0u64;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => {
+                reader.consume(i + 1);
+                return Ok(Some(skipped + i as u64 + 1));
+            }
+            None => {
+                let len = buf.len();
+                reader.consume(len);
+                skipped += len as u64;
+            }
+        }
     }
 }
 
@@ -327,5 +391,49 @@ mod tests {
         index.refresh(&dir.path().join("projects")).unwrap();
         assert!(index.files.is_empty(), "a deleted transcript is forgotten");
         assert_eq!(totals(&index), (2, 12), "but what it cost stays counted, the pending message included");
+    }
+
+    #[test]
+    fn an_over_long_line_is_skipped_unheld_and_the_next_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let projects = dir.path().join("projects/-w");
+        std::fs::create_dir_all(&projects).unwrap();
+        let mut text = line("m1", "2026-01-01", 5).into_bytes();
+        let huge = usize::try_from(MAX_LINE_BYTES).unwrap() + 10;
+        text.extend(std::iter::repeat_n(b'x', huge));
+        text.push(b'\n');
+        text.extend(line("m2", "2026-01-01", 7).into_bytes());
+        std::fs::write(projects.join("a.jsonl"), &text).unwrap();
+        // A FIFO among the transcripts is passed over, not waited on.
+        let fifo = projects.join("b.jsonl");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let mut index = UsageIndex::load(&dir.path().join("none.json"));
+        let scanned = index.refresh(&dir.path().join("projects"));
+        assert_eq!(totals(&index), (2, 12), "both messages around the long line count: {scanned:?}");
+        assert_eq!(index.malformed_lines, 1);
+    }
+
+    #[test]
+    fn an_old_transcripts_last_message_still_counts_once_newer_ones_arrive() {
+        let dir = tempfile::tempdir().unwrap();
+        let projects = dir.path().join("projects/-w");
+        std::fs::create_dir_all(&projects).unwrap();
+        std::fs::write(projects.join("a.jsonl"), line("m1", "2026-05-01", 100) + &line("m2", "2026-05-01", 1000))
+            .unwrap();
+        let mut index = UsageIndex::load(&dir.path().join("none.json"));
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert_eq!(totals(&index), (2, 1100));
+
+        // A transcript seven months newer moves the horizon past May.
+        std::fs::write(projects.join("b.jsonl"), line("m3", "2026-11-29", 5)).unwrap();
+        index.refresh(&dir.path().join("projects")).unwrap();
+        assert_eq!(totals(&index), (3, 1105), "May's last message is still counted");
+
+        let path = dir.path().join("index.json");
+        index.save(&path).unwrap();
+        assert_eq!(totals(&UsageIndex::load(&path)), (3, 1105), "and after a save and load");
+        let mut fresh = UsageIndex::load(&dir.path().join("none.json"));
+        fresh.refresh(&dir.path().join("projects")).unwrap();
+        assert_eq!(totals(&fresh), (3, 1105), "a fresh index agrees");
     }
 }

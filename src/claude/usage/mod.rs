@@ -55,6 +55,10 @@ pub fn run(
     today: &str,
 ) -> Result<Report, UsageError> {
     let (index, read) = refresh_saved(projects_dir, index_path)?;
+    if index.is_empty() {
+        // $0.00 would read as "nothing spent" when nothing was found.
+        return Err(UsageError::NoTranscripts { path: projects_dir.to_path_buf() });
+    }
     let mut r = report(&index, catalog, since, by, read);
     (r.today_usd, r.month_usd) = today_and_month(&index, catalog, today);
     Ok(r)
@@ -67,4 +71,6 @@ pub enum UsageError {
     Read { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Write(#[from] crate::atomic_file::WriteError),
+    #[error("no Claude Code transcripts under {}: check CLAUDE_CONFIG_DIR (Claude Code keeps them in <its config folder>/projects), or run Claude Code first", path.display())]
+    NoTranscripts { path: PathBuf },
 }

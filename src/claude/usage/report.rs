@@ -19,9 +19,15 @@ pub enum GroupBy {
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     pub key: String,
+    /// Every message, priced or not.
     pub messages: u64,
+    /// Every message's tokens, priced or not.
     pub tokens: Tokens,
+    /// The priced messages' cost.
     pub usd: f64,
+    /// Of `messages`, those of models with no price ([`UnknownModel`]):
+    /// their tokens are counted, their cost is not in `usd`.
+    pub unpriced_messages: u64,
 }
 
 /// A model the catalog does not know: listed, never priced at zero.
@@ -60,7 +66,8 @@ pub fn report(index: &UsageIndex, catalog: &Catalog, since: Option<&str>, by: Gr
         if since.is_some_and(|s| day.as_str() < s) {
             continue;
         }
-        let Some((priced, prices)) = price_model(catalog, &model) else {
+        let priced = price_model(catalog, &model);
+        if priced.is_none() {
             let u = unknown.entry(model.clone()).or_insert_with(|| UnknownModel {
                 model: model.clone(),
                 messages: 0,
@@ -68,19 +75,29 @@ pub fn report(index: &UsageIndex, catalog: &Catalog, since: Option<&str>, by: Gr
             });
             u.messages += b.messages;
             u.tokens.add(b.tokens);
-            continue;
-        };
-        let usd = cost(&prices, &b.tokens);
+        }
+        // Unpriced tokens stay in the rows and totals (marked unpriced):
+        // dropping them would understate what was used.
+        let usd = priced.map_or(0.0, |(_, prices)| cost(&prices, &b.tokens));
+        let priced = priced.map(|(model, _)| model);
         let key = match by {
             GroupBy::Day => day,
-            GroupBy::Model => priced.name.clone(),
+            GroupBy::Model => priced.map_or_else(|| model.clone(), |p| p.name.clone()),
             GroupBy::Project => project,
         };
-        let row =
-            rows.entry(key.clone()).or_insert_with(|| Row { key, messages: 0, tokens: Tokens::default(), usd: 0.0 });
+        let row = rows.entry(key.clone()).or_insert_with(|| Row {
+            key,
+            messages: 0,
+            tokens: Tokens::default(),
+            usd: 0.0,
+            unpriced_messages: 0,
+        });
         row.messages += b.messages;
         row.tokens.add(b.tokens);
         row.usd += usd;
+        if priced.is_none() {
+            row.unpriced_messages += b.messages;
+        }
         total_tokens.add(b.tokens);
         messages += b.messages;
         total_usd += usd;
@@ -97,5 +114,35 @@ pub fn report(index: &UsageIndex, catalog: &Catalog, since: Option<&str>, by: Gr
         read,
         today_usd: 0.0,
         month_usd: 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unpriced_models_tokens_stay_in_rows_and_totals() {
+        let dir = tempfile::tempdir().unwrap();
+        let projects = dir.path().join("projects/-w");
+        std::fs::create_dir_all(&projects).unwrap();
+        let line = |id: &str, model: &str, output: u64| {
+            format!(
+                r#"{{"type":"assistant","requestId":"r-{id}","timestamp":"2026-03-01T10:00:00Z","cwd":"/w","message":{{"id":"{id}","model":"{model}","usage":{{"input_tokens":1,"output_tokens":{output}}}}}}}"#
+            ) + "\n"
+        };
+        let text = line("m1", "claude-haiku-4-5", 10) + &line("m2", "some-model-nobody-prices", 1000);
+        std::fs::write(projects.join("a.jsonl"), text).unwrap();
+        let mut index = UsageIndex::load(&dir.path().join("none.json"));
+        index.refresh(&dir.path().join("projects")).unwrap();
+        let r = report(&index, Catalog::builtin(), None, GroupBy::Day, ScanStats::default());
+        assert_eq!(r.rows.len(), 1);
+        assert_eq!((r.rows[0].messages, r.rows[0].tokens.output, r.rows[0].unpriced_messages), (2, 1010, 1));
+        assert_eq!((r.messages, r.total_tokens.output), (2, 1010), "totals keep the unpriced tokens");
+        assert_eq!(r.unknown_models.len(), 1, "and name the model");
+        let by_model = report(&index, Catalog::builtin(), None, GroupBy::Model, ScanStats::default());
+        let unpriced: Vec<_> = by_model.rows.iter().filter(|row| row.unpriced_messages > 0).collect();
+        assert_eq!(unpriced.len(), 1);
+        assert_eq!((unpriced[0].key.as_str(), unpriced[0].usd), ("some-model-nobody-prices", 0.0));
     }
 }
