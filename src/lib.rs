@@ -24,6 +24,8 @@ pub mod paths;
 pub mod preset;
 pub mod probe;
 pub mod problem;
+pub mod program_path;
+pub mod repair;
 pub mod secret;
 pub mod sso;
 pub mod switch;

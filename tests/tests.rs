@@ -12,9 +12,11 @@ mod crash_safety;
 mod flapping;
 mod fuzz_corpus;
 mod hostile_input;
+mod installed_program;
 mod keychain_cli;
 mod login;
 mod onboard;
+
 mod probe;
 mod secrets;
 mod sessions;

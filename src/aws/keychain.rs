@@ -215,32 +215,6 @@ pub fn export_json(s: &SessionCredentials) -> String {
     .to_string()
 }
 
-/// The `bedrock-tray` CLI to name in commands other programs run
-/// (`credential_process`, `awsCredentialExport`): this executable when it
-/// is the CLI, else a `bedrock-tray` next to it (the tray app ships
-/// beside it), else the bare name for a `PATH` lookup. Quoted when the
-/// path has spaces; a path that cannot be quoted safely is not used.
-pub fn cli_program() -> String {
-    let exe = std::env::current_exe().ok();
-    let is_cli = |p: &std::path::Path| p.file_stem().is_some_and(|n| n == "bedrock-tray");
-    let chosen = exe.as_deref().and_then(|exe| {
-        if is_cli(exe) {
-            return Some(exe.to_path_buf());
-        }
-        let sibling = exe.with_file_name(format!("bedrock-tray{}", std::env::consts::EXE_SUFFIX));
-        sibling.is_file().then_some(sibling)
-    });
-    let text = chosen
-        .and_then(|p| p.to_str().map(str::to_string))
-        .filter(|p| !p.contains(['"', '\'', '\n', '\r', '$', '`', '\\']))
-        .unwrap_or_else(|| "bedrock-tray".to_string());
-    if text.contains(char::is_whitespace) {
-        format!("\"{text}\"")
-    } else {
-        text
-    }
-}
-
 /// `PROGRAM credential-process --profile NAME [--export]`. Profile names
 /// are validated ([`ProfileName`]: letters, digits and `- _ . @ +` only),
 /// so the name is one shell word as it stands and needs no quoting.

@@ -60,45 +60,53 @@ fn read_line_hidden(prompt: &str, hidden: bool) -> Result<String, Failure> {
         eprint!("{prompt}");
         let _ = std::io::stderr().flush();
     }
-    let echo_off = tty && hidden && stty("-echo");
-    let mut line = String::new();
-    let res = stdin.lock().read_line(&mut line);
-    if echo_off {
-        stty("echo");
-        eprintln!();
+    // rpassword turns echo off on a Unix terminal (termios) and on a
+    // Windows console (SetConsoleMode) alike; no `stty` to shell out to.
+    if tty && hidden {
+        return rpassword::read_password().map(|s| s.trim().to_string()).map_err(Failure::env);
     }
-    res.map_err(Failure::env)?;
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(Failure::env)?;
     Ok(line.trim().to_string())
 }
 
-fn stty(arg: &str) -> bool {
-    std::process::Command::new("stty")
-        .arg(arg)
-        .stdin(std::process::Stdio::inherit())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 fn set_credential_process(paths: &Paths, profile: &ProfileName, mfa_serial: Option<&str>) -> Result<(), Failure> {
-    bedrock_tray::aws::plaintext_keys::set_credential_process(paths, profile, &keychain::cli_program(), mfa_serial)
-        .map_err(Failure::env)?;
+    bedrock_tray::aws::plaintext_keys::set_credential_process(
+        paths,
+        profile,
+        &bedrock_tray::program_path::cli_program()?,
+        mfa_serial,
+    )
+    .map_err(Failure::env)?;
     Ok(())
 }
 
 /// The MFA code from `BEDROCK_TRAY_MFA_CODE`, else asked on the
 /// controlling terminal: credential-process's stdin and stdout belong to
-/// the AWS client that runs it, but /dev/tty still reaches the user when
-/// there is one. `None`: no code and no terminal.
+/// the AWS client that runs it, but the terminal (/dev/tty; on Windows the
+/// console, CONIN$) still reaches the user when there is one. `None`: no
+/// code and no terminal.
 fn mfa_code_env_or_tty(profile: &ProfileName) -> std::io::Result<Option<String>> {
     if let Ok(code) = std::env::var("BEDROCK_TRAY_MFA_CODE") {
         return Ok(Some(code.trim().to_string()));
     }
-    let Ok(mut tty) = std::fs::File::options().read(true).write(true).open("/dev/tty") else { return Ok(None) };
-    write!(tty, "bedrock-tray: MFA code for profile {profile}: ")?;
-    let _ = tty.flush();
-    let mut line = String::new();
-    std::io::BufReader::new(tty).read_line(&mut line)?;
-    Ok(Some(line.trim().to_string()))
+    #[cfg(unix)]
+    {
+        let Ok(mut tty) = std::fs::File::options().read(true).write(true).open("/dev/tty") else { return Ok(None) };
+        write!(tty, "bedrock-tray: MFA code for profile {profile}: ")?;
+        let _ = tty.flush();
+        let mut line = String::new();
+        std::io::BufReader::new(tty).read_line(&mut line)?;
+        Ok(Some(line.trim().to_string()))
+    }
+    #[cfg(not(unix))]
+    {
+        // rpassword reads the console itself (CONIN$), not our stdin.
+        match rpassword::prompt_password(format!("bedrock-tray: MFA code for profile {profile}: ")) {
+            Ok(code) => Ok(Some(code.trim().to_string())),
+            Err(_) => Ok(None),
+        }
+    }
 }
 
 /// AWS clients prefer static keys over `credential_process`: say so when the
@@ -189,7 +197,7 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
 
 fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Result<(), Failure> {
     use bedrock_tray::aws::plaintext_keys;
-    let done = plaintext_keys::import(paths, kc, profile, &keychain::cli_program())?;
+    let done = plaintext_keys::import(paths, kc, profile, &bedrock_tray::program_path::cli_program()?)?;
     warn_if_shadowed(paths, profile);
     println!(
         "moved profile {profile}'s keys from {} into the OS keyring; the backup of the old file is at {} (it still holds the plaintext keys: delete it once `aws sts get-caller-identity --profile {profile}` works)",
