@@ -16,7 +16,7 @@ mod installed_program;
 mod keychain_cli;
 mod login;
 mod onboard;
-
+mod package;
 mod probe;
 mod secrets;
 mod sessions;

@@ -178,6 +178,9 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
         .setup(move |app| {
+            // macOS: a menu-bar app, no Dock icon and no app menu.
+            #[cfg(target_os = "macos")]
+            app.set_activation_policy(tauri::ActivationPolicy::Accessory);
             let handle = app.handle().clone();
             let first = handle.state::<AppShared>().latest();
             match tray::create(&handle, &first) {

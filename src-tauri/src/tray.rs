@@ -16,6 +16,21 @@ use tauri_plugin_autostart::ManagerExt as _;
 
 pub const TRAY_ID: &str = "main";
 
+/// The macOS menu bar wants template icons (black with alpha; the system
+/// tints them for light and dark bars), so there the states differ by
+/// shape; elsewhere by colour.
+#[cfg(target_os = "macos")]
+fn icon(state: TrayState) -> Image<'static> {
+    let bytes: &'static [u8] = match state {
+        TrayState::Ok => include_bytes!("../icons/tray-ok-template.png"),
+        TrayState::Warning => include_bytes!("../icons/tray-warning-template.png"),
+        TrayState::Error => include_bytes!("../icons/tray-error-template.png"),
+        TrayState::Idle => include_bytes!("../icons/tray-idle-template.png"),
+    };
+    Image::from_bytes(bytes).expect("bundled icons are valid PNGs")
+}
+
+#[cfg(not(target_os = "macos"))]
 fn icon(state: TrayState) -> Image<'static> {
     let bytes: &'static [u8] = match state {
         TrayState::Ok => include_bytes!("../icons/tray-ok.png"),
@@ -163,6 +178,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Res
     let (menu, on_screen) = build_menu(app, &model.items)?;
     let icon = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(model.state))
+        .icon_as_template(cfg!(target_os = "macos"))
         .tooltip(&model.tooltip)
         .menu(&menu)
         .show_menu_on_left_click(true)
@@ -181,6 +197,8 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) {
         let mut shown = tray.shown.lock().expect("tray icon lock");
         if shown.0 != model.state {
             let _ = tray.icon.set_icon(Some(icon(model.state)));
+            #[cfg(target_os = "macos")]
+            let _ = tray.icon.set_icon_as_template(true);
         }
         if shown.1 != model.tooltip {
             // Linux (AppIndicator) has no tooltips; the menu's first line
