@@ -43,6 +43,9 @@ pub struct AppState {
     /// `bedrock-tray credential-process --export` for keyring-backed
     /// profiles. `None`: never chosen (off).
     pub credential_export: Option<bool>,
+    /// Where the tray app looks for updates (`bedrock-tray config updates`);
+    /// `None`: the environment or the build decides (see [`crate::updates`]).
+    pub updates: Option<crate::updates::UpdateSource>,
 }
 
 /// A budget warning that was shown: its threshold (percent) and month.

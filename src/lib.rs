@@ -29,5 +29,6 @@ pub mod repair;
 pub mod secret;
 pub mod sso;
 pub mod switch;
+pub mod updates;
 pub mod view;
 pub mod watch;

@@ -12,6 +12,7 @@ mod commands_tests;
 mod error;
 mod shared;
 mod tray;
+mod updater;
 mod wizard;
 
 fn main() {

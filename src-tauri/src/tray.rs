@@ -170,11 +170,17 @@ fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
     app.autolaunch().is_enabled().unwrap_or(false)
 }
 
+/// The menu model plus "Update available" when the updater found one.
+fn with_update<R: Runtime>(app: &AppHandle<R>, model: menu::TrayModel) -> menu::TrayModel {
+    let found = app.try_state::<crate::updater::UpdateAvailable>().and_then(|u| u.0.lock().ok()?.clone());
+    menu::with_update(model, found.as_deref())
+}
+
 /// Creates the tray icon. Where no tray host exists (a bare X server, some
 /// GNOME setups) this fails; the app keeps running and the dashboard stays
 /// reachable by launching the app again.
 pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Result<()> {
-    let model = menu::tray(snapshot, Catalog::builtin(), autostart_enabled(app));
+    let model = with_update(app, menu::tray(snapshot, Catalog::builtin(), autostart_enabled(app)));
     let (menu, on_screen) = build_menu(app, &model.items)?;
     let icon = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(model.state))
@@ -192,7 +198,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Res
 /// shape, rebuilt otherwise.
 pub fn update<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) {
     let Some(tray) = app.try_state::<TrayHandle<R>>() else { return };
-    let model = menu::tray(snapshot, Catalog::builtin(), autostart_enabled(app));
+    let model = with_update(app, menu::tray(snapshot, Catalog::builtin(), autostart_enabled(app)));
     {
         let mut shown = tray.shown.lock().expect("tray icon lock");
         if shown.0 != model.state {
@@ -241,6 +247,7 @@ fn on_click<R: Runtime>(app: &AppHandle<R>, id: &str) {
             update(app, &shared.latest());
             return;
         }
+        MenuAction::InstallUpdate => return crate::updater::install(app),
         MenuAction::Quit => return app.exit(0),
     };
     match switch::run(&shared.paths, &request) {
