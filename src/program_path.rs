@@ -205,11 +205,25 @@ pub fn shell_word(path: &Path) -> Result<String, ProgramPathError> {
 }
 
 /// The CLI to name in commands, quoted as one shell word: [`stable_cli`] of
-/// this process, through [`shell_word`].
+/// this process, through [`shell_word`]. Where there is no CLI at all (an
+/// app binary run without its package, a test binary) it is the bare name,
+/// as before: `doctor` flags it and `repair` fixes it once one is installed.
+///
+/// # Errors
+/// [`ProgramPathError::Vanishing`] and [`ProgramPathError::Unquotable`].
+pub fn cli_program() -> Result<String, ProgramPathError> {
+    match installed_cli_program() {
+        Err(ProgramPathError::NotFound) => Ok(CLI_FILE.to_string()),
+        other => other,
+    }
+}
+
+/// [`cli_program`] without the bare-name fallback, for [`crate::repair`]:
+/// repointing commands at a bare name would undo a working absolute one.
 ///
 /// # Errors
 /// [`ProgramPathError`].
-pub fn cli_program() -> Result<String, ProgramPathError> {
+pub fn installed_cli_program() -> Result<String, ProgramPathError> {
     shell_word(&stable_cli(&Lookup::from_env())?)
 }
 

@@ -32,7 +32,7 @@ fn main() {
 /// before the tray starts, so the first snapshot already sees the result.
 fn repair_stale_commands() {
     let Ok(paths) = bedrock_tray::paths::Paths::from_env() else { return };
-    let program = match bedrock_tray::program_path::cli_program() {
+    let program = match bedrock_tray::program_path::installed_cli_program() {
         Ok(p) => p,
         Err(e) => return tracing::warn!("commands not repaired: {e}"),
     };

@@ -315,7 +315,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Credentials { action } => credentials::run(&paths, action)?,
         Command::CredentialProcess { .. } => unreachable!("handled above"),
         Command::Repair { json } => {
-            let program = bedrock_tray::program_path::cli_program()?;
+            let program = bedrock_tray::program_path::installed_cli_program()?;
             let done = bedrock_tray::repair::run(&paths, &program)?;
             if json {
                 render::print_json(&done);
