@@ -31,8 +31,10 @@ fn use_writes_an_absolute_program_that_runs_from_a_minimal_path() {
         "{word} runs under PATH=/usr/bin:/bin: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let bare = minimal_shell("bedrock-tray --version");
-    assert!(!bare.status.success(), "the bare name is what would have failed (is bedrock-tray in /usr/bin?)");
+    // Where no package is installed, the bare name is what would have failed.
+    if !["/usr/bin/bedrock-tray", "/bin/bedrock-tray"].iter().any(|p| std::path::Path::new(p).exists()) {
+        assert!(!minimal_shell("bedrock-tray --version").status.success(), "a bare name is not found there");
+    }
 }
 
 #[test]
