@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export BEDROCK_TRAY_PYTHON := $(CURDIR)/.venv/bin/python
 export BEDROCK_TRAY_CLAUDE := $(CURDIR)/.cache/claude-code/claude
 
-.PHONY: setup run test build bench fuzz clean stress
+.PHONY: setup run test build bench fuzz clean stress package
 
 setup:
 	@scripts/setup.sh
@@ -20,6 +20,10 @@ run: setup
 
 test: setup
 	scripts/test.sh
+
+# .deb, .rpm and AppImage in target/release/bundle/ (scripts/package.sh).
+package: setup
+	scripts/package.sh
 
 bench: setup
 	scripts/bench.sh

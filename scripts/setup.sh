@@ -80,6 +80,22 @@ if [ "$("$CLAUDE_CODE_DIR/claude" --version 2>/dev/null | cut -d' ' -f1)" != "$C
   [ "$got" = "$CLAUDE_CODE_VERSION" ] || { echo "setup: Claude Code says $got, not $CLAUDE_CODE_VERSION" >&2; exit 1; }
 fi
 
+# Tauri's CLI, for `make package` (the bundler) and `tauri icon`. From npm:
+# the package ships the prebuilt CLI for this platform (seconds), where
+# `cargo install tauri-cli` compiles it (many minutes on two cores). Pinned
+# to the tauri crate's version in Cargo.lock.
+TAURI_CLI_VERSION=2.12.5
+TAURI_CLI_DIR=.cache/tauri-cli
+if [ "$("$TAURI_CLI_DIR/node_modules/.bin/tauri" --version 2>/dev/null)" != "tauri-cli $TAURI_CLI_VERSION" ]; then
+  command -v npm >/dev/null 2>&1 || { echo "setup: npm is required for the Tauri CLI" >&2; exit 1; }
+  say "npm: installing @tauri-apps/cli@$TAURI_CLI_VERSION into $TAURI_CLI_DIR"
+  npm install --prefix "$TAURI_CLI_DIR" --no-save --no-audit --no-fund --loglevel=error \
+    "@tauri-apps/cli@$TAURI_CLI_VERSION" >/dev/null
+fi
+
+# dpkg-deb extracts the .deb in the packaging test; rpm is not needed (Tauri
+# writes .rpm files itself).
+
 # Cargo-installed tools: tauri-driver for the end-to-end tests of the tray
 # app; cargo-fuzz for the fuzz targets (a short run is part of the tests);
 # cargo-deny for the dependency checks (deny.toml).

@@ -52,6 +52,9 @@ pub struct AppState {
     /// commands Claude Code runs do not inherit the profile. `None`: never
     /// chosen (off).
     pub scoped_credentials: Option<bool>,
+    /// Where the tray app looks for updates (`bedrock-tray config updates`);
+    /// `None`: the environment or the build decides (see [`crate::updates`]).
+    pub updates: Option<crate::updates::UpdateSource>,
 }
 
 /// A budget warning that was shown: its threshold (percent) and month.

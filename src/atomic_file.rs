@@ -143,8 +143,23 @@ impl PreparedWrite {
     /// # Errors
     /// The rename failed; the original file is untouched.
     pub fn commit(self) -> Result<(), WriteError> {
-        let Self { path, target, dir, tmp } = self;
-        tmp.persist(&target).map_err(|e| WriteError { path, source: e.error })?;
+        let Self { path, target, dir, mut tmp } = self;
+        // Windows refuses to replace a file another process has open
+        // without FILE_SHARE_DELETE (an editor, an antivirus scan, Claude
+        // Code reading it): that is brief, so retry for up to a second.
+        // Elsewhere a rename over an open file just works: no retries.
+        let mut tries = if cfg!(windows) { 20 } else { 1 };
+        loop {
+            match tmp.persist(&target) {
+                Ok(_) => break,
+                Err(e) if tries > 1 && e.error.kind() == io::ErrorKind::PermissionDenied => {
+                    tries -= 1;
+                    tmp = e.file;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(WriteError { path, source: e.error }),
+            }
+        }
         // The rename is durable only once the folder entry is on disk.
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();

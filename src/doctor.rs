@@ -155,6 +155,7 @@ pub fn setup_checks(
     }
     checks.extend(plaintext_key_checks(paths));
     checks.extend(secret_backup_checks(paths));
+    checks.extend(program_checks(paths));
 
     let region = sel.region.clone().or_else(|| {
         let p = profiles.as_ref().ok()?;
@@ -388,6 +389,30 @@ pub fn secret_backup_checks(paths: &Paths) -> Vec<Check> {
                     backup.display()
                 ),
             )
+        })
+        .collect()
+}
+
+/// One line per command of ours that is written (`awsAuthRefresh`,
+/// `awsCredentialExport`, `credential_process`): its program exists and
+/// runs (`--version`), and is named by an absolute path, so a Claude Code
+/// started from a desktop launcher (`PATH=/usr/bin:/bin`) finds it too.
+pub fn program_checks(paths: &Paths) -> Vec<Check> {
+    let path_var = std::env::var_os("PATH");
+    crate::repair::written_commands(paths)
+        .into_iter()
+        .map(|(setting, cmd)| {
+            let name = format!("program of {setting}");
+            let program = crate::program_path::program_of(&cmd).unwrap_or_default();
+            match crate::program_path::program_runs(&cmd, path_var.as_deref()) {
+                Err(why) => Check::fail(&name, why, "run `bedrock-tray repair` to point it at the installed CLI"),
+                Ok(_) if !std::path::Path::new(&program).is_absolute() => Check::warn(
+                    &name,
+                    format!("`{program}` is found on this PATH only: Claude Code started from a desktop launcher may not find it"),
+                    "run `bedrock-tray repair` to name it by its absolute path",
+                ),
+                Ok(found) => Check::ok(&name, found.display().to_string()),
+            }
         })
         .collect()
 }

@@ -31,7 +31,7 @@ pub struct Paths {
 
 /// No home folder could be found, so no file can be located.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot find the home folder: set HOME")]
+#[error("cannot find the home folder: set HOME (on Windows, USERPROFILE)")]
 pub struct NoHome;
 
 impl Paths {
@@ -53,7 +53,7 @@ impl Paths {
         let preset = home.join(".managed").join("preset.toml").into_os_string();
         let home = home.as_os_str().to_owned();
         Self::from_lookup(|k| match k {
-            "HOME" => Some(home.clone()),
+            "HOME" | "USERPROFILE" => Some(home.clone()),
             "BEDROCK_TRAY_MANAGED_SETTINGS" => Some(managed.clone()),
             "BEDROCK_TRAY_MANAGED_PRESET" => Some(preset.clone()),
             _ => None,
@@ -68,7 +68,12 @@ impl Paths {
     /// [`NoHome`] when the lookup has no usable `HOME`.
     pub fn from_lookup(env: impl Fn(&str) -> Option<OsString>) -> Result<Self, NoHome> {
         let non_empty = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let home = non_empty("HOME").or_else(std::env::home_dir).ok_or(NoHome)?;
+        // Windows: USERPROFILE first, as Claude Code (Node's os.homedir)
+        // and the AWS CLI (Python's expanduser) read it there; a HOME set
+        // by Git Bash or MSYS may point elsewhere.
+        let home =
+            if cfg!(windows) { non_empty("USERPROFILE").or_else(|| non_empty("HOME")) } else { non_empty("HOME") };
+        let home = home.or_else(std::env::home_dir).ok_or(NoHome)?;
         let claude_dir = non_empty("CLAUDE_CONFIG_DIR").unwrap_or_else(|| home.join(".claude"));
         let aws_dir = home.join(".aws");
         let app_dir = non_empty("BEDROCK_TRAY_CONFIG_DIR").unwrap_or_else(|| {

@@ -114,6 +114,8 @@ pub enum UseError {
     Settings(#[from] SettingsError),
     #[error(transparent)]
     State(#[from] AppStateError),
+    #[error(transparent)]
+    Program(#[from] crate::program_path::ProgramPathError),
 }
 
 impl UseError {
@@ -147,8 +149,9 @@ pub struct Plan {
 }
 
 /// Computes the patch for `request` against the current settings.
-/// `program` is the CLI named in `awsCredentialExport`
-/// ([`crate::aws::keychain::cli_program`]).
+/// `program` is the CLI named in `awsAuthRefresh` and `awsCredentialExport`
+/// ([`crate::program_path::cli_program`]); when it could not be found, a
+/// plan that would write a new command naming it is refused with that error.
 ///
 /// # Errors
 /// [`UseError`] for unknown or inconsistent choices.
@@ -158,10 +161,10 @@ pub fn plan(
     catalog: &Catalog,
     profiles: &AwsProfiles,
     state: &AppState,
-    program: &str,
+    program: &Result<String, crate::program_path::ProgramPathError>,
 ) -> Result<Plan, UseError> {
     let mut plan = plan_unordered(doc, request, catalog, profiles, state, program)?;
-    scope_credentials(&mut plan, doc, request, state, program)?;
+    scope_credentials(&mut plan, doc, request, state, program.as_deref().unwrap_or(crate::program_path::CLI_FILE))?;
     // New keys land in a fixed, readable order (stable: repeats keep theirs).
     plan.patch.sort_by_key(|(key, _)| *key);
     Ok(plan)
@@ -173,9 +176,20 @@ fn plan_unordered(
     catalog: &Catalog,
     profiles: &AwsProfiles,
     state: &AppState,
-    program: &str,
+    program: &Result<String, crate::program_path::ProgramPathError>,
 ) -> Result<Plan, UseError> {
     let current = Selection::read(doc, catalog);
+    // Refused below only if a new command of ours would name it.
+    let word = program.as_deref().unwrap_or(crate::program_path::CLI_FILE);
+    let refuse_new = |key: OwnedKey, value: &Option<String>| match (program, value) {
+        (Err(e), Some(v))
+            if Some(v) != doc.get(key).as_ref()
+                && crate::program_path::program_of(v) == crate::program_path::program_of(word) =>
+        {
+            Err(UseError::Program(e.clone()))
+        }
+        _ => Ok(()),
+    };
     let mut plan = Plan::default();
     let touches_model = request.model.is_some() || request.geography.is_some() || request.region.is_some();
     let provider = request.provider.unwrap_or(if touches_model { Provider::Bedrock } else { current.provider });
@@ -205,7 +219,9 @@ fn plan_unordered(
     }
     if let Some(p) = &profile {
         let method = state.login_method;
-        plan.patch.push((OwnedKey::AuthRefresh, auth_refresh_for(p, current.auth_refresh.as_deref(), method)));
+        let value = auth_refresh_for(p, current.auth_refresh.as_deref(), method, word);
+        refuse_new(OwnedKey::AuthRefresh, &value)?;
+        plan.patch.push((OwnedKey::AuthRefresh, value));
     }
     if request.credential_export == Some(true) && profile.is_none() {
         return Err(UseError::ExportWithoutProfile);
@@ -215,9 +231,10 @@ fn plan_unordered(
         doc.get(OwnedKey::CredentialExport).as_deref(),
         request.credential_export,
         state.credential_export,
-        program,
+        word,
     );
     if let Some(value) = export {
+        refuse_new(OwnedKey::CredentialExport, &value)?;
         plan.patch.push((OwnedKey::CredentialExport, value));
     }
 
@@ -456,12 +473,20 @@ fn choose_region(
 /// A login command (ours or `aws sso login`) follows the new profile, and
 /// goes when the profile cannot log in (static keys). A chosen login method
 /// decides which of the two it is; with none chosen the user's own stays,
-/// and a new one is ours (`bedrock-tray login`), so Claude Code's own retry
-/// path signs in through the native login.
+/// and a new one is ours (`PROGRAM login`), so Claude Code's own retry
+/// path signs in through the native login. Ours always names `program`
+/// (the absolute path of the installed CLI: Claude Code started from a
+/// desktop launcher has a PATH without it).
 /// A custom command follows the profile if it names one, else stays.
-pub fn auth_refresh_for(profile: &AwsProfile, current: Option<&str>, method: Option<LoginMethod>) -> Option<String> {
+pub fn auth_refresh_for(
+    profile: &AwsProfile,
+    current: Option<&str>,
+    method: Option<LoginMethod>,
+    program: &str,
+) -> Option<String> {
     let current = current.filter(|c| !c.trim().is_empty());
-    let is_login = current.is_none_or(|c| c.starts_with("aws sso login") || c.starts_with("bedrock-tray login"));
+    let ours = current.is_some_and(|c| crate::program_path::runs_ours(c, "login"));
+    let is_login = current.is_none_or(|c| c.starts_with("aws sso login") || ours);
     if !is_login {
         return current.map(|c| replace_profile_argument(c, &profile.name));
     }
@@ -469,8 +494,9 @@ pub fn auth_refresh_for(profile: &AwsProfile, current: Option<&str>, method: Opt
         return None;
     }
     Some(match (method, current) {
-        (Some(LoginMethod::Native), _) | (None, None) => format!("bedrock-tray login --profile {}", profile.name),
+        (Some(LoginMethod::Native), _) | (None, None) => format!("{program} login --profile {}", profile.name),
         (Some(LoginMethod::Command), _) => format!("aws sso login --profile {}", profile.name),
+        (None, Some(_)) if ours => format!("{program} login --profile {}", profile.name),
         (None, Some(c)) => replace_profile_argument(c, &profile.name),
     })
 }
@@ -610,10 +636,10 @@ fn run_project(paths: &Paths, dir: &Path, request: &UseRequest) -> Result<Vec<Ch
     if request.provider == Some(Provider::Anthropic) {
         return Err(UseError::ProjectToAnthropic);
     }
-    let catalog = Catalog::builtin();
+    let catalog = &Catalog::load(paths);
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
     let state = AppState::load(&paths.app_state())?;
-    let program = crate::aws::keychain::cli_program();
+    let program = crate::program_path::cli_program();
     let inherited = Layers::read(paths, Some(dir))?.merged_from(|l| matches!(l, Layer::Project | Layer::User));
     settings::update(&file, |doc| {
         let combined = layers::overlay(doc, &inherited);
@@ -677,7 +703,7 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
             state = AppState::update(&state_path, |s| s.login_method = Some(method))?;
         }
     }
-    let program = crate::aws::keychain::cli_program();
+    let program = crate::program_path::cli_program();
     let mut remember = None;
     let changes = settings::update(&paths.claude_settings, |doc| {
         let p = plan(doc, request, catalog, &profiles, &state, &program)?;
@@ -727,36 +753,43 @@ mod tests {
         }
     }
 
+    const BT: &str = "/opt/bt/bedrock-tray";
+
     #[test]
     fn refresh_command_follows_the_profile() {
         let p = sso("new");
         assert_eq!(
-            auth_refresh_for(&p, Some("aws sso login --profile old"), None).as_deref(),
+            auth_refresh_for(&p, Some("aws sso login --profile old"), None, BT).as_deref(),
             Some("aws sso login --profile new")
         );
         assert_eq!(
-            auth_refresh_for(&p, Some("aws sso login --profile old"), Some(LoginMethod::Native)).as_deref(),
-            Some("bedrock-tray login --profile new")
+            auth_refresh_for(&p, Some("aws sso login --profile old"), Some(LoginMethod::Native), BT).as_deref(),
+            Some("/opt/bt/bedrock-tray login --profile new")
         );
         assert_eq!(
-            auth_refresh_for(&p, Some("my-login.sh --profile=old --quiet"), Some(LoginMethod::Native)).as_deref(),
+            auth_refresh_for(&p, Some("my-login.sh --profile=old --quiet"), Some(LoginMethod::Native), BT).as_deref(),
             Some("my-login.sh --profile=new --quiet")
         );
         assert_eq!(
-            auth_refresh_for(&p, Some("custom-refresh"), Some(LoginMethod::Native)).as_deref(),
+            auth_refresh_for(&p, Some("custom-refresh"), Some(LoginMethod::Native), BT).as_deref(),
             Some("custom-refresh")
         );
         assert_eq!(
-            auth_refresh_for(&p, None, None).as_deref(),
-            Some("bedrock-tray login --profile new"),
-            "native by default"
+            auth_refresh_for(&p, None, None, BT).as_deref(),
+            Some("/opt/bt/bedrock-tray login --profile new"),
+            "native by default, by absolute path"
         );
         assert_eq!(
-            auth_refresh_for(&p, None, Some(LoginMethod::Command)).as_deref(),
+            auth_refresh_for(&p, Some("bedrock-tray login --profile old"), None, BT).as_deref(),
+            Some("/opt/bt/bedrock-tray login --profile new"),
+            "ours by a bare name gets the absolute path"
+        );
+        assert_eq!(
+            auth_refresh_for(&p, None, Some(LoginMethod::Command), BT).as_deref(),
             Some("aws sso login --profile new")
         );
         let keys = AwsProfile { credentials: CredentialSource::StaticKeys, ..sso("keys") };
-        assert_eq!(auth_refresh_for(&keys, Some("aws sso login --profile old"), None), None);
+        assert_eq!(auth_refresh_for(&keys, Some("aws sso login --profile old"), None, BT), None);
     }
 
     fn keyring(name: &str) -> AwsProfile {
@@ -842,7 +875,7 @@ mod residency_tests {
             root: serde_json::from_str(settings).unwrap(),
         };
         let profiles = AwsProfiles::parse(Some(CONFIG), None, Path::new("config"), Path::new("credentials")).unwrap();
-        let plan = plan(&doc, request, catalog, &profiles, &AppState::default(), "/usr/bin/bedrock-tray")?;
+        let plan = plan(&doc, request, catalog, &profiles, &AppState::default(), &Ok("/usr/bin/bedrock-tray".into()))?;
         Ok(plan.patch.into_iter().map(|(k, v)| (k.name().to_string(), v)).collect())
     }
 

@@ -21,7 +21,7 @@ fn the_chosen_login_method_decides_auth_refresh() {
     home.cli_ok(&["use", "--profile", "dev"]);
     assert_eq!(
         auth_refresh(&home),
-        "bedrock-tray login --profile dev",
+        format!("{} login --profile dev", env!("CARGO_BIN_EXE_bedrock-tray")),
         "with no choice made, sso-session profiles log in natively"
     );
 
@@ -33,7 +33,7 @@ fn the_chosen_login_method_decides_auth_refresh() {
 
     home.cli_ok(&["config", "login-method", "native"]);
     home.cli_ok(&["use", "--profile", "dev"]);
-    assert_eq!(auth_refresh(&home), "bedrock-tray login --profile dev", "and back");
+    assert_eq!(auth_refresh(&home), format!("{} login --profile dev", env!("CARGO_BIN_EXE_bedrock-tray")), "and back");
     assert!(
         home.cli(&["config", "login-method", "browser"]).status.code() == Some(2),
         "an unknown method is a usage error"

@@ -199,7 +199,7 @@ fn profile_change_moves_auth_refresh_along() {
     home.cli_ok(&["use", "--login-method", "native"]);
     assert_eq!(
         home.settings_json()["awsAuthRefresh"],
-        "bedrock-tray login --profile prod",
+        format!("{} login --profile prod", env!("CARGO_BIN_EXE_bedrock-tray")),
         "the chosen method rewrites the command"
     );
     home.cli_ok(&["use", "--login-method", "command"]);

@@ -20,6 +20,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, paths: Paths) -> tauri:
         .manage(AppShared { paths, latest: Mutex::new(first), probe: Mutex::new(None), spend: Mutex::new(None), poke })
         .manage(Mutex::new(Some(pokes)))
         .manage(crate::wizard::Wizard::default())
+        .manage(crate::updater::UpdateAvailable::default())
         .invoke_handler(tauri::generate_handler![
             commands::get_snapshot,
             commands::get_catalog,
@@ -222,7 +223,9 @@ fn watch_links<R: Runtime>(app: &AppHandle<R>) {
 /// Tauri could not start (no display at all, broken WebKit install).
 pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
     let paths = Paths::from_env()?;
-    let builder = tauri::Builder::default()
+    let update_source = crate::updater::source(&paths);
+    let check_source = update_source.clone();
+    let mut builder = tauri::Builder::default()
         // A second launch opens the first one's dashboard.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| open_dashboard(app)))
         // After single-instance: a link opened while the app runs reaches
@@ -231,6 +234,9 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
         .setup(move |app| {
+            // macOS: a menu-bar app, no Dock icon and no app menu.
+            #[cfg(target_os = "macos")]
+            app.set_activation_policy(tauri::ActivationPolicy::Accessory);
             let handle = app.handle().clone();
             let first = handle.state::<AppShared>().latest();
             match tray::create(&handle, &first) {
@@ -255,12 +261,18 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
                 crate::actions::refresh_models(&handle);
             }
             watch_links(&handle);
+            if let Some(source) = check_source.clone() {
+                crate::updater::check(&handle, source);
+            }
             // First run: the dashboard opens on its setup wizard.
             if open_at_start || handle.state::<AppShared>().setup_needed().is_some() {
                 open_dashboard(&handle);
             }
             Ok(())
         });
+    if let Some(source) = &update_source {
+        builder = builder.plugin(crate::updater::plugin(source));
+    }
     build_app(builder, paths).build(tauri::generate_context!())?.run(|_app, event| {
         // A tray app lives on with no window; only Quit ends it.
         if let RunEvent::ExitRequested { api, code: None, .. } = event {

@@ -67,7 +67,7 @@ pub fn import_keys(shared: Shared<'_>, profile: String) -> Result<String, Comman
     use bedrock_tray::aws::plaintext_keys;
     let name = bedrock_tray::names::ProfileName::new(profile.as_str()).map_err(CommandError::invalid)?;
     let kc = bedrock_tray::aws::keychain::Keychain::new(bedrock_tray::aws::keychain::OsKeyring);
-    let done = plaintext_keys::import(&shared.paths, &kc, &name, &bedrock_tray::aws::keychain::cli_program())?;
+    let done = plaintext_keys::import(&shared.paths, &kc, &name, &bedrock_tray::program_path::cli_program()?)?;
     let _ = shared.poke.send(());
     Ok(format!(
         "Profile {name}'s keys are in the keyring now. The old file is kept, its secret values redacted, at {}.",

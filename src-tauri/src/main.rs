@@ -12,13 +12,36 @@ mod commands_tests;
 mod error;
 mod shared;
 mod tray;
+mod updater;
 mod wizard;
 
 fn main() {
     bedrock_tray::logging::init();
+    repair_stale_commands();
     let open_dashboard = std::env::args().any(|a| a == "--open-dashboard");
     if let Err(e) = app::run(open_dashboard) {
         eprintln!("bedrock-tray-app: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Points the commands we wrote earlier (`awsAuthRefresh`,
+/// `awsCredentialExport`, `credential_process`) at the CLI installed beside
+/// this app, in case the app moved or was upgraded since: a command naming
+/// a program that is gone fails every AWS client of that profile. Runs
+/// before the tray starts, so the first snapshot already sees the result.
+fn repair_stale_commands() {
+    let Ok(paths) = bedrock_tray::paths::Paths::from_env() else { return };
+    let program = match bedrock_tray::program_path::installed_cli_program() {
+        Ok(p) => p,
+        Err(e) => return tracing::warn!("commands not repaired: {e}"),
+    };
+    match bedrock_tray::repair::run(&paths, &program) {
+        Ok(done) => {
+            for r in done {
+                tracing::info!("repaired {} in {}: now {}", r.setting, r.file.display(), r.new);
+            }
+        }
+        Err(e) => tracing::warn!("commands not repaired: {e}"),
     }
 }

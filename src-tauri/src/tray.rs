@@ -15,6 +15,21 @@ use tauri_plugin_autostart::ManagerExt as _;
 
 pub const TRAY_ID: &str = "main";
 
+/// The macOS menu bar wants template icons (black with alpha; the system
+/// tints them for light and dark bars), so there the states differ by
+/// shape; elsewhere by colour.
+#[cfg(target_os = "macos")]
+fn icon(state: TrayState) -> Image<'static> {
+    let bytes: &'static [u8] = match state {
+        TrayState::Ok => include_bytes!("../icons/tray-ok-template.png"),
+        TrayState::Warning => include_bytes!("../icons/tray-warning-template.png"),
+        TrayState::Error => include_bytes!("../icons/tray-error-template.png"),
+        TrayState::Idle => include_bytes!("../icons/tray-idle-template.png"),
+    };
+    Image::from_bytes(bytes).expect("bundled icons are valid PNGs")
+}
+
+#[cfg(not(target_os = "macos"))]
 fn icon(state: TrayState) -> Image<'static> {
     let bytes: &'static [u8] = match state {
         TrayState::Ok => include_bytes!("../icons/tray-ok.png"),
@@ -154,14 +169,21 @@ fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
     app.autolaunch().is_enabled().unwrap_or(false)
 }
 
+/// The menu model plus "Update available" when the updater found one.
+fn with_update<R: Runtime>(app: &AppHandle<R>, model: menu::TrayModel) -> menu::TrayModel {
+    let found = app.try_state::<crate::updater::UpdateAvailable>().and_then(|u| u.0.lock().ok()?.clone());
+    menu::with_update(model, found.as_deref())
+}
+
 /// Creates the tray icon. Where no tray host exists (a bare X server, some
 /// GNOME setups) this fails; the app keeps running and the dashboard stays
 /// reachable by launching the app again.
 pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Result<()> {
-    let model = menu::tray(snapshot, &snapshot.catalog, autostart_enabled(app));
+    let model = with_update(app, menu::tray(snapshot, &snapshot.catalog, autostart_enabled(app)));
     let (menu, on_screen) = build_menu(app, &model.items)?;
     let icon = TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(model.state))
+        .icon_as_template(cfg!(target_os = "macos"))
         .tooltip(&model.tooltip)
         .menu(&menu)
         .show_menu_on_left_click(true)
@@ -175,11 +197,13 @@ pub fn create<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) -> tauri::Res
 /// shape, rebuilt otherwise.
 pub fn update<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) {
     let Some(tray) = app.try_state::<TrayHandle<R>>() else { return };
-    let model = menu::tray(snapshot, &snapshot.catalog, autostart_enabled(app));
+    let model = with_update(app, menu::tray(snapshot, &snapshot.catalog, autostart_enabled(app)));
     {
         let mut shown = tray.shown.lock().expect("tray icon lock");
         if shown.0 != model.state {
             let _ = tray.icon.set_icon(Some(icon(model.state)));
+            #[cfg(target_os = "macos")]
+            let _ = tray.icon.set_icon_as_template(true);
         }
         if shown.1 != model.tooltip {
             // Linux (AppIndicator) has no tooltips; the menu's first line
@@ -228,6 +252,7 @@ fn on_click<R: Runtime>(app: &AppHandle<R>, id: &str) {
             update(app, &shared.latest());
             return;
         }
+        MenuAction::InstallUpdate => return crate::updater::install(app),
         MenuAction::Quit => return app.exit(0),
     };
     match switch::run(&shared.paths, &request) {

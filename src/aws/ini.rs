@@ -36,6 +36,12 @@ impl Section {
         Self(format!("sso-session {}", name.as_str()))
     }
 
+    /// A header as [`IniDoc::sections`] read it from the file, to edit a
+    /// section that is already there.
+    pub(crate) fn existing(header: &str) -> Self {
+        Self(header.to_string())
+    }
+
     /// A header as read from a file (tests only: writes go through the
     /// validated constructors).
     #[cfg(test)]

@@ -243,43 +243,6 @@ pub fn export_json(s: &SessionCredentials) -> String {
     .to_string()
 }
 
-/// The `bedrock-tray` CLI to name in commands other programs run
-/// (`credential_process`, `awsCredentialExport`): this executable when it
-/// is the CLI, else a `bedrock-tray` next to it (the tray app ships
-/// beside it), else the bare name for a `PATH` lookup. Always quoted as
-/// one shell word (see [`shell_word`]); a path that cannot be (not UTF-8,
-/// a line break) is not used.
-pub fn cli_program() -> String {
-    let exe = std::env::current_exe().ok();
-    let is_cli = |p: &std::path::Path| p.file_stem().is_some_and(|n| n == "bedrock-tray");
-    let chosen = exe.as_deref().and_then(|exe| {
-        if is_cli(exe) {
-            return Some(exe.to_path_buf());
-        }
-        let sibling = exe.with_file_name(format!("bedrock-tray{}", std::env::consts::EXE_SUFFIX));
-        sibling.is_file().then_some(sibling)
-    });
-    chosen.and_then(|p| p.to_str().and_then(shell_word)).unwrap_or_else(|| "bedrock-tray".to_string())
-}
-
-/// `path` as one word of the shell that runs `credential_process` and
-/// `awsCredentialExport` commands: `sh -c` on Unix (the AWS SDKs for Go,
-/// JavaScript and Rust, and Claude Code; botocore splits it with
-/// `shlex`, which reads the same quoting), so every character that means
-/// something to the shell (`; & | ( ) < > $ ' "` and blanks) is quoted.
-/// On Windows, double quotes for cmd.exe, inside which `& | < > ^` are
-/// plain; cmd.exe still expands `%VAR%` and `!VAR!` there, so such paths
-/// are refused. `None` also for line breaks, which an INI value cannot hold.
-pub fn shell_word(path: &str) -> Option<String> {
-    if path.is_empty() || path.contains(['\n', '\r', '\0']) {
-        return None;
-    }
-    if cfg!(windows) {
-        return (!path.contains(['"', '%', '!'])).then(|| format!("\"{path}\""));
-    }
-    shlex::try_quote(path).ok().map(|q| q.into_owned())
-}
-
 /// `PROGRAM credential-process --profile NAME [--export]`. Profile names
 /// are validated ([`ProfileName`]: letters, digits and `- _ . @ +` only),
 /// so the name is one shell word as it stands and needs no quoting.
@@ -630,7 +593,8 @@ mod tests {
             "/tab\there/*?[x]~/#/bedrock-tray",
         ];
         for path in hostile {
-            let cmd = credential_process_command(&shell_word(path).unwrap(), &profile, true);
+            let word = crate::program_path::shell_word(std::path::Path::new(path)).unwrap();
+            let cmd = credential_process_command(&word, &profile, true);
             // The shell runs `printf` with our command's words as its
             // arguments: each on a line, exactly as given, and nothing else runs.
             let out = std::process::Command::new("sh")
@@ -645,7 +609,10 @@ mod tests {
             assert_eq!(credential_process_profile(&cmd), Some("dev"), "{cmd}");
             assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{cmd} wrote a file");
         }
-        assert_eq!(shell_word("/a\nb/bedrock-tray"), None, "an INI value cannot hold a line break");
+        assert!(
+            crate::program_path::shell_word(std::path::Path::new("/a\nb/bedrock-tray")).is_err(),
+            "an INI value cannot hold a line break"
+        );
     }
 
     #[test]

@@ -27,6 +27,18 @@ pub enum ConfigCommand {
         #[arg(long)]
         clear: bool,
     },
+    /// Where the tray app checks for updates: an updater JSON (latest.json) and the key its packages are signed with.
+    Updates {
+        /// https:// URL of the updater JSON, e.g. a platform team's mirror.
+        #[arg(long, requires = "pubkey", conflicts_with = "off")]
+        endpoint: Option<String>,
+        /// The minisign public key (`tauri signer generate` prints it).
+        #[arg(long, requires = "endpoint")]
+        pubkey: Option<String>,
+        /// No update checks (unless BEDROCK_TRAY_UPDATE_ENDPOINT is set).
+        #[arg(long, required_unless_present = "endpoint")]
+        off: bool,
+    },
 }
 
 pub fn run(paths: &Paths, command: ConfigCommand) -> Result<(), Failure> {
@@ -43,10 +55,26 @@ pub fn run(paths: &Paths, command: ConfigCommand) -> Result<(), Failure> {
                     "warn_minutes": state.warn_minutes.clone().unwrap_or_else(|| vec![15, 5]),
                     "monthly_budget_usd": state.budget(),
                     "credential_export": state.credential_export.unwrap_or(false),
+                    "updates": bedrock_tray::updates::resolve(
+                        |k| std::env::var(k).ok(),
+                        state.updates.as_ref(),
+                        bedrock_tray::updates::built_in()
+                    ),
                     "state_file": path,
                 })
             );
             return Ok(());
+        }
+        ConfigCommand::Updates { endpoint, pubkey, off } => {
+            let updates = match (endpoint, pubkey) {
+                (Some(e), Some(k)) if !off => Some(bedrock_tray::updates::UpdateSource::new(&e, &k)?),
+                _ => None,
+            };
+            let state = AppState::update(&path, |s| s.updates.clone_from(&updates)).map_err(Failure::env)?;
+            match &state.updates {
+                Some(u) => println!("the tray app checks {} for updates", u.endpoint),
+                None => println!("update checks off (unless BEDROCK_TRAY_UPDATE_ENDPOINT is set)"),
+            }
         }
         ConfigCommand::LoginMethod { method } => {
             AppState::update(&path, |s| s.login_method = Some(method)).map_err(Failure::env)?;

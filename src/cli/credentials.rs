@@ -60,37 +60,32 @@ fn read_line_hidden(prompt: &str, hidden: bool) -> Result<String, Failure> {
         eprint!("{prompt}");
         let _ = std::io::stderr().flush();
     }
-    let echo_off = tty && hidden && stty("-echo");
-    let mut line = String::new();
-    let res = stdin.lock().read_line(&mut line);
-    if echo_off {
-        stty("echo");
-        eprintln!();
+    // rpassword turns echo off on a Unix terminal (termios) and on a
+    // Windows console (SetConsoleMode) alike; no `stty` to shell out to.
+    if tty && hidden {
+        return rpassword::read_password().map(|s| s.trim().to_string()).map_err(Failure::env);
     }
-    res.map_err(Failure::env)?;
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(Failure::env)?;
     Ok(line.trim().to_string())
 }
 
-fn stty(arg: &str) -> bool {
-    std::process::Command::new("stty")
-        .arg(arg)
-        .stdin(std::process::Stdio::inherit())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 fn set_credential_process(paths: &Paths, profile: &ProfileName, mfa_serial: Option<&str>) -> Result<(), Failure> {
-    bedrock_tray::aws::plaintext_keys::set_credential_process(paths, profile, &keychain::cli_program(), mfa_serial)
-        .map_err(Failure::env)?;
+    bedrock_tray::aws::plaintext_keys::set_credential_process(
+        paths,
+        profile,
+        &bedrock_tray::program_path::cli_program()?,
+        mfa_serial,
+    )
+    .map_err(Failure::env)?;
     Ok(())
 }
 
 /// The MFA code from `BEDROCK_TRAY_MFA_CODE`, else asked on the
 /// controlling terminal: credential-process's stdin and stdout belong to
-/// the AWS client that runs it, but /dev/tty still reaches the user when
-/// there is one in line mode (see [`cp::ask_code_on_tty`]). `None`: no code
-/// and no terminal to ask on. Windows: the environment variable or
-/// `credentials unlock` only.
+/// the AWS client that runs it, but the terminal (/dev/tty in line mode,
+/// see [`cp::ask_code_on_tty`]; on Windows the console, CONIN$) still
+/// reaches the user when there is one. `None`: no code and no terminal.
 fn mfa_code_env_or_tty(profile: &ProfileName) -> std::io::Result<Option<String>> {
     if let Ok(code) = std::env::var("BEDROCK_TRAY_MFA_CODE") {
         return Ok(Some(code.trim().to_string()));
@@ -102,8 +97,11 @@ fn mfa_code_env_or_tty(profile: &ProfileName) -> std::io::Result<Option<String>>
     }
     #[cfg(not(unix))]
     {
-        let _ = profile;
-        Ok(None)
+        // rpassword reads the console itself (CONIN$), not our stdin.
+        match rpassword::prompt_password(format!("bedrock-tray: MFA code for profile {profile}: ")) {
+            Ok(code) => Ok(Some(code.trim().to_string())),
+            Err(_) => Ok(None),
+        }
     }
 }
 
@@ -195,7 +193,7 @@ pub fn run(paths: &Paths, action: CredentialsAction) -> Result<(), Failure> {
 
 fn import(paths: &Paths, kc: &Keychain<OsKeyring>, profile: &ProfileName) -> Result<(), Failure> {
     use bedrock_tray::aws::plaintext_keys;
-    let done = plaintext_keys::import(paths, kc, profile, &keychain::cli_program())?;
+    let done = plaintext_keys::import(paths, kc, profile, &bedrock_tray::program_path::cli_program()?)?;
     warn_if_shadowed(paths, profile);
     println!(
         "moved profile {profile}'s keys from {} into the OS keyring; the old file is backed up, its secret values redacted, at {}",

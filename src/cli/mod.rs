@@ -136,6 +136,12 @@ enum Command {
         #[arg(long)]
         export: bool,
     },
+    /// Point every command of ours (awsAuthRefresh, awsCredentialExport,
+    /// credential_process) at the installed CLI, after a move or an upgrade.
+    Repair {
+        #[arg(long)]
+        json: bool,
+    },
     /// What Claude Code cost, priced with the catalog from its transcripts.
     Usage {
         /// First day to count (YYYY-MM-DD, UTC).
@@ -353,6 +359,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Credentials { action } => credentials::run(&paths, action)?,
         Command::CredentialProcess { .. } => unreachable!("handled above"),
+        Command::Repair { json } => {
+            let program = bedrock_tray::program_path::installed_cli_program()?;
+            let done = bedrock_tray::repair::run(&paths, &program)?;
+            if json {
+                render::print_json(&done);
+            } else if done.is_empty() {
+                println!("every command of ours already names {program}");
+            } else {
+                for r in &done {
+                    println!("{}: {}: {} -> {}", r.file.display(), r.setting, r.old, r.new);
+                }
+            }
+        }
         Command::Usage { since, by, budget, json } => usage::run(&paths, since.as_deref(), by, budget, json)?,
     }
     Ok(())

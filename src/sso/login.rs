@@ -370,8 +370,7 @@ fn token_fingerprint(path: &Path) -> Option<(crate::secret::Secret, Option<std::
 /// Whether an `awsAuthRefresh` command is our own native login (running
 /// it as a command would only wait for ourselves).
 pub fn is_native_login_command(command: &str) -> bool {
-    let first = command.split_whitespace().take(2).collect::<Vec<_>>();
-    first.len() == 2 && first[1] == "login" && Path::new(first[0]).file_name().is_some_and(|n| n == "bedrock-tray")
+    crate::program_path::runs_ours(command, "login")
 }
 
 /// Runs the settings' `awsAuthRefresh` command the way Claude Code does:
@@ -398,9 +397,7 @@ pub async fn run_refresh_command(
             return Ok(LoginOutcome::Joined { expires_at });
         }
     }
-    let mut child = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
+    let mut child = shell_command(command)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)
@@ -430,6 +427,25 @@ pub async fn run_refresh_command(
     {
         Some(expires_at) => Ok(LoginOutcome::LoggedIn { expires_at }),
         None => Err(LoginError::CommandNoToken { command: command.to_string(), path: token_path }),
+    }
+}
+
+/// `command` run by the platform's shell, as Claude Code runs it: `sh -c`,
+/// or on Windows `cmd.exe /C` (handed the command line as it stands, since
+/// cmd.exe does its own parsing and Rust's argument quoting would add
+/// quotes it keeps).
+fn shell_command(command: &str) -> tokio::process::Command {
+    #[cfg(windows)]
+    {
+        let mut c = tokio::process::Command::new("cmd.exe");
+        c.arg("/C").raw_arg(command);
+        c
+    }
+    #[cfg(not(windows))]
+    {
+        let mut c = tokio::process::Command::new("sh");
+        c.arg("-c").arg(command);
+        c
     }
 }
 

@@ -30,6 +30,8 @@ pub enum MenuAction {
     CheckConnection,
     OpenDashboard,
     ToggleAutostart,
+    /// Download and install the update the tray found (see [`with_update`]).
+    InstallUpdate,
     Quit,
 }
 
@@ -48,6 +50,7 @@ impl MenuAction {
             MenuAction::CheckConnection => "probe".into(),
             MenuAction::OpenDashboard => "dashboard".into(),
             MenuAction::ToggleAutostart => "autostart".into(),
+            MenuAction::InstallUpdate => "update".into(),
             MenuAction::Quit => "quit".into(),
         }
     }
@@ -67,6 +70,7 @@ impl MenuAction {
             ("probe", "") => MenuAction::CheckConnection,
             ("dashboard", "") => MenuAction::OpenDashboard,
             ("autostart", "") => MenuAction::ToggleAutostart,
+            ("update", "") => MenuAction::InstallUpdate,
             ("quit", "") => MenuAction::Quit,
             _ => return None,
         })
@@ -128,6 +132,24 @@ fn minutes_left(seconds: Option<i64>) -> String {
         Some(s) => format!("{s} s left"),
         None => String::new(),
     }
+}
+
+/// Adds "Update available" to a tray, just above Quit, when the updater
+/// found a newer `version` (the app knows, not the snapshot); clicking it
+/// installs the update.
+pub fn with_update(mut model: TrayModel, version: Option<&str>) -> TrayModel {
+    if let Some(version) = version {
+        let at = model.items.len().saturating_sub(1);
+        model.items.insert(
+            at,
+            MenuItem::Action {
+                id: MenuAction::InstallUpdate.id(),
+                text: format!("Update available: {version}, install"),
+                enabled: true,
+            },
+        );
+    }
+    model
 }
 
 /// Builds the tray for a snapshot. `autostart` is whether the app starts
@@ -690,11 +712,34 @@ mod tests {
             MenuAction::CheckConnection,
             MenuAction::OpenDashboard,
             MenuAction::ToggleAutostart,
+            MenuAction::InstallUpdate,
             MenuAction::Quit,
         ] {
             assert_eq!(MenuAction::parse(&a.id()), Some(a));
         }
         assert_eq!(MenuAction::parse("model:"), None);
+        assert_eq!(MenuAction::parse("update:x"), None);
         assert_eq!(MenuAction::parse("rm -rf"), None);
+    }
+
+    #[test]
+    fn an_update_shows_just_above_quit_only_when_found() {
+        let model = TrayModel {
+            state: TrayState::Ok,
+            tooltip: String::new(),
+            items: vec![
+                MenuItem::Separator,
+                MenuItem::Action { id: MenuAction::Quit.id(), text: "Quit".into(), enabled: true },
+            ],
+        };
+        assert_eq!(with_update(model.clone(), None), model, "no update: the menu is unchanged");
+        let shown = with_update(model, Some("0.2.0"));
+        assert_eq!(shown.items.len(), 3);
+        assert!(
+            matches!(&shown.items[1], MenuItem::Action { id, text, .. } if id == "update" && text.contains("0.2.0")),
+            "{:?}",
+            shown.items
+        );
+        assert!(matches!(&shown.items[2], MenuItem::Action { id, .. } if id == "quit"), "Quit stays last");
     }
 }
