@@ -1,7 +1,7 @@
 //! Renders the core's tray model and routes clicks back to core operations.
 //! No decisions are made here: what to show is `menu::tray`.
 
-use crate::actions::{self, notify, start_login, start_probe};
+use crate::actions::{notify, start_login, start_probe};
 use crate::shared::AppShared;
 use bedrock_tray::catalog::Catalog;
 use bedrock_tray::switch::{self, UseRequest};
@@ -216,7 +216,7 @@ fn on_click<R: Runtime>(app: &AppHandle<R>, id: &str) {
         MenuAction::Provider(p) => UseRequest { provider: Some(p), ..UseRequest::default() },
         MenuAction::LogIn => return start_login(app),
         MenuAction::CheckConnection => return start_probe(app),
-        MenuAction::OpenDashboard => return actions::open_dashboard(app),
+        MenuAction::OpenDashboard => return crate::dashboard::open(&app.state::<crate::dashboard::Inherit>()),
         MenuAction::ToggleAutostart => {
             let auto = app.autolaunch();
             let _ = if auto.is_enabled().unwrap_or(false) { auto.disable() } else { auto.enable() };
