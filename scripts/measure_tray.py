@@ -295,7 +295,10 @@ def main():
                 time.sleep(1)
             close_window(env["DISPLAY"], "bedrock-tray")
             wait_for("the dashboard process did not exit", lambda: not dashboards(app.pid), seconds=15, step=0.05)
-            wait_for("WebKit processes are left", lambda: not webkit_processes(home), seconds=15, step=0.05)
+            try:
+                wait_for("", lambda: not webkit_processes(home), seconds=15, step=0.05)
+            except RuntimeError:
+                pass  # counted below
             left_after.append(len(webkit_processes(home)))
         print(f"click to dashboard visible (window mapped), 5 cycles: median {statistics.median(visible):.0f} ms, "
               f"max {max(visible):.0f} ms ({', '.join(f'{v:.0f}' for v in visible)})")

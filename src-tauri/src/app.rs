@@ -201,11 +201,8 @@ pub fn run_tray(open_at_start: bool, inherit: Inherit) -> Result<(), Box<dyn std
     // The tray waits on files and timers: one worker thread is plenty.
     // Tauri's own runtime starts one per core, each with its own malloc
     // arena once it has run a task (tens of idle threads on a workstation).
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("tray-async")
-        .enable_all()
-        .build()?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).thread_name("tray-async").enable_all().build()?;
     tauri::async_runtime::set(runtime.handle().clone());
     let second_launch = inherit.clone();
     let builder = tauri::Builder::default()
