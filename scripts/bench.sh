@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks: criterion for in-process figures, then whole processes side by
 # side with the AWS CLI (status, profiles, credential-process, usage), then the tray app's start-up and idle cost
-# (BEDROCK_TRAY_IDLE_SECONDS, default 300). Figures and the machine they came
+# (BEDROCK_TRAY_IDLE_SECONDS, default 300), the dashboard opened and closed five
+# times from the menu (a process of its own) and click-to-visible. Figures and the machine they came
 # from go in benches/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,18 +4,22 @@ D-Bus session with a StatusNotifier host (tests/sni_host.py) as the panel:
 
 - launch to tray ready: until the app's item is registered with the host,
   i.e. the moment a panel shows the icon;
-- RSS and CPU while idle with no window (never opened);
-- RSS with the dashboard open (app + WebKit processes), opened from the
-  tray menu's "Open dashboard";
-- RSS, CPU and wake-ups (voluntary context switches) while idle after the
-  dashboard was closed the way its close button closes it;
-- menu click to settings.json rewritten (median of N clicks).
+- idle with the window never opened: the tray process's RSS, PSS and
+  anonymous memory (/proc/PID/smaps_rollup), its WebKit processes (there
+  should be none), CPU ticks and wake-ups, and where every MB goes,
+  mapping by mapping (/proc/PID/smaps);
+- menu click to settings.json rewritten (median of N clicks);
+- the dashboard opened from the menu and closed as its close button
+  closes it, five times: click to window visible (the dashboard is a
+  process of its own), the process tree while open, that a second "Open
+  dashboard" brings the open one forward instead of starting another, and
+  the WebKit processes left after each close;
+- the same idle figures after the five cycles.
 
 Usage: measure_tray.py APP CLI [IDLE_SECONDS] [CLICKS]
 Prints one line per figure. Run by scripts/bench.sh (make bench).
 """
 
-import ctypes
 import json
 import os
 import shutil
@@ -26,6 +30,9 @@ import tempfile
 import time
 
 from bench_common import SSO_CONFIG, isolated_env, session_bus
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+from close_window import close_window  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP, CLI = sys.argv[1], sys.argv[2]
@@ -81,7 +88,7 @@ def comm(pid):
 class Host:
     def __init__(self, env):
         self.proc = subprocess.Popen(
-            [os.path.join(ROOT, ".venv/bin/python"), os.path.join(ROOT, "tests/sni_host.py")],
+            [sys.executable, os.path.join(ROOT, "tests/sni_host.py")],
             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         assert self.read()["ready"]
@@ -108,31 +115,78 @@ def find(items, label):
     return None
 
 
-def close_window(display_env, name):
-    """WM_DELETE_WINDOW, as a window manager's close button sends it (with
-    no window manager on Xvfb, nothing else would)."""
-    wid = subprocess.run(["xdotool", "search", "--name", f"^{name}$"], env=display_env, capture_output=True, text=True).stdout.split()
-    if not wid:
-        raise RuntimeError("no dashboard window")
-    x = ctypes.CDLL("libX11.so.6")
-    x.XOpenDisplay.restype = ctypes.c_void_p
-    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    x.XInternAtom.restype = ctypes.c_ulong
-    x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
-    x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
-    x.XFlush.argtypes = [ctypes.c_void_p]
+def rollup(pid):
+    """RSS, PSS and anonymous memory in MB from /proc/PID/smaps_rollup."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                parts = line.split()
+                if parts[0] in ("Rss:", "Pss:", "Anonymous:"):
+                    out[parts[0][:-1]] = int(parts[1]) / 1024
+    except OSError:
+        pass
+    return out
 
-    class ClientMessage(ctypes.Structure):
-        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
-                    ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
-                    ("format", ctypes.c_int), ("data", ctypes.c_long * 5), ("pad", ctypes.c_long * 12)]
 
-    d = x.XOpenDisplay(display_env["DISPLAY"].encode())
-    for w in wid:
-        ev = ClientMessage(type=33, send_event=1, window=int(w), format=32, message_type=x.XInternAtom(d, b"WM_PROTOCOLS", 0))
-        ev.data[0] = x.XInternAtom(d, b"WM_DELETE_WINDOW", 0)
-        x.XSendEvent(d, int(w), 0, 0, ctypes.byref(ev))
-    x.XFlush(d)
+def by_mapping(pid):
+    """PSS, RSS and anonymous kB per mapped file (anonymous mappings,
+    heap and stacks under their own names), from /proc/PID/smaps."""
+    out, name = {}, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            parts = line.split()
+            if not parts[0].endswith(":"):
+                name = parts[5] if len(parts) > 5 else "[anonymous]"
+                if name.startswith("[stack"):
+                    name = "[stacks]"
+                continue
+            key = {"Rss:": 1, "Pss:": 0, "Anonymous:": 2}.get(parts[0])
+            if key is not None:
+                out.setdefault(name, [0, 0, 0])[key] += int(parts[1])
+    return out
+
+
+def webkit_processes(home):
+    """WebKit processes of this run wherever they are in the process tree
+    (an orphan is re-parented away from the app): those whose HOME is ours."""
+    found = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit() or not comm(p).startswith("WebKit"):
+            continue
+        try:
+            with open(f"/proc/{p}/environ", "rb") as f:
+                if f"HOME={home}".encode() in f.read().split(b"\0"):
+                    found.append(int(p))
+        except OSError:
+            pass
+    return found
+
+
+def dashboards(pid):
+    """The dashboard processes among the app's descendants."""
+    out = []
+    for p in descendants(pid):
+        try:
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                if b"--dashboard" in f.read().split(b"\0"):
+                    out.append(p)
+        except OSError:
+            pass
+    return out
+
+
+def visible_windows(env, name):
+    return subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{name}$"], env=env,
+                          capture_output=True, text=True).stdout.split()
+
+
+def wait_for(what, check, seconds=30, step=0.005):
+    deadline = time.time() + seconds
+    while not check():
+        if time.time() > deadline:
+            raise RuntimeError(what)
+        time.sleep(step)
 
 
 def thread_wakeups(pid):
@@ -179,14 +233,24 @@ def main():
         procs.append(host.proc)
 
         started = time.perf_counter()
-        app = subprocess.Popen([APP], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        log = open(os.environ["MEASURE_TRAY_LOG"], "w") if os.environ.get("MEASURE_TRAY_LOG") else subprocess.DEVNULL
+        app = subprocess.Popen([APP], env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
         procs.insert(0, app)
         host.ask("wait")
         print(f"launch to tray ready (icon registered with the panel): {(time.perf_counter() - started) * 1000:.0f} ms")
         time.sleep(2)
-        cpu, wake, top = idle(app.pid, min(IDLE, 30))
-        print(f"idle, window never opened: {rss_mb([app.pid] + descendants(app.pid)):.0f} MB RSS "
-              f"({len(descendants(app.pid))} child processes), {cpu * 1000:.0f} ms CPU in {min(IDLE, 30):.0f} s, {wake:.1f} wake-ups/min ({top})")
+        first = report_idle("window never opened", app.pid, home, min(IDLE, 30))
+        print("where the tray's memory goes (PSS / RSS / anonymous, MB, /proc/PID/smaps):")
+        table = by_mapping(app.pid)
+        shown = sorted(table.items(), key=lambda kv: -kv[1][0])
+        rest = [0, 0, 0]
+        for name, (pss, rss, anon) in shown:
+            if pss >= 256:
+                print(f"  {pss / 1024:6.1f} {rss / 1024:6.1f} {anon / 1024:6.1f}  {name}")
+            else:
+                rest = [a + b for a, b in zip(rest, (pss, rss, anon))]
+        print(f"  {rest[0] / 1024:6.1f} {rest[1] / 1024:6.1f} {rest[2] / 1024:6.1f}  "
+              f"{sum(1 for _, v in shown if v[0] < 256)} other mappings under 0.25 MB PSS each")
 
         # Menu click to settings.json rewritten, alternating two models.
         settings = f"{home}/.claude/settings.json"
@@ -204,35 +268,62 @@ def main():
             took.append((time.perf_counter() - t0) * 1000)
             time.sleep(0.05)
         print(f"menu click to settings.json rewritten: median {statistics.median(took):.1f} ms, max {max(took):.1f} ms ({CLICKS} clicks)")
+        time.sleep(2)
+        first_tree = rss_mb([app.pid] + descendants(app.pid))
 
-        # The dashboard, from the menu.
-        host.ask(f"click {find(host.ask('layout')['items'], 'Open dashboard')['id']}")
-        deadline = time.time() + 30
-        while not any(comm(p).startswith("WebKitWeb") for p in descendants(app.pid)):
-            if time.time() > deadline:
-                raise RuntimeError("the dashboard did not start WebKit")
-            time.sleep(0.05)
-        time.sleep(4)
-        kids = descendants(app.pid)
-        parts = ", ".join(f"{comm(p)} {rss_mb([p]):.0f}" for p in [app.pid] + kids)
-        print(f"RSS, dashboard open: {rss_mb([app.pid] + kids):.0f} MB ({parts})")
-        close_window(env, "bedrock-tray")
-        deadline = time.time() + 15
-        while any(comm(p) == "WebKitWebProcess" for p in descendants(app.pid)) and time.time() < deadline:
-            time.sleep(0.1)
+        # The dashboard, from the menu, five times.
+        open_id = find(host.ask("layout")["items"], "Open dashboard")["id"]
+        visible, left_after = [], []
+        for cycle in range(5):
+            t0 = time.perf_counter()
+            host.ask(f"click {open_id}")
+            wait_for("the dashboard did not show", lambda: visible_windows(env, "bedrock-tray"))
+            visible.append((time.perf_counter() - t0) * 1000)
+            if cycle == 0:
+                wait_for("the dashboard did not start WebKit",
+                         lambda: any(comm(p).startswith("WebKitWeb") for p in descendants(app.pid)), step=0.05)
+                time.sleep(4)
+                kids = descendants(app.pid)
+                parts = ", ".join(f"{comm(p)} {rss_mb([p]):.0f}" for p in [app.pid] + kids)
+                print(f"RSS, dashboard open: {rss_mb([app.pid] + kids):.0f} MB ({parts})")
+                # A second "Open dashboard" brings it forward: no second process.
+                host.ask(f"click {open_id}")
+                time.sleep(2)
+                print(f"a second \"Open dashboard\" while open: {len(dashboards(app.pid))} dashboard process(es), "
+                      f"{len(visible_windows(env, 'bedrock-tray'))} window(s)")
+            else:
+                time.sleep(1)
+            close_window(env["DISPLAY"], "bedrock-tray")
+            wait_for("the dashboard process did not exit", lambda: not dashboards(app.pid), seconds=15, step=0.05)
+            try:
+                wait_for("", lambda: not webkit_processes(home), seconds=15, step=0.05)
+            except RuntimeError:
+                pass  # counted below
+            left_after.append(len(webkit_processes(home)))
+        print(f"click to dashboard visible (window mapped), 5 cycles: median {statistics.median(visible):.0f} ms, "
+              f"max {max(visible):.0f} ms ({', '.join(f'{v:.0f}' for v in visible)})")
+        print(f"WebKit processes left after each close: {left_after}")
         time.sleep(3)
-        kids = descendants(app.pid)
-        left = ", ".join(comm(p) for p in kids) or "none"
-        cpu, wake, top = idle(app.pid, IDLE)
-        print(f"RSS idle after the dashboard was closed: {rss_mb([app.pid]):.0f} MB app, "
-              f"{rss_mb([app.pid] + kids):.0f} MB with children (left: {left})")
-        print(f"CPU idle over {IDLE:.0f} s with the window closed: {cpu * 1000:.0f} ms ({cpu / IDLE * 100:.3f} %), "
-              f"{wake:.1f} wake-ups/min (voluntary context switches, all threads; most: {top})")
+        after = report_idle("after 5 dashboard open/close cycles", app.pid, home, IDLE)
+        tree = rss_mb([app.pid] + descendants(app.pid))
+        print(f"app process tree RSS: {first_tree:.1f} MB before the dashboard, {tree:.1f} MB after 5 cycles "
+              f"({tree - first_tree:+.1f} MB); tray RSS first idle {first['Rss']:.1f} MB, now {after['Rss']:.1f} MB")
     finally:
         for p in procs:
             p.kill()
             p.wait()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def report_idle(label, pid, home, seconds):
+    cpu, wake, top = idle(pid, seconds)
+    ticks = round(cpu * TICK)
+    mem = rollup(pid)
+    kids = descendants(pid)
+    print(f"idle, {label}: tray {mem['Rss']:.1f} MB RSS, {mem['Pss']:.1f} MB PSS, {mem['Anonymous']:.1f} MB anonymous; "
+          f"{len(kids)} child processes, {len(webkit_processes(home))} WebKit processes; "
+          f"{ticks} CPU ticks ({cpu * 1000:.0f} ms) in {seconds:.0f} s, {wake:.1f} wake-ups/min ({top})")
+    return mem
 
 
 main()

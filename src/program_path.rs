@@ -232,25 +232,15 @@ pub fn installed_cli_program() -> Result<String, ProgramPathError> {
 /// [`shell_word`] for the commands we write.
 pub fn program_of(command: &str) -> Option<String> {
     let command = command.trim_start();
-    let quote = command.chars().next()?;
-    if quote == '\'' || quote == '"' {
-        let mut out = String::new();
-        let mut rest = &command[1..];
-        loop {
-            let end = rest.find(quote)?;
-            out.push_str(&rest[..end]);
-            rest = &rest[end + 1..];
-            // POSIX `'\''`: a closed quote, an escaped quote, a new quote.
-            match rest.strip_prefix("\\''") {
-                Some(r) if quote == '\'' => {
-                    out.push('\'');
-                    rest = r;
-                }
-                _ => return Some(out),
-            }
+    if cfg!(windows) {
+        // cmd.exe: a double-quoted first word, else up to the first blank.
+        if let Some(rest) = command.strip_prefix('"') {
+            return rest.find('"').map(|end| rest[..end].to_string());
         }
+        return command.split_whitespace().next().map(str::to_string);
     }
-    command.split_whitespace().next().map(str::to_string)
+    // POSIX sh words, read as `sh` and botocore's shlex read them.
+    shlex::Shlex::new(command).next()
 }
 
 /// Whether a command runs our CLI's `subcommand`: its program is a

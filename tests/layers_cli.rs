@@ -21,7 +21,7 @@ fn managed_settings_that_fix_the_model_are_named_and_win() {
     std::fs::write(&managed, r#"{"env": {"ANTHROPIC_MODEL": "eu.anthropic.claude-opus-4-6-v1"}}"#).unwrap();
 
     let s = status_json(&home, &[]);
-    assert_eq!(s["model"], "opus", "the model in effect is the policy's: {s}");
+    assert_eq!(s["model"], "opus-4-6", "the model in effect is the policy's: {s}");
     assert_eq!(s["fixed_by_policy"], serde_json::json!(["env.ANTHROPIC_MODEL"]));
     let overridden = s["overridden"].as_array().unwrap();
     assert_eq!(overridden.len(), 1, "{s}");
@@ -69,7 +69,7 @@ fn use_project_writes_only_the_projects_local_file() {
     assert!(v["env"].get("AWS_PROFILE").is_none(), "the inherited profile is not copied: {v}");
 
     let s = status_json(&home, &["--dir", repo.to_str().unwrap()]);
-    assert_eq!((s["model"].as_str(), s["geography"].as_str()), (Some("opus"), Some("us")));
+    assert_eq!((s["model"].as_str(), s["geography"].as_str()), (Some(newest_key("opus", "us").as_str()), Some("us")));
     assert_eq!(s["settings_path"], local.to_str().unwrap());
     let source = |key: &str| s["sources"].as_array().unwrap().iter().find(|x| x["key"] == key).cloned().unwrap();
     assert_eq!(source("env.ANTHROPIC_MODEL")["path"], local.to_str().unwrap());

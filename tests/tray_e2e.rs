@@ -249,7 +249,8 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     let today = write_transcript_today(&home, 1_000_000, 100_000);
     home.cli_ok(&["config", "budget", "10"]);
     std::fs::write(home.path().join(".aws/credentials"), "[legacy]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n").unwrap();
-    let mut run = launch(&home, &["--open-dashboard"], "dashboard", |_| {});
+    // The dashboard process itself: the one with the window to attach to.
+    let mut run = launch(&home, &["--dashboard"], "dashboard", |_| {});
     let s = &mut run.s;
 
     // The selection and the session's warning state.
@@ -310,8 +311,9 @@ fn the_first_run_wizard_onboards_an_empty_home_from_a_preset() {
         "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
     ];
     fake.config(json!({"inference_profiles": {"eu-central-1": offered}}));
-    // No --open-dashboard: an empty HOME is reason enough to open it.
-    let mut run = launch(&home, &[], "wizard", |cmd| fake.apply(cmd));
+    // The dashboard process, as the tray starts it on an empty HOME (see
+    // tray_host's first-run test); it opens on the wizard by itself.
+    let mut run = launch(&home, &["--dashboard"], "wizard", |cmd| fake.apply(cmd));
     let s = &mut run.s;
     s.wait_shown("#wizard", Duration::from_secs(20));
     assert!(s.text("#wiz-reason").contains("not set up for Amazon Bedrock"), "{}", s.text("#wiz-reason"));

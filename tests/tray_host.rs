@@ -218,7 +218,9 @@ fn with_no_tray_host_the_app_runs_and_a_second_launch_opens_its_dashboard() {
     };
     assert!(status.success(), "the second launch hands over and exits: {status:?}");
     while dashboards() == 0 {
-        assert!(started.elapsed() < Duration::from_secs(10), "the first instance opened no dashboard");
+        // A dashboard process starts (WebKit and all): as long as the
+        // other waits for a window here.
+        assert!(started.elapsed() < Duration::from_secs(30), "the first instance opened no dashboard");
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(first.0.try_wait().unwrap().is_none(), "the first instance keeps running");
@@ -292,4 +294,146 @@ fn an_expired_unused_session_opens_no_sign_in_page_while_the_selected_one_is_val
     let handled = handled.unwrap();
     assert!(handled.contains("reaction=Notify"), "a notification only: {handled}");
     assert!(app.0.try_wait().unwrap().is_none(), "the app keeps running");
+}
+
+/// The processes below `pid`, depth first.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        let kids = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")).unwrap_or_default();
+        for k in kids.split_whitespace().filter_map(|k| k.parse().ok()) {
+            out.push(k);
+            todo.push(k);
+        }
+    }
+    out
+}
+
+fn comm(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string()
+}
+
+fn has_arg(pid: u32, arg: &str) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.split(|b| *b == 0).any(|a| a == arg.as_bytes()))
+}
+
+/// Every WebKit process of this test, wherever it sits in the process tree
+/// (an orphan is re-parented away from the app): those with our HOME.
+fn webkit_processes(home: &Path) -> Vec<u32> {
+    let ours = format!("HOME={}", home.display()).into_bytes();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| comm(*p).starts_with("WebKit"))
+        .filter(|p| std::fs::read(format!("/proc/{p}/environ")).is_ok_and(|e| e.split(|b| *b == 0).any(|v| v == ours)))
+        .collect()
+}
+
+fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < within, "{what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_dashboard_opens_in_a_process_of_its_own_and_closing_it_ends_webkit() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
+    let (_x, display) = xvfb();
+    let (_bus, bus) = private_bus();
+    let mut host = Host::start(&bus);
+    let mut app = Command::new(target_dir().join("bedrock-tray-app"));
+    home.isolate(&mut app);
+    app.env("DISPLAY", &display)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .env("BEDROCK_TRAY_NO_AUTO_LOGIN", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut app = Killed(app.spawn().expect("scripts/test.sh builds the app first"));
+    let tray = app.0.id();
+    host.ask("wait");
+    let windows = |visible: bool| {
+        let mut search = Command::new("xdotool");
+        search.arg("search");
+        if visible {
+            search.arg("--onlyvisible");
+        }
+        let out = search.args(["--name", "^bedrock-tray$"]).env("DISPLAY", &display).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_string).collect::<Vec<_>>()
+    };
+    let dashboards = || descendants(tray).into_iter().filter(|p| has_arg(*p, "--dashboard")).collect::<Vec<_>>();
+    assert!(descendants(tray).is_empty() && webkit_processes(home.path()).is_empty(), "tray only: no WebKit");
+
+    // From the menu: a window, in a dashboard process; WebKit runs below
+    // that process, never below the tray itself.
+    let open = item(&host.layout(), "Open dashboard")["id"].as_i64().unwrap();
+    host.ask(&format!("click {open}"));
+    wait_until("no dashboard window", Duration::from_secs(30), || !windows(true).is_empty());
+    let dashboard = dashboards();
+    assert_eq!(dashboard.len(), 1, "one dashboard process");
+    wait_until("the dashboard started no WebKit", Duration::from_secs(30), || {
+        !webkit_processes(home.path()).is_empty()
+    });
+    let under_dashboard = descendants(dashboard[0]);
+    for p in webkit_processes(home.path()) {
+        assert!(under_dashboard.contains(&p), "{} ({p}) runs below the dashboard process", comm(p));
+    }
+    let tray_own: Vec<u32> = std::fs::read_to_string(format!("/proc/{tray}/task/{tray}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|k| k.parse().ok())
+        .collect();
+    assert_eq!(tray_own, dashboard, "the tray's only child is the dashboard process");
+
+    // Opening it again brings the hidden window back: no second process.
+    for w in windows(true) {
+        let unmapped = Command::new("xdotool").args(["windowunmap", &w]).env("DISPLAY", &display).status().unwrap();
+        assert!(unmapped.success());
+    }
+    wait_until("the window is still mapped", Duration::from_secs(5), || windows(true).is_empty());
+    host.ask(&format!("click {open}"));
+    wait_until("the open dashboard did not come back", Duration::from_secs(10), || !windows(true).is_empty());
+    assert_eq!(dashboards(), dashboard, "the same dashboard process, no second one");
+
+    // Its close button ends the dashboard process and every WebKit process.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/close_window.py");
+    let closed = Command::new(python()).arg(script).arg("bedrock-tray").env("DISPLAY", &display).status().unwrap();
+    assert!(closed.success(), "a dashboard window to close");
+    wait_until("the dashboard process still runs", Duration::from_secs(15), || dashboards().is_empty());
+    wait_until("WebKit processes are left", Duration::from_secs(15), || webkit_processes(home.path()).is_empty());
+    assert!(app.0.try_wait().unwrap().is_none(), "the tray keeps running");
+    assert!(windows(false).is_empty(), "no window left");
+}
+
+#[test]
+fn on_an_empty_home_the_tray_starts_the_dashboard_on_its_wizard() {
+    let home = TestHome::new();
+    let (_x, display) = xvfb();
+    let (_bus, bus) = private_bus();
+    let mut host = Host::start(&bus);
+    let mut app = Command::new(target_dir().join("bedrock-tray-app"));
+    home.isolate(&mut app);
+    app.env("DISPLAY", &display)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .env("BEDROCK_TRAY_NO_AUTO_LOGIN", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let app = Killed(app.spawn().expect("scripts/test.sh builds the app first"));
+    host.ask("wait");
+    let tray = app.0.id();
+    wait_until("no dashboard process on first run", Duration::from_secs(30), || {
+        descendants(tray).iter().any(|p| has_arg(*p, "--dashboard"))
+    });
+    wait_until("no dashboard window on first run", Duration::from_secs(30), || {
+        let out = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "^bedrock-tray$"])
+            .env("DISPLAY", &display)
+            .output()
+            .unwrap();
+        !out.stdout.is_empty()
+    });
 }

@@ -1,33 +1,15 @@
 //! What the whole app can be asked to do, from the tray menu, a dashboard
-//! command or a session event: log in, check the connection, notify, open
-//! the dashboard.
+//! command or a session event: log in, check the connection, notify.
 
 use crate::shared::AppShared;
 use bedrock_tray::probe::{self, ProbeOptions, ProbeTarget};
 use bedrock_tray::sso::login::{self, Approval, Flow, LoginOutcome, LoginPrompt};
 use bedrock_tray::sso::logout;
-use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt as _;
 
+/// The dashboard window's label (its capability names it).
 pub const DASHBOARD: &str = "dashboard";
-
-/// Opens the dashboard, or brings it forward. Closing it destroys it: a
-/// hidden window would keep its WebKit processes (hundreds of MB) alive.
-pub fn open_dashboard<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window(DASHBOARD) {
-        let _ = window.show();
-        let _ = window.set_focus();
-        return;
-    }
-    let built = WebviewWindowBuilder::new(app, DASHBOARD, WebviewUrl::App("index.html".into()))
-        .title("bedrock-tray")
-        .inner_size(560.0, 760.0)
-        .min_inner_size(420.0, 480.0)
-        .build();
-    if let Err(e) = built {
-        tracing::error!("cannot open the dashboard: {e}");
-    }
-}
 
 pub fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
     let _ = app.notification().builder().title(title).body(body).show();

@@ -1,7 +1,12 @@
-//! Wiring: plugins, the shared state, the watcher feeding the tray and the
-//! dashboard, and the dashboard window created on demand.
+//! Wiring of the two processes: the tray (plugins, the menu, the watcher
+//! feeding it, notifications, automatic refresh) and the dashboard (its
+//! window, the commands, a watcher of its own feeding the window). Both read
+//! the same files through the same core; what must happen once (a sign-in,
+//! a refresh) takes the core's per-session login lock, so it stays single
+//! flight across the two.
 
-use crate::actions::{notify, open_dashboard, start_login};
+use crate::actions::{notify, start_login};
+use crate::dashboard::{self, Inherit};
 use crate::shared::AppShared;
 use crate::{commands, tray};
 use bedrock_tray::paths::Paths;
@@ -39,19 +44,30 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, paths: Paths) -> tauri:
         ])
 }
 
-/// Feeds every new snapshot to the tray and the dashboard, and turns
-/// session events into notifications (and, when nothing else can help, a
-/// login the user only has to approve).
-fn start_watching<R: Runtime>(app: &AppHandle<R>) {
+/// Which process this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Owns the menu, the notifications and the automatic refresh.
+    Tray,
+    /// Shows the window; leaves every automatic action to the tray.
+    Dashboard,
+}
+
+/// Feeds every new snapshot to the tray or the dashboard; in the tray,
+/// turns session events into notifications (and, when nothing else can
+/// help, a login the user only has to approve).
+fn start_watching<R: Runtime>(app: &AppHandle<R>, role: Role) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let shared = app.state::<AppShared>();
-        let options = bedrock_tray::app_state::AppState::load(&shared.paths.app_state())
+        let mut options = bedrock_tray::app_state::AppState::load(&shared.paths.app_state())
             .ok()
             .and_then(|s| s.warn_minutes)
             .filter(|w| !w.is_empty())
             .map(|warn_minutes| WatchOptions { warn_minutes, auto_refresh: true })
             .unwrap_or_default();
+        // One process refreshes: the tray, which runs all the time.
+        options.auto_refresh = role == Role::Tray;
         let watcher = match Watcher::spawn(shared.paths.clone(), Arc::new(SystemClock), options) {
             Ok(w) => w,
             Err(e) => return notify(&app, "bedrock-tray cannot watch your files", &e.to_string()),
@@ -72,8 +88,12 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>) {
         spend_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let view = shared.view(&snapshots.borrow_and_update());
-            tray::update(&app, &view);
-            let _ = app.emit("snapshot", &*view);
+            match role {
+                Role::Tray => tray::update(&app, &view),
+                Role::Dashboard => {
+                    let _ = app.emit("snapshot", &*view);
+                }
+            }
             // Wait for something that changes what the views show.
             loop {
                 let redraw = tokio::select! {
@@ -89,10 +109,12 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>) {
                         watcher.poke();
                         true
                     }
-                    _ = spend_timer.tick() => refresh_spend(&app).await,
+                    _ = spend_timer.tick() => refresh_spend(&app, role).await,
                     event = events.recv() => match event {
                         Ok(e) => {
-                            on_session_event(&app, e, &mut auto_sign_in);
+                            if role == Role::Tray {
+                                on_session_event(&app, e, &mut auto_sign_in);
+                            }
                             false
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => false,
@@ -114,9 +136,10 @@ fn auto_login() -> bool {
     std::env::var_os("BEDROCK_TRAY_NO_AUTO_LOGIN").is_none_or(|v| v.is_empty() || v == "0")
 }
 
-/// Re-reads what Claude Code cost and warns at the budget's thresholds
-/// (once per threshold and month). Returns whether the summary changed.
-async fn refresh_spend<R: Runtime>(app: &AppHandle<R>) -> bool {
+/// Re-reads what Claude Code cost and, in the tray, warns at the budget's
+/// thresholds (once per threshold and month). Returns whether the summary
+/// changed.
+async fn refresh_spend<R: Runtime>(app: &AppHandle<R>, role: Role) -> bool {
     let paths = app.state::<AppShared>().paths.clone();
     let now = time::OffsetDateTime::now_utc();
     let read = tauri::async_runtime::spawn_blocking(move || bedrock_tray::claude::usage::spend_now(&paths, now)).await;
@@ -129,8 +152,10 @@ async fn refresh_spend<R: Runtime>(app: &AppHandle<R>) -> bool {
         Err(_) => return false,
     };
     let shared = app.state::<AppShared>();
-    if let Some(warning) = bedrock_tray::claude::usage::take_budget_warning(&shared.paths.app_state(), &spend) {
-        notify(app, &warning.title, &warning.body);
+    if role == Role::Tray {
+        if let Some(warning) = bedrock_tray::claude::usage::take_budget_warning(&shared.paths.app_state(), &spend) {
+            notify(app, &warning.title, &warning.body);
+        }
     }
     let mut current = shared.spend.lock().expect("spend lock");
     let changed = current.as_ref() != Some(&spend);
@@ -188,9 +213,10 @@ fn on_session_event<R: Runtime>(app: &AppHandle<R>, event: SessionEvent, auto_si
     }
 }
 
-/// `bedrock-tray://onboard?preset=URL` links: kept for the dashboard,
-/// which asks before loading the preset; nothing runs on a link alone.
-fn watch_links<R: Runtime>(app: &AppHandle<R>) {
+/// `bedrock-tray://onboard?preset=URL` links: handed to the dashboard
+/// process (`--link URL`), which asks before loading the preset; nothing
+/// runs on a link alone.
+fn watch_links<R: Runtime>(app: &AppHandle<R>, inherit: &Inherit) {
     use tauri_plugin_deep_link::DeepLinkExt;
     // Linux and Windows learn the scheme at run time (macOS from the bundle).
     #[cfg(any(target_os = "linux", windows))]
@@ -198,16 +224,10 @@ fn watch_links<R: Runtime>(app: &AppHandle<R>) {
         tracing::warn!("bedrock-tray:// links not registered: {e}");
     }
     let offer = {
-        let app = app.clone();
+        let inherit = inherit.clone();
         move |urls: Vec<tauri::Url>| {
             for url in urls {
-                match app.state::<crate::wizard::Wizard>().take_link(url.as_str()) {
-                    Ok(()) => {
-                        open_dashboard(&app);
-                        let _ = app.emit("deep_link", ());
-                    }
-                    Err(e) => tracing::warn!("ignored a link: {e}"),
-                }
+                dashboard::open_with(&inherit, vec![dashboard::LINK_FLAG.into(), url.to_string()]);
             }
         }
     };
@@ -217,17 +237,25 @@ fn watch_links<R: Runtime>(app: &AppHandle<R>) {
     app.deep_link().on_open_url(move |event| offer(event.urls()));
 }
 
-/// Builds and runs the app until Quit.
+/// Builds and runs the tray until Quit. It never creates a webview: the
+/// dashboard is another process ([`dashboard::open`]).
 ///
 /// # Errors
-/// Tauri could not start (no display at all, broken WebKit install).
-pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
+/// Tauri could not start (no display at all).
+pub fn run_tray(open_at_start: bool, inherit: Inherit) -> Result<(), Box<dyn std::error::Error>> {
     let paths = Paths::from_env()?;
+    // The tray waits on files and timers: one worker thread is plenty.
+    // Tauri's own runtime starts one per core, each with its own malloc
+    // arena once it has run a task (tens of idle threads on a workstation).
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).thread_name("tray-async").enable_all().build()?;
+    tauri::async_runtime::set(runtime.handle().clone());
+    let second_launch = inherit.clone();
     let update_source = crate::updater::source(&paths);
     let check_source = update_source.clone();
     let mut builder = tauri::Builder::default()
-        // A second launch opens the first one's dashboard.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| open_dashboard(app)))
+        // A second launch opens the dashboard.
+        .plugin(tauri_plugin_single_instance::init(move |_app, _args, _cwd| dashboard::open(&second_launch)))
         // After single-instance: a link opened while the app runs reaches
         // this instance (the plugin's deep-link feature forwards it).
         .plugin(tauri_plugin_deep_link::init())
@@ -246,7 +274,8 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
                     "ready without a tray icon ({e}); launch bedrock-tray-app again to open the dashboard"
                 ),
             }
-            start_watching(&handle);
+            handle.manage(inherit.clone());
+            start_watching(&handle, Role::Tray);
             // The account's model list, when the cached one is a day old
             // and the selected session can sign requests.
             let shared = handle.state::<AppShared>();
@@ -260,13 +289,13 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
             {
                 crate::actions::refresh_models(&handle);
             }
-            watch_links(&handle);
+            watch_links(&handle, &inherit);
             if let Some(source) = check_source.clone() {
                 crate::updater::check(&handle, source);
             }
             // First run: the dashboard opens on its setup wizard.
             if open_at_start || handle.state::<AppShared>().setup_needed().is_some() {
-                open_dashboard(&handle);
+                dashboard::open(&inherit);
             }
             Ok(())
         });
@@ -279,5 +308,37 @@ pub fn run(open_at_start: bool) -> Result<(), Box<dyn std::error::Error>> {
             api.prevent_exit();
         }
     });
+    drop(runtime);
+    Ok(())
+}
+
+/// Builds and runs the dashboard process: its window at once, and the
+/// process ends when the window closes (WebKit's processes with it).
+///
+/// # Errors
+/// Tauri could not start (no display at all, broken WebKit install).
+pub fn run_dashboard() -> Result<(), Box<dyn std::error::Error>> {
+    let paths = Paths::from_env()?;
+    let builder = tauri::Builder::default();
+    // Opening the dashboard again brings this one forward.
+    #[cfg(target_os = "linux")]
+    let builder = builder.plugin(
+        tauri_plugin_single_instance::Builder::new()
+            .dbus_id(dashboard::BUS_ID)
+            .callback(|app, args, _cwd| {
+                dashboard::take_link_args(app, &args);
+                dashboard::show_window(app)
+            })
+            .build(),
+    );
+    let builder = builder.plugin(tauri_plugin_notification::init()).setup(|app| {
+        let handle = app.handle().clone();
+        start_watching(&handle, Role::Dashboard);
+        dashboard::take_link_args(&handle, &std::env::args().collect::<Vec<_>>());
+        dashboard::show_window(&handle);
+        Ok(())
+    });
+    // The last window closed: Tauri exits unless asked not to.
+    build_app(builder, paths).build(tauri::generate_context!())?.run(|_app, _event| {});
     Ok(())
 }

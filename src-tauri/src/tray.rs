@@ -1,7 +1,7 @@
 //! Renders the core's tray model and routes clicks back to core operations.
 //! No decisions are made here: what to show is `menu::tray`.
 
-use crate::actions::{self, notify, start_login, start_probe};
+use crate::actions::{notify, start_login, start_probe};
 use crate::shared::AppShared;
 use bedrock_tray::switch::{self, UseRequest};
 use bedrock_tray::view::menu::{self, MenuAction, MenuItem, TrayState};
@@ -242,10 +242,10 @@ fn on_click<R: Runtime>(app: &AppHandle<R>, id: &str) {
         MenuAction::Profile(p) => UseRequest { profile: Some(p), ..UseRequest::default() },
         MenuAction::Provider(p) => UseRequest { provider: Some(p), ..UseRequest::default() },
         MenuAction::LogIn => return start_login(app),
-        MenuAction::SignOut => return actions::start_logout(app, false),
-        MenuAction::RenewSession => return actions::start_logout(app, true),
+        MenuAction::SignOut => return crate::actions::start_logout(app, false),
+        MenuAction::RenewSession => return crate::actions::start_logout(app, true),
         MenuAction::CheckConnection => return start_probe(app),
-        MenuAction::OpenDashboard => return actions::open_dashboard(app),
+        MenuAction::OpenDashboard => return crate::dashboard::open(&app.state::<crate::dashboard::Inherit>()),
         MenuAction::ToggleAutostart => {
             let auto = app.autolaunch();
             let _ = if auto.is_enabled().unwrap_or(false) { auto.disable() } else { auto.enable() };

@@ -540,8 +540,9 @@ mod tests {
         let MenuItem::Submenu { items, .. } = find(&t.items, "Model (fixed by your organisation)") else {
             unreachable!()
         };
-        assert_eq!(checked(items), ["model:opus"], "the policy's model is the one in effect");
-        assert!(items.iter().all(|i| !matches!(i, MenuItem::Check { enabled: true, .. })));
+        let MenuItem::Submenu { items: older, .. } = find(items, "Other Opus versions") else { unreachable!() };
+        assert_eq!(checked(older), ["model:opus-4-6"], "the policy's model is the one in effect");
+        assert!(items.iter().chain(older).all(|i| !matches!(i, MenuItem::Check { enabled: true, .. })));
         let MenuItem::Submenu { items, .. } = find(&t.items, "AWS profile") else { unreachable!() };
         assert!(items.iter().any(|i| matches!(i, MenuItem::Check { enabled: true, .. })), "the profile is not fixed");
         let problems = &s.status.as_ref().unwrap().problems;
