@@ -43,7 +43,7 @@ fn managed_settings_that_fix_the_model_are_named_and_win() {
     std::fs::create_dir_all(drop_in.parent().unwrap()).unwrap();
     std::fs::write(&drop_in, r#"{"env": {"ANTHROPIC_MODEL": "eu.anthropic.claude-haiku-4-5-20251001-v1:0"}}"#).unwrap();
     let s = status_json(&home, &[]);
-    assert_eq!(s["model"], "haiku");
+    assert_eq!(s["model"], "haiku-4-5");
     assert_eq!(s["overridden"][0]["path"], drop_in.to_str().unwrap());
 }
 
@@ -75,13 +75,16 @@ fn use_project_writes_only_the_projects_local_file() {
     assert_eq!(source("env.ANTHROPIC_MODEL")["path"], local.to_str().unwrap());
     assert_eq!(source("env.AWS_PROFILE")["path"], home.settings().to_str().unwrap());
     let elsewhere = status_json(&home, &[]);
-    assert_eq!((elsewhere["model"].as_str(), elsewhere["geography"].as_str()), (Some("sonnet"), Some("eu")));
+    assert_eq!(
+        (elsewhere["model"].as_str(), elsewhere["geography"].as_str()),
+        (Some(newest_key("sonnet", "eu").as_str()), Some("eu"))
+    );
 
     home.cli_ok(&["use", "--project", repo.to_str().unwrap(), "--clear"]);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&local).unwrap()).unwrap();
     assert_eq!(v, serde_json::json!({"permissions": {"allow": ["Bash(ls)"]}, "env": {"FOO": "1"}}));
     let s = status_json(&home, &["--dir", repo.to_str().unwrap()]);
-    assert_eq!(s["model"], "sonnet", "the project follows the user again");
+    assert_eq!(s["model"], newest_key("sonnet", "eu").as_str(), "the project follows the user again");
 
     let out = home.cli(&["use", "--clear", "--model", "opus", "--project", repo.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
