@@ -314,6 +314,11 @@ fn comm(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string()
 }
 
+fn parent_of(pid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| l.strip_prefix("PPid:")).and_then(|v| v.trim().parse().ok())
+}
+
 fn has_arg(pid: u32, arg: &str) -> bool {
     std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.split(|b| *b == 0).any(|a| a == arg.as_bytes()))
 }
@@ -365,7 +370,14 @@ fn the_dashboard_opens_in_a_process_of_its_own_and_closing_it_ends_webkit() {
         let out = search.args(["--name", "^bedrock-tray$"]).env("DISPLAY", &display).output().unwrap();
         String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_string).collect::<Vec<_>>()
     };
-    let dashboards = || descendants(tray).into_iter().filter(|p| has_arg(*p, "--dashboard")).collect::<Vec<_>>();
+    // Started by the tray itself: a dashboard's own child caught between
+    // fork and exec (WebKit starting a helper) also shows `--dashboard`.
+    let dashboards = || {
+        descendants(tray)
+            .into_iter()
+            .filter(|p| has_arg(*p, "--dashboard") && parent_of(*p) == Some(tray))
+            .collect::<Vec<_>>()
+    };
     assert!(descendants(tray).is_empty() && webkit_processes(home.path()).is_empty(), "tray only: no WebKit");
 
     // From the menu: a window, in a dashboard process; WebKit runs below
