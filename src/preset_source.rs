@@ -5,8 +5,10 @@
 //! Only https is fetched: a preset decides the SSO start URL the user signs
 //! in at, so it must not be open to tampering on the way.
 
+// The innermost cause: reqwest's own Display is only "error sending request".
 use crate::catalog::Catalog;
 use crate::preset::{Preset, PresetError};
+use crate::sso::client::innermost;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -162,17 +164,6 @@ async fn download(url: &str) -> Result<Vec<u8>, SourceError> {
         }
     }
     Ok(body)
-}
-
-/// The innermost cause: reqwest's own Display is only "error sending request".
-fn innermost(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(inner) = source {
-        message = inner.to_string();
-        source = inner.source();
-    }
-    message
 }
 
 #[cfg(test)]
