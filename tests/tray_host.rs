@@ -102,13 +102,7 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
     let (_x, display) = xvfb();
     let (_bus, bus) = private_bus();
     let mut host = Host::start(&bus);
-    let mut app = Command::new(target_dir().join("bedrock-tray-app"));
-    home.isolate(&mut app);
-    app.env("DISPLAY", &display)
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
-        .env("BEDROCK_TRAY_NO_AUTO_LOGIN", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut app = tray_app(&home, &display, &bus);
     let mut app = Killed(app.spawn().expect("scripts/test.sh builds the app first"));
     host.ask("wait");
 
@@ -184,14 +178,8 @@ fn with_no_tray_host_the_app_runs_and_a_second_launch_opens_its_dashboard() {
     // A session bus (single instance needs one) but no StatusNotifier host.
     let (_bus, bus) = private_bus();
     let app = |args: &[&str]| {
-        let mut c = Command::new(target_dir().join("bedrock-tray-app"));
-        home.isolate(&mut c);
-        c.args(args)
-            .env("DISPLAY", &display)
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus)
-            .env("BEDROCK_TRAY_NO_AUTO_LOGIN", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        let mut c = tray_app(&home, &display, &bus);
+        c.args(args);
         c
     };
     let dashboards = || {
@@ -335,6 +323,19 @@ fn webkit_processes(home: &Path) -> Vec<u32> {
         .collect()
 }
 
+/// The debug tray app in `home`, on `display` and the session bus `bus`,
+/// quiet, and never signing in by itself.
+fn tray_app(home: &TestHome, display: &str, bus: &str) -> Command {
+    let mut app = Command::new(target_dir().join("bedrock-tray-app"));
+    home.isolate(&mut app);
+    app.env("DISPLAY", display)
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .env("BEDROCK_TRAY_NO_AUTO_LOGIN", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    app
+}
+
 fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
     while !done() {
@@ -351,13 +352,7 @@ fn the_dashboard_opens_in_a_process_of_its_own_and_closing_it_ends_webkit() {
     let (_x, display) = xvfb();
     let (_bus, bus) = private_bus();
     let mut host = Host::start(&bus);
-    let mut app = Command::new(target_dir().join("bedrock-tray-app"));
-    home.isolate(&mut app);
-    app.env("DISPLAY", &display)
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
-        .env("BEDROCK_TRAY_NO_AUTO_LOGIN", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut app = tray_app(&home, &display, &bus);
     let mut app = Killed(app.spawn().expect("scripts/test.sh builds the app first"));
     let tray = app.0.id();
     host.ask("wait");
@@ -427,13 +422,7 @@ fn on_an_empty_home_the_tray_starts_the_dashboard_on_its_wizard() {
     let (_x, display) = xvfb();
     let (_bus, bus) = private_bus();
     let mut host = Host::start(&bus);
-    let mut app = Command::new(target_dir().join("bedrock-tray-app"));
-    home.isolate(&mut app);
-    app.env("DISPLAY", &display)
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
-        .env("BEDROCK_TRAY_NO_AUTO_LOGIN", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut app = tray_app(&home, &display, &bus);
     let app = Killed(app.spawn().expect("scripts/test.sh builds the app first"));
     host.ask("wait");
     let tray = app.0.id();
