@@ -76,19 +76,7 @@ fn device_login_writes_the_token_botocore_uses() {
 
     let path = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-    let token: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    for key in [
-        "startUrl",
-        "region",
-        "accessToken",
-        "expiresAt",
-        "clientId",
-        "clientSecret",
-        "registrationExpiresAt",
-        "refreshToken",
-    ] {
-        assert!(token.get(key).is_some(), "{key} in the token file");
-    }
+    let token = refreshable_token_file(&path);
     let expires = token["expiresAt"].as_str().unwrap();
     assert!(expires.ends_with('Z') && expires.len() == 20, "the CLI's timestamp format: {expires}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains(token["accessToken"].as_str().unwrap()), "never printed");
@@ -377,19 +365,7 @@ fn pkce_login_prints_one_authorize_url_and_following_it_signs_in() {
     assert_eq!(registration["scopes"], json!(["sso:account:access"]));
 
     let path = home.sso_cache().join(bedrock_tray::sso::cache::token_file_name("corp"));
-    let token: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    for key in [
-        "startUrl",
-        "region",
-        "accessToken",
-        "expiresAt",
-        "clientId",
-        "clientSecret",
-        "registrationExpiresAt",
-        "refreshToken",
-    ] {
-        assert!(token.get(key).is_some(), "{key} in the token file");
-    }
+    let token = refreshable_token_file(&path);
     assert!(!text(&first.out).contains(token["accessToken"].as_str().unwrap()), "never printed");
     assert!(botocore_identity(&home, &fake, "dev").status.success(), "botocore uses the PKCE token");
 
@@ -523,4 +499,23 @@ fn device_login_survives_server_errors_while_polling_and_a_forgotten_registratio
     let state = fake.state();
     assert_eq!(state["requests"]["sso-oidc:StartDeviceAuthorization"], 2, "refused once, then with the new client");
     assert_eq!(state["requests"]["sso-oidc:RegisterClient"], 1, "registered again: {state}");
+}
+
+/// The token file at `path`, checked to hold every field botocore and the
+/// AWS CLI need to use and refresh the session.
+fn refreshable_token_file(path: &std::path::Path) -> Value {
+    let token: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    for key in [
+        "startUrl",
+        "region",
+        "accessToken",
+        "expiresAt",
+        "clientId",
+        "clientSecret",
+        "registrationExpiresAt",
+        "refreshToken",
+    ] {
+        assert!(token.get(key).is_some(), "{key} in the token file");
+    }
+    token
 }
