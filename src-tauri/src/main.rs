@@ -17,6 +17,7 @@ mod shared;
 mod tray;
 mod updater;
 mod wizard;
+mod working_set;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
