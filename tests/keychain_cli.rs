@@ -480,8 +480,7 @@ fn parallel_callers_share_one_sts_refresh() {
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_bedrock-tray"));
     // Eight by default; the stress run of the closing note uses 30
     // (`BEDROCK_TRAY_PARALLEL_CALLERS=30`, with two CPU hogs).
-    let callers: usize =
-        std::env::var("BEDROCK_TRAY_PARALLEL_CALLERS").ok().and_then(|n| n.parse().ok()).unwrap_or(8);
+    let callers: usize = std::env::var("BEDROCK_TRAY_PARALLEL_CALLERS").ok().and_then(|n| n.parse().ok()).unwrap_or(8);
     let children: Vec<Child> = (0..callers)
         .map(|_| {
             let mut cmd = command(

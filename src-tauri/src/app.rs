@@ -53,11 +53,6 @@ enum Role {
     Dashboard,
 }
 
-/// How long the tray stays quiet after a redraw before it gives back the
-/// pages that work touched: long enough for the start-up's burst (first
-/// snapshot, model refresh, spend) to settle.
-const TRIM_AFTER_QUIET: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// Feeds every new snapshot to the tray or the dashboard; in the tray,
 /// turns session events into notifications (and, when nothing else can
 /// help, a login the user only has to approve).
@@ -91,19 +86,12 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>, role: Role) {
         let mut spend_timer =
             tokio::time::interval(std::time::Duration::from_secs(bedrock_tray::claude::usage::SPEND_REFRESH_SECS));
         spend_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // The tray gives back the pages its work touched once it has been
-        // quiet for a while (see working_set): armed by every redraw, so an
-        // idle tray never wakes for it.
-        let trim_timer = tokio::time::sleep(TRIM_AFTER_QUIET);
-        tokio::pin!(trim_timer);
-        let mut trim_armed = false;
         loop {
             let view = shared.view(&snapshots.borrow_and_update());
             match role {
                 Role::Tray => {
                     tray::update(&app, &view);
-                    trim_timer.as_mut().reset(tokio::time::Instant::now() + TRIM_AFTER_QUIET);
-                    trim_armed = true;
+                    crate::working_set::touched();
                 }
                 Role::Dashboard => {
                     let _ = app.emit("snapshot", &*view);
@@ -125,16 +113,6 @@ fn start_watching<R: Runtime>(app: &AppHandle<R>, role: Role) {
                         true
                     }
                     _ = spend_timer.tick() => refresh_spend(&app, role).await,
-                    () = &mut trim_timer, if trim_armed => {
-                        trim_armed = false;
-                        let trimmed = crate::working_set::trim();
-                        tracing::debug!(
-                            "gave back {:.1} MB of read-only pages of {} loaded objects",
-                            trimmed.bytes as f64 / 1e6,
-                            trimmed.objects
-                        );
-                        false
-                    }
                     event = events.recv() => match event {
                         Ok(e) => {
                             if role == Role::Tray {
@@ -275,6 +253,10 @@ pub fn run_tray(open_at_start: bool, inherit: Inherit) -> Result<(), Box<dyn std
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).thread_name("tray-async").enable_all().build()?;
     tauri::async_runtime::set(runtime.handle().clone());
+    // Gives back the pages the tray's work touched once it has been quiet
+    // for 10 s: long enough for start-up's burst (first snapshot, model
+    // refresh, spend) to settle.
+    crate::working_set::trim_when_quiet(std::time::Duration::from_secs(10));
     let second_launch = inherit.clone();
     let update_source = crate::updater::source(&paths);
     let check_source = update_source.clone();

@@ -98,6 +98,7 @@ fn spawn(inherit: &Inherit, extra: &[String]) -> std::io::Result<()> {
     std::thread::Builder::new().name("dashboard-reaper".into()).spawn(move || {
         let _ = child.wait();
         STARTED.store(false, Ordering::SeqCst);
+        crate::working_set::touched();
     })?;
     Ok(())
 }

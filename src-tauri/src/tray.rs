@@ -231,6 +231,8 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, snapshot: &Snapshot) {
 
 fn on_click<R: Runtime>(app: &AppHandle<R>, id: &str) {
     let Some(action) = MenuAction::parse(id) else { return };
+    // Whatever the item does touches pages: give them back once quiet.
+    crate::working_set::touched();
     let shared = app.state::<AppShared>();
     let request = match action {
         MenuAction::Model(m) => UseRequest { model: Some(m), ..UseRequest::default() },

@@ -30,6 +30,58 @@
 // and malloc_trim have no safe wrapper.
 #![allow(unsafe_code)]
 
+use std::sync::{mpsc, OnceLock};
+use std::time::Duration;
+
+/// Starts the thread that calls [`trim`] once the process has been quiet
+/// for `quiet` after a [`touched`]. It sleeps on a channel in between, so
+/// an idle process never wakes for it. Once per process; later calls do
+/// nothing.
+pub fn trim_when_quiet(quiet: Duration) {
+    let (tx, rx) = mpsc::channel::<()>();
+    if TOUCHES.set(tx).is_err() {
+        return;
+    }
+    let started = std::thread::Builder::new().name("trim-when-quiet".into()).spawn(move || {
+        // Start-up is the first burst.
+        let mut busy = true;
+        loop {
+            if !busy && rx.recv().is_err() {
+                return;
+            }
+            // Wait until `quiet` passes without a touch.
+            loop {
+                match rx.recv_timeout(quiet) {
+                    Ok(()) => continue,
+                    Err(mpsc::RecvTimeoutError::Timeout) => break,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            busy = false;
+            let trimmed = trim();
+            tracing::debug!(
+                "gave back {:.1} MB of read-only pages of {} loaded objects",
+                trimmed.bytes as f64 / 1e6,
+                trimmed.objects
+            );
+        }
+    });
+    if let Err(e) = started {
+        tracing::warn!("pages will not be given back after start-up: {e}");
+    }
+}
+
+/// Says the process just did some work (a redraw, a menu click, a
+/// dashboard that ended): [`trim_when_quiet`]'s clock starts again. Does
+/// nothing before [`trim_when_quiet`] (the dashboard, tests).
+pub fn touched() {
+    if let Some(tx) = TOUCHES.get() {
+        let _ = tx.send(());
+    }
+}
+
+static TOUCHES: OnceLock<mpsc::Sender<()>> = OnceLock::new();
+
 /// What one trim gave back.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Trimmed {
