@@ -32,12 +32,12 @@ pub enum ZoneError {
     OffsetOutOfRange(String),
 }
 
-/// The local zone could not be determined (for example `TZ` names no zone).
+/// `TZ` is set but names no zone.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("cannot tell the local time zone{}: {reason}", tz.as_ref().map(|t| format!(" (TZ={t:?})")).unwrap_or_default())]
+#[error("cannot tell the local time zone: TZ={tz:?} names none ({reason})")]
 pub struct LocalZoneError {
-    /// The `TZ` environment variable, when set.
-    pub tz: Option<String>,
+    /// The `TZ` environment variable.
+    pub tz: String,
     reason: String,
 }
 
@@ -51,12 +51,22 @@ impl Zone {
     /// a TZif path), else `/etc/localtime` on Linux and macOS, or the
     /// system setting on Windows (jiff's `TimeZone::try_system`).
     ///
+    /// With no `TZ` and no readable system zone (a container without
+    /// `/etc/localtime`), the zone is UTC, as freedesktop.org's
+    /// localtime(5) prescribes.
+    ///
     /// # Errors
-    /// `TZ` names no zone, or the system's zone cannot be read: callers
-    /// fall back to [`Zone::utc`] and say so.
+    /// `TZ` is set but names no zone: callers fall back to [`Zone::utc`]
+    /// and say so.
     pub fn local() -> Result<Self, LocalZoneError> {
         let env_tz = std::env::var_os("TZ").map(|t| t.to_string_lossy().into_owned());
-        let tz = TimeZone::try_system().map_err(|e| LocalZoneError { tz: env_tz.clone(), reason: e.to_string() })?;
+        let tz = match TimeZone::try_system() {
+            Ok(tz) => tz,
+            Err(e) => match env_tz {
+                None => return Ok(Self::utc()),
+                Some(tz) => return Err(LocalZoneError { tz, reason: e.to_string() }),
+            },
+        };
         let name = match (tz.iana_name(), &env_tz) {
             (Some(n), _) => n.to_string(),
             // `TZ=` means UTC by convention (jiff follows it).
