@@ -1,8 +1,8 @@
 //! Today's and this month's spend against the monthly budget, and when
 //! to warn about it.
 
-use super::index::refresh_saved;
-use super::pricing::{cost, price_model};
+use super::index::{refresh_saved, DayBuckets};
+use super::pricing::{cost, PriceCache};
 use super::{UsageError, UsageIndex, Zone};
 use crate::catalog::Catalog;
 use serde::Serialize;
@@ -23,10 +23,15 @@ pub fn budget_level(spent: f64, budget: f64) -> Option<u8> {
 /// Spend of one day (`YYYY-MM-DD` in `zone`) and of its month so far,
 /// priced models only.
 pub fn today_and_month(index: &UsageIndex, catalog: &Catalog, today: &str, zone: &Zone) -> (f64, f64) {
+    spend_in(&index.buckets(zone), &mut PriceCache::new(catalog), today)
+}
+
+/// [`today_and_month`] of buckets already summed per day.
+pub(super) fn spend_in(buckets: &DayBuckets, cache: &mut PriceCache<'_>, today: &str) -> (f64, f64) {
     let month = today.get(..7).unwrap_or(today);
     let (mut day_usd, mut month_usd) = (0.0, 0.0);
-    for ((day, model, _), b) in index.buckets(zone) {
-        let Some((_, prices)) = price_model(catalog, &model) else { continue };
+    for ((day, model, _), b) in buckets {
+        let Some((_, prices)) = cache.get(model) else { continue };
         let usd = cost(&prices, &b.tokens);
         if day.starts_with(month) && day.as_str() <= today {
             month_usd += usd;

@@ -269,47 +269,57 @@ impl UsageIndex {
     /// Every counted message's totals per (local day in `zone`, model,
     /// project), the pending messages included. Undated messages fall on
     /// day `unknown`.
-    pub fn buckets(&self, zone: &Zone) -> BTreeMap<(String, String, String), Bucket> {
-        // Slots recur across models and projects: convert each once.
-        let mut days: HashMap<i64, String> = HashMap::new();
-        let mut day_of = |slot: i64| -> String {
-            days.entry(slot)
-                .or_insert_with(|| {
-                    if slot == UNDATED_SLOT {
-                        "unknown".to_string()
-                    } else {
-                        zone.date_of(slot.saturating_mul(SLOT_SECS))
-                    }
-                })
-                .clone()
+    pub fn buckets(&self, zone: &Zone) -> DayBuckets {
+        // Slots recur across models and projects: convert each once, to
+        // the position of its day in `names`.
+        let mut names: Vec<String> = Vec::new();
+        let mut day_at: HashMap<i64, usize> = HashMap::new();
+        let mut day_of = |slot: i64| -> usize {
+            *day_at.entry(slot).or_insert_with(|| {
+                names.push(if slot == UNDATED_SLOT {
+                    "unknown".to_string()
+                } else {
+                    zone.date_of(slot.saturating_mul(SLOT_SECS))
+                });
+                names.len() - 1
+            })
         };
-        let split = |k: &str| {
-            let (model, project) = k.split_once('\t').unwrap_or((k, ""));
-            (model.to_string(), project.to_string())
-        };
-        let mut out: BTreeMap<(String, String, String), Bucket> = BTreeMap::new();
+        // Summed per day first: one key per day, not per quarter hour.
+        let mut groups: Vec<(&str, &str, BTreeMap<usize, Bucket>)> = Vec::with_capacity(self.buckets.len());
         for (k, slots) in &self.buckets {
-            // Sum per day first: one key per day, not per quarter hour.
-            let mut per_day: BTreeMap<String, Bucket> = BTreeMap::new();
+            let mut per_day: BTreeMap<usize, Bucket> = BTreeMap::new();
             for (&slot, b) in slots {
                 per_day.entry(day_of(slot)).or_default().add(b.messages, b.tokens);
             }
-            let (model, project) = split(k);
+            let (model, project) = k.split_once('\t').unwrap_or((k, ""));
+            groups.push((model, project, per_day));
+        }
+        let pending: Vec<(usize, &Message)> = {
+            let mut pending_seen = HashSet::new();
+            self.files
+                .values()
+                .filter_map(|s| s.pending.as_ref())
+                .filter(|p| !self.seen.contains_key(&p.key) && !self.before_horizon(p) && pending_seen.insert(p.key))
+                .map(|p| (day_of(slot_of(p)), p))
+                .collect()
+        };
+        let mut out: BTreeMap<(String, String, String), Bucket> = BTreeMap::new();
+        for (model, project, per_day) in groups {
             for (day, b) in per_day {
-                out.entry((day, model.clone(), project.clone())).or_default().add(b.messages, b.tokens);
+                out.entry((names[day].clone(), model.to_string(), project.to_string()))
+                    .or_default()
+                    .add(b.messages, b.tokens);
             }
         }
-        let mut pending_seen = HashSet::new();
-        for p in self.files.values().filter_map(|s| s.pending.as_ref()) {
-            if self.seen.contains_key(&p.key) || self.before_horizon(p) || !pending_seen.insert(p.key) {
-                continue;
-            }
-            let day = day_of(slot_of(p));
-            out.entry((day, p.model.clone(), p.project.clone())).or_default().add(1, p.tokens);
+        for (day, p) in pending {
+            out.entry((names[day].clone(), p.model.clone(), p.project.clone())).or_default().add(1, p.tokens);
         }
         out
     }
 }
+
+/// Totals per (day, model, project).
+pub type DayBuckets = BTreeMap<(String, String, String), Bucket>;
 
 /// The longest transcript line read. Claude Code writes a message per
 /// line; a line holding a pasted image or a large tool result runs to a

@@ -34,14 +34,17 @@ pub use budget::{
     budget_level, budget_warning_due, record_budget_warning, spend_now, take_budget_warning, today_and_month,
     BudgetWarning, Spend, BUDGET_THRESHOLDS, SPEND_REFRESH_SECS,
 };
-pub use index::{Bucket, ScanStats, UsageIndex, SEEN_RETENTION_DAYS};
+pub use index::{Bucket, DayBuckets, ScanStats, UsageIndex, SEEN_RETENTION_DAYS};
 pub use pricing::{cost, price_model};
 pub use report::{report, GroupBy, Report, Row, UnknownModel};
 pub use transcript::{parse_line, MalformedLine, Message, Tokens};
 pub use zone::{LocalZoneError, Zone, ZoneError, SLOT_SECS};
 
 use crate::catalog::Catalog;
+use budget::spend_in;
 use index::refresh_saved;
+use pricing::PriceCache;
+use report::report_in;
 use std::path::{Path, PathBuf};
 
 /// Refreshes the index at `index_path` from `projects_dir`, saves it, and
@@ -63,8 +66,11 @@ pub fn run(
         // $0.00 would read as "nothing spent" when nothing was found.
         return Err(UsageError::NoTranscripts { path: projects_dir.to_path_buf() });
     }
-    let mut r = report(&index, catalog, since, by, read, zone);
-    (r.today_usd, r.month_usd) = today_and_month(&index, catalog, today, zone);
+    // Summed per local day and priced once, for the report and for today.
+    let buckets = index.buckets(zone);
+    let mut prices = PriceCache::new(catalog);
+    let mut r = report_in(&buckets, index.malformed_lines, &mut prices, since, by, read, zone);
+    (r.today_usd, r.month_usd) = spend_in(&buckets, &mut prices, today);
     Ok(r)
 }
 

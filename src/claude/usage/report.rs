@@ -1,6 +1,7 @@
 //! The `usage` report: totals grouped by day, model or project, priced.
 
-use super::pricing::{cost, price_model};
+use super::index::DayBuckets;
+use super::pricing::{cost, PriceCache};
 use super::{ScanStats, Tokens, UsageIndex, Zone};
 use crate::catalog::Catalog;
 use serde::Serialize;
@@ -68,16 +69,30 @@ pub fn report(
     read: ScanStats,
     zone: &Zone,
 ) -> Report {
+    let buckets = index.buckets(zone);
+    report_in(&buckets, index.malformed_lines, &mut PriceCache::new(catalog), since, by, read, zone)
+}
+
+/// [`report`] of buckets already summed per day.
+pub(super) fn report_in(
+    buckets: &DayBuckets,
+    malformed_lines: u64,
+    cache: &mut PriceCache<'_>,
+    since: Option<&str>,
+    by: GroupBy,
+    read: ScanStats,
+    zone: &Zone,
+) -> Report {
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     let mut unknown: BTreeMap<String, UnknownModel> = BTreeMap::new();
     let mut total_tokens = Tokens::default();
     let mut messages = 0;
     let mut total_usd = 0.0;
-    for ((day, model, project), b) in index.buckets(zone) {
+    for ((day, model, project), b) in buckets {
         if since.is_some_and(|s| day.as_str() < s) {
             continue;
         }
-        let priced = price_model(catalog, &model);
+        let priced = cache.get(model);
         if priced.is_none() {
             let u = unknown.entry(model.clone()).or_insert_with(|| UnknownModel {
                 model: model.clone(),
@@ -92,9 +107,9 @@ pub fn report(
         let usd = priced.map_or(0.0, |(_, prices)| cost(&prices, &b.tokens));
         let priced = priced.map(|(model, _)| model);
         let key = match by {
-            GroupBy::Day => day,
+            GroupBy::Day => day.clone(),
             GroupBy::Model => priced.map_or_else(|| model.clone(), |p| p.name.clone()),
-            GroupBy::Project => project,
+            GroupBy::Project => project.clone(),
         };
         let row = rows.entry(key.clone()).or_insert_with(|| Row {
             key,
@@ -122,7 +137,7 @@ pub fn report(
         total_tokens,
         messages,
         unknown_models: unknown.into_values().collect(),
-        malformed_lines: index.malformed_lines,
+        malformed_lines,
         read,
         today_usd: 0.0,
         month_usd: 0.0,
