@@ -10,9 +10,10 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # Tauri's Linux build needs (https://v2.tauri.app/start/prerequisites/#linux),
 # plus what the tests use: the real AWS CLI v2, Xvfb and WebKitWebDriver for
 # the end-to-end tests, gnome-keyring + dbus for the real Secret Service,
-# dbus-daemon for the tray-host tests, xdotool to find the dashboard window.
+# dbus-daemon for the tray-host tests, xdotool to find the dashboard window,
+# tzdata for the time zones `usage --tz` reads (/usr/share/zoneinfo).
 APT_PACKAGES=(
-  build-essential pkg-config curl file ca-certificates
+  build-essential pkg-config curl file ca-certificates tzdata
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev
   libdbus-1-dev
   awscli python3 python3-venv

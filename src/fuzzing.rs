@@ -65,7 +65,7 @@ pub fn preset(data: &[u8]) {
 /// parts (the first ending mid-line, as while Claude Code writes) counts
 /// what one read of the whole file counts.
 pub fn transcript(data: &[u8]) {
-    use crate::claude::usage::{parse_line, UsageIndex};
+    use crate::claude::usage::{parse_line, UsageIndex, Zone};
     for line in data.split(|b| *b == b'\n') {
         let first = parse_line(line.trim_ascii(), "p");
         if let Ok(Some(m)) = &first {
@@ -96,7 +96,8 @@ pub fn transcript(data: &[u8]) {
     two.refresh(&parts).expect("reads its own temp folder");
     write(&parts, &data[cut..], true);
     two.refresh(&parts).expect("reads its own temp folder");
-    assert_eq!(one.buckets(), two.buckets(), "reading in two parts counts the same");
+    let zone = Zone::utc();
+    assert_eq!(one.buckets(&zone), two.buckets(&zone), "reading in two parts counts the same");
     assert_eq!(one.malformed_lines, two.malformed_lines, "and finds the same malformed lines");
 }
 

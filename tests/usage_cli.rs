@@ -1,6 +1,6 @@
 //! `usage` prices Claude Code transcripts with the catalog, counts each
-//! message once, skips malformed lines, lists unknown models, and reads only
-//! what is new on a refresh.
+//! message once, skips malformed lines, lists unknown models, reads only
+//! what is new on a refresh, and counts days in the local or a chosen zone.
 
 use crate::util::*;
 use std::io::Write;
@@ -198,7 +198,8 @@ fn spend_now_reads_the_budget_and_only_new_lines() {
     };
     std::fs::write(dir.join("s.jsonl"), line("m1")).unwrap();
     home.cli_ok(&["config", "budget", "20"]);
-    let spend = bedrock_tray::claude::usage::spend_now(&paths, now).unwrap();
+    let utc = bedrock_tray::claude::usage::Zone::utc();
+    let spend = bedrock_tray::claude::usage::spend_now(&paths, now, &utc).unwrap();
     assert!((spend.today_usd - 15.0).abs() < 1e-9 && (spend.month_usd - 15.0).abs() < 1e-9, "{spend:?}");
     assert_eq!(spend.month, &today[..7]);
     assert_eq!((spend.budget_usd, spend.level), (Some(20.0), Some(50)), "$15 of $20 is the 50 % level");
@@ -206,7 +207,7 @@ fn spend_now_reads_the_budget_and_only_new_lines() {
 
     let mut f = std::fs::OpenOptions::new().append(true).open(dir.join("s.jsonl")).unwrap();
     f.write_all(line("m2").as_bytes()).unwrap();
-    let spend = bedrock_tray::claude::usage::spend_now(&paths, now).unwrap();
+    let spend = bedrock_tray::claude::usage::spend_now(&paths, now, &utc).unwrap();
     assert_eq!(spend.level, Some(100), "$30 of $20");
     let snap = bedrock_tray::view::snapshot::Snapshot::read(&paths, now).with_spend(Some(spend));
     let v = serde_json::to_value(&snap).unwrap();
@@ -220,4 +221,177 @@ fn no_transcripts_is_said_and_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(stderr(&out).contains("no Claude Code transcripts under"), "{}", text(&out));
     assert!(!String::from_utf8_lossy(&out.stdout).contains("$0.00"), "no zero bill for nothing found: {}", text(&out));
+}
+
+/// A Sonnet 4.6 message (global: $15 per million output tokens) at `timestamp`.
+fn sonnet_line(id: &str, timestamp: &str, output: u64) -> String {
+    format!(
+        r#"{{"type":"assistant","cwd":"/p","requestId":"r-{id}","message":{{"id":"{id}","model":"claude-sonnet-4-6","usage":{{"input_tokens":0,"output_tokens":{output}}}}},"timestamp":"{timestamp}"}}"#
+    ) + "\n"
+}
+
+fn write_session(home: &TestHome, lines: &[String]) {
+    let dir = home.path().join(".claude/projects/-p");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("s.jsonl"), lines.concat()).unwrap();
+}
+
+fn index_file(home: &TestHome) -> std::path::PathBuf {
+    home.paths().app_dir.join("usage-index.json")
+}
+
+/// `usage --json` with `TZ` set to `tz` in its environment.
+fn usage_in(home: &TestHome, tz: &str, args: &[&str]) -> (serde_json::Value, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+    cmd.args(["usage", "--json"]).args(args);
+    home.isolate(&mut cmd);
+    cmd.env("TZ", tz);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "TZ={tz} usage {args:?}: {}", text(&out));
+    (serde_json::from_slice(&out.stdout).unwrap(), stderr(&out))
+}
+
+/// (day, output tokens) per row of a `--by day` report.
+fn day_rows(r: &serde_json::Value) -> Vec<(String, u64)> {
+    r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| (row["key"].as_str().unwrap().to_string(), row["tokens"]["output"].as_u64().unwrap()))
+        .collect()
+}
+
+fn days(list: &[(&str, u64)]) -> Vec<(String, u64)> {
+    list.iter().map(|(d, n)| (d.to_string(), *n)).collect()
+}
+
+#[test]
+fn days_are_counted_in_the_zone_asked_for_or_the_local_one() {
+    let home = TestHome::new();
+    // 23:30 UTC on 29 November is already the 30th in Berlin and in India,
+    // still the 29th in Los Angeles; noon UTC is the 29th everywhere here.
+    write_session(
+        &home,
+        &[sonnet_line("late", "2026-11-29T23:30:00.000Z", 1000), sonnet_line("noon", "2026-11-29T12:00:00.000Z", 10)],
+    );
+    let split = days(&[("2026-11-29", 10), ("2026-11-30", 1000)]);
+    let whole = days(&[("2026-11-29", 1010)]);
+    let cases = [
+        ("UTC", "UTC", &whole),
+        ("Europe/Berlin", "Europe/Berlin", &split),
+        ("America/Los_Angeles", "America/Los_Angeles", &whole),
+        ("+05:30", "+05:30", &split),
+    ];
+    for (tz, shown, want) in cases {
+        // Fresh (no index), then warm (from the index the first run saved):
+        // the same days either way. TZ says otherwise: --tz wins.
+        std::fs::remove_file(index_file(&home)).ok();
+        let (fresh, _) = usage_in(&home, "Asia/Tokyo", &["--tz", tz]);
+        assert_eq!(fresh["read"]["files"], 1, "the first run reads the transcript");
+        assert_eq!(&day_rows(&fresh), want, "--tz {tz}, fresh index");
+        assert_eq!(fresh["time_zone"], shown, "--json names the zone");
+        let (warm, _) = usage_in(&home, "Asia/Tokyo", &["--tz", tz]);
+        assert_eq!(warm["read"]["bytes"], 0, "the second run answers from the index");
+        assert_eq!(&day_rows(&warm), want, "--tz {tz}, warm index");
+    }
+
+    // With no --tz, TZ decides (a warm index serves every zone).
+    for (tz, want) in [("Europe/Berlin", &split), ("America/Los_Angeles", &whole), ("UTC", &whole)] {
+        let (r, _) = usage_in(&home, tz, &[]);
+        assert_eq!((&day_rows(&r), r["time_zone"].as_str()), (want, Some(tz)), "TZ={tz}");
+    }
+    // --since is a day in that zone: Berlin's 30th holds only the late message.
+    let (since, _) = usage_in(&home, "Europe/Berlin", &["--since", "2026-11-30"]);
+    assert_eq!(since["messages"], 1);
+    // A TZ that names no zone: said, and UTC is used.
+    let (bad, err) = usage_in(&home, "Mars/Olympus_Mons", &[]);
+    assert!(err.contains("cannot tell the local time zone") && err.contains("Mars/Olympus_Mons"), "{err}");
+    assert_eq!((&day_rows(&bad), bad["time_zone"].as_str()), (&whole, Some("UTC")));
+    // Text output names the zone too.
+    let text = home.cli_ok(&["usage", "--tz", "Europe/Berlin"]);
+    assert!(text.contains("(days in Europe/Berlin)") && text.contains("2026-11-30"), "{text}");
+}
+
+#[test]
+fn a_dst_day_in_berlin_has_25_hours() {
+    let home = TestHome::new();
+    // Summer time ends on 2026-10-25 at 03:00 CEST (01:00 UTC): Berlin's
+    // 25 October runs from 22:00 UTC on the 24th to 23:00 UTC on the 25th.
+    write_session(
+        &home,
+        &[
+            sonnet_line("a", "2026-10-24T21:50:00Z", 1),      // 23:50 CEST, the 24th
+            sonnet_line("b", "2026-10-24T22:10:00Z", 10),     // 00:10 CEST, the 25th
+            sonnet_line("c", "2026-10-25T00:30:00Z", 100),    // 02:30 CEST, the 25th
+            sonnet_line("d", "2026-10-25T01:30:00Z", 1000),   // 02:30 CET (again), the 25th
+            sonnet_line("e", "2026-10-25T22:50:00Z", 10000),  // 23:50 CET, the 25th
+            sonnet_line("f", "2026-10-25T23:10:00Z", 100000), // 00:10 CET, the 26th
+        ],
+    );
+    let (berlin, _) = usage_in(&home, "UTC", &["--tz", "Europe/Berlin"]);
+    assert_eq!(day_rows(&berlin), days(&[("2026-10-24", 1), ("2026-10-25", 11110), ("2026-10-26", 100000)]));
+    let (utc, _) = usage_in(&home, "Europe/Berlin", &["--tz", "UTC"]);
+    assert_eq!(day_rows(&utc), days(&[("2026-10-24", 11), ("2026-10-25", 111100)]), "the same index, in UTC");
+}
+
+#[test]
+fn an_index_of_the_old_format_is_rebuilt_not_misread() {
+    let home = TestHome::new();
+    let line = sonnet_line("m1", "2026-11-29T23:30:00Z", 1000);
+    write_session(&home, std::slice::from_ref(&line));
+    // What the previous version saved: UTC days, and the transcript read to
+    // its end. Were it trusted, the message would stay on the UTC day and
+    // the made-up 999 messages would be reported.
+    let file = home.path().join(".claude/projects/-p/s.jsonl");
+    let old = serde_json::json!({
+        "version": 4,
+        "files": {file.to_str().unwrap(): {"offset": line.len(), "pending": null}},
+        "seen": {"1": 2_461_374},
+        "buckets": {"2026-11-29\tclaude-sonnet-4-6\t/p": {"messages": 999, "tokens": {"input": 0, "output": 5, "cache_write": 0, "cache_read": 0}}},
+        "malformed_lines": 0
+    });
+    std::fs::create_dir_all(index_file(&home).parent().unwrap()).unwrap();
+    std::fs::write(index_file(&home), serde_json::to_vec(&old).unwrap()).unwrap();
+    let (r, _) = usage_in(&home, "UTC", &["--tz", "Europe/Berlin"]);
+    assert_eq!(r["read"]["files"], 1, "the transcript is read again");
+    assert_eq!(day_rows(&r), days(&[("2026-11-30", 1000)]), "and counted in Berlin's day");
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(index_file(&home)).unwrap()).unwrap();
+    assert_ne!(saved["version"], 4, "the rebuilt index is saved in the new format");
+}
+
+#[test]
+fn an_unknown_zone_exits_2_and_writes_nothing() {
+    let home = TestHome::new();
+    write_session(&home, &[sonnet_line("m1", "2026-11-29T23:30:00Z", 1000)]);
+    for bad in ["Mars/Olympus_Mons", "+05:17", "+5:30", "Berlin"] {
+        let out = home.cli(&["usage", "--tz", bad]);
+        assert_eq!(out.status.code(), Some(2), "--tz {bad}: {}", text(&out));
+        assert!(stderr(&out).contains(bad), "the error names {bad:?}: {}", text(&out));
+        assert!(out.stdout.is_empty(), "no report: {}", text(&out));
+        assert!(!index_file(&home).exists(), "--tz {bad} writes no index");
+    }
+}
+
+#[test]
+fn spend_today_and_this_month_follow_the_zone() {
+    use bedrock_tray::claude::usage::{spend_now, Zone};
+    let home = TestHome::new();
+    // $15 at 23:00 Berlin time on 30 November, $15 at 00:30 on 1 December.
+    write_session(
+        &home,
+        &[sonnet_line("m1", "2026-11-30T22:00:00Z", 1_000_000), sonnet_line("m2", "2026-11-30T23:30:00Z", 1_000_000)],
+    );
+    let now = time::macros::datetime!(2026-11-30 23:45 UTC);
+    let spend = |zone: &str| spend_now(&home.paths(), now, &Zone::parse(zone).unwrap()).unwrap();
+    let dollars = |usd: f64| usd.round() as i64;
+    let utc = spend("UTC");
+    assert_eq!((dollars(utc.today_usd), dollars(utc.month_usd), utc.month.as_str()), (30, 30, "2026-11"));
+    let berlin = spend("Europe/Berlin");
+    assert_eq!(
+        (dollars(berlin.today_usd), dollars(berlin.month_usd), berlin.month.as_str(), berlin.time_zone.as_str()),
+        (15, 15, "2026-12", "Europe/Berlin"),
+        "00:45 on 1 December in Berlin: a new day and a new month"
+    );
+    let la = spend("America/Los_Angeles");
+    assert_eq!((dollars(la.today_usd), la.month.as_str()), (30, "2026-11"), "15:45 on 30 November in Los Angeles");
 }

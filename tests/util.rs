@@ -105,6 +105,8 @@ impl TestHome {
             .env("BEDROCK_TRAY_MANAGED_SETTINGS", self.managed_settings())
             .env("BEDROCK_TRAY_MANAGED_PRESET", self.path().join("managed/preset.toml"))
             .env("AWS_EC2_METADATA_DISABLED", "true")
+            // Days (`usage`) follow the local zone: never the machine's.
+            .env("TZ", "UTC")
             // A safety net: any AWS call a test did not point at a local
             // fake (AWS_ENDPOINT_URL_<SERVICE> wins over this) is refused
             // on the loopback instead of leaving the machine.

@@ -145,7 +145,17 @@ fn auto_login() -> bool {
 async fn refresh_spend<R: Runtime>(app: &AppHandle<R>, role: Role) -> bool {
     let paths = app.state::<AppShared>().paths.clone();
     let now = time::OffsetDateTime::now_utc();
-    let read = tauri::async_runtime::spawn_blocking(move || bedrock_tray::claude::usage::spend_now(&paths, now)).await;
+    let read = tauri::async_runtime::spawn_blocking(move || {
+        use bedrock_tray::claude::usage::{spend_now, Zone};
+        // "Today" and the budget's month are the user's, in the local zone
+        // (looked up each time: the user may travel while the tray runs).
+        let zone = Zone::local().unwrap_or_else(|e| {
+            tracing::warn!("{e}: counting days in UTC");
+            Zone::utc()
+        });
+        spend_now(&paths, now, &zone)
+    })
+    .await;
     let spend = match read {
         Ok(Ok(spend)) => spend,
         Ok(Err(e)) => {

@@ -144,9 +144,13 @@ enum Command {
     },
     /// What Claude Code cost, priced with the catalog from its transcripts.
     Usage {
-        /// First day to count (YYYY-MM-DD, UTC).
+        /// First day to count (YYYY-MM-DD, in the --tz zone).
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
+        /// Time zone of days and months: an IANA name (Europe/Berlin), UTC, or an
+        /// offset (+05:30) [default: the local zone, from TZ or the system]
+        #[arg(long, value_name = "ZONE")]
+        tz: Option<String>,
         #[arg(long, value_enum, default_value_t = bedrock_tray::claude::usage::GroupBy::Day)]
         by: bedrock_tray::claude::usage::GroupBy,
         /// Monthly budget in USD: warn at 50, 80 and 100 percent (default: `config budget`).
@@ -372,7 +376,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
         }
-        Command::Usage { since, by, budget, json } => usage::run(&paths, since.as_deref(), by, budget, json)?,
+        Command::Usage { since, tz, by, budget, json } => {
+            usage::run(&paths, since.as_deref(), tz.as_deref(), by, budget, json)?
+        }
     }
     Ok(())
 }

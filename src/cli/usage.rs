@@ -2,12 +2,27 @@
 
 use super::Failure;
 use bedrock_tray::catalog::Catalog;
-use bedrock_tray::claude::usage::{self, GroupBy, Report};
+use bedrock_tray::claude::usage::{self, GroupBy, Report, Zone};
 use bedrock_tray::paths::Paths;
 
-/// Runs `usage`.
-pub fn run(paths: &Paths, since: Option<&str>, by: GroupBy, budget: Option<f64>, json: bool) -> Result<(), Failure> {
-    let today = time::OffsetDateTime::now_utc().date().to_string();
+/// Runs `usage`, with days in the zone `tz` names, or the local one.
+pub fn run(
+    paths: &Paths,
+    since: Option<&str>,
+    tz: Option<&str>,
+    by: GroupBy,
+    budget: Option<f64>,
+    json: bool,
+) -> Result<(), Failure> {
+    // Checked before anything is read or written: a bad --tz changes nothing.
+    let zone = match tz {
+        Some(name) => Zone::parse(name).map_err(Failure::usage)?,
+        None => Zone::local().unwrap_or_else(|e| {
+            eprintln!("bedrock-tray: warning: {e}: counting days in UTC (choose a zone with --tz)");
+            Zone::utc()
+        }),
+    };
+    let today = zone.today(time::OffsetDateTime::now_utc());
     let budget = match budget {
         Some(b) => Some(bedrock_tray::app_state::check_budget(b).map_err(Failure::usage)?),
         // The budget set with `config budget`, when none is given here.
@@ -24,13 +39,14 @@ pub fn run(paths: &Paths, since: Option<&str>, by: GroupBy, budget: Option<f64>,
         since,
         by,
         &today,
+        &zone,
     )
     .map_err(Failure::env)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report).expect("serialisable"));
     } else {
         print_report(&report);
-        println!("today ${:.2}, this month ${:.2}", report.today_usd, report.month_usd);
+        println!("today ${:.2}, this month ${:.2} (days in {})", report.today_usd, report.month_usd, report.time_zone);
     }
     if let Some(level) = budget.and_then(|b| usage::budget_level(report.month_usd, b)) {
         eprintln!(

@@ -1,9 +1,9 @@
 //! Today's and this month's spend against the monthly budget, and when
 //! to warn about it.
 
-use super::index::refresh_saved;
-use super::pricing::{cost, price_model};
-use super::{UsageError, UsageIndex};
+use super::index::{refresh_saved, DayBuckets};
+use super::pricing::{cost, PriceCache};
+use super::{UsageError, UsageIndex, Zone};
 use crate::catalog::Catalog;
 use serde::Serialize;
 
@@ -20,12 +20,18 @@ pub fn budget_level(spent: f64, budget: f64) -> Option<u8> {
     BUDGET_THRESHOLDS.into_iter().rev().find(|&t| pct >= f64::from(t))
 }
 
-/// Spend of one day (`YYYY-MM-DD`) and of its month so far, priced models only.
-pub fn today_and_month(index: &UsageIndex, catalog: &Catalog, today: &str) -> (f64, f64) {
+/// Spend of one day (`YYYY-MM-DD` in `zone`) and of its month so far,
+/// priced models only.
+pub fn today_and_month(index: &UsageIndex, catalog: &Catalog, today: &str, zone: &Zone) -> (f64, f64) {
+    spend_in(&index.buckets(zone), &mut PriceCache::new(catalog), today)
+}
+
+/// [`today_and_month`] of buckets already summed per day.
+pub(super) fn spend_in(buckets: &DayBuckets, cache: &mut PriceCache<'_>, today: &str) -> (f64, f64) {
     let month = today.get(..7).unwrap_or(today);
     let (mut day_usd, mut month_usd) = (0.0, 0.0);
-    for ((day, model, _), b) in index.buckets() {
-        let Some((_, prices)) = price_model(catalog, &model) else { continue };
+    for ((day, model, _), b) in buckets {
+        let Some((_, prices)) = cache.get(model) else { continue };
         let usd = cost(&prices, &b.tokens);
         if day.starts_with(month) && day.as_str() <= today {
             month_usd += usd;
@@ -43,8 +49,10 @@ pub fn today_and_month(index: &UsageIndex, catalog: &Catalog, today: &str) -> (f
 pub struct Spend {
     pub today_usd: f64,
     pub month_usd: f64,
-    /// The month counted, `YYYY-MM` (UTC).
+    /// The month counted, `YYYY-MM` in [`Spend::time_zone`].
     pub month: String,
+    /// The time zone days and months are counted in.
+    pub time_zone: String,
     pub budget_usd: Option<f64>,
     /// `month_usd` as a percentage of the budget.
     pub budget_percent: Option<f64>,
@@ -54,24 +62,32 @@ pub struct Spend {
 
 impl Spend {
     /// The summary of `today_usd` and `month_usd` spent in `month`
-    /// against an optional monthly budget.
+    /// against an optional monthly budget, in UTC (see [`Spend::in_zone`]).
     pub fn new(today_usd: f64, month_usd: f64, month: &str, budget_usd: Option<f64>) -> Self {
         let budget_usd = budget_usd.filter(|b| b.is_finite() && *b > 0.0);
         Self {
             today_usd,
             month_usd,
             month: month.to_string(),
+            time_zone: "UTC".to_string(),
             budget_usd,
             budget_percent: budget_usd.map(|b| month_usd / b * 100.0),
             level: budget_usd.and_then(|b| budget_level(month_usd, b)),
         }
+    }
+
+    /// The same summary, its days and month counted in `zone`.
+    #[must_use]
+    pub fn in_zone(self, zone: &Zone) -> Self {
+        Self { time_zone: zone.name().to_string(), ..self }
     }
 }
 
 /// How often a long-running caller should call [`spend_now`], at most.
 pub const SPEND_REFRESH_SECS: u64 = 60;
 
-/// Today's and this month's spend as of `now`, with the budget from the
+/// Today's and this month's spend as of `now`, its days and month counted
+/// in `zone` (the tray passes [`Zone::local`]), with the budget from the
 /// app state. Refreshes the usage index first, which reads only what was
 /// appended to the transcripts, but still lists every transcript folder
 /// and loads the index: callers that build snapshots often (the tray)
@@ -80,13 +96,13 @@ pub const SPEND_REFRESH_SECS: u64 = 60;
 ///
 /// # Errors
 /// Transcripts or the index cannot be read or written.
-pub fn spend_now(paths: &crate::paths::Paths, now: time::OffsetDateTime) -> Result<Spend, UsageError> {
+pub fn spend_now(paths: &crate::paths::Paths, now: time::OffsetDateTime, zone: &Zone) -> Result<Spend, UsageError> {
     let (index, _) = refresh_saved(&paths.claude_dir.join("projects"), &paths.app_dir.join("usage-index.json"))?;
-    let today = now.to_offset(time::UtcOffset::UTC).date().to_string();
-    let (day_usd, month_usd) = today_and_month(&index, &Catalog::load(paths), &today);
+    let today = zone.today(now);
+    let (day_usd, month_usd) = today_and_month(&index, &Catalog::load(paths), &today, zone);
     // A state file that cannot be read means no budget, not no spend.
     let budget = crate::app_state::AppState::load(&paths.app_state()).ok().and_then(|s| s.budget());
-    Ok(Spend::new(day_usd, month_usd, today.get(..7).unwrap_or(&today), budget))
+    Ok(Spend::new(day_usd, month_usd, today.get(..7).unwrap_or(&today), budget).in_zone(zone))
 }
 
 /// The budget threshold to warn about now, if any: the level reached,

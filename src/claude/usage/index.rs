@@ -1,7 +1,13 @@
 //! The incremental index on disk: how far each transcript was read, the
-//! totals per (day, model, project), and the keys of messages already counted.
+//! totals per (UTC quarter hour, model, project), and the keys of messages
+//! already counted.
+//!
+//! Totals are kept per UTC quarter hour, not per day, so the days of any
+//! zone (see [`super::zone`]) come from the index alone: a local midnight
+//! is always a quarter-hour boundary in UTC.
 
 use super::transcript::{parse_line, MalformedLine, Message, Tokens};
+use super::zone::{Zone, SLOT_SECS};
 use super::UsageError;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -11,7 +17,9 @@ use std::path::{Path, PathBuf};
 // 3: `seen` maps each key to its day, so old keys can be dropped.
 // 4: pending last messages are counted before they fall behind the horizon
 //    (a version-3 index may have lost some: it is rebuilt).
-const INDEX_VERSION: u32 = 4;
+// 5: totals per UTC quarter hour instead of per UTC day, so days can be
+//    told in any zone; messages keep their time, not a UTC day.
+pub(super) const INDEX_VERSION: u32 = 5;
 
 /// How long a counted message's key is remembered, in days before the
 /// newest message seen. Three times Claude Code's default transcript
@@ -21,17 +29,48 @@ pub const SEEN_RETENTION_DAYS: i32 = 90;
 /// The day of a key whose message had no readable date: kept for good.
 const UNDATED: i32 = i32::MAX;
 
-/// The Julian day number of a `YYYY-MM-DD` day, or [`UNDATED`].
-fn day_number(day: &str) -> i32 {
-    time::Date::parse(day, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_or(UNDATED, time::Date::to_julian_day)
+/// The slot of messages with no readable time (shown as day `unknown`).
+const UNDATED_SLOT: i64 = i64::MAX;
+
+/// The UTC day number (days since 1970-01-01) of a message, or [`UNDATED`].
+/// Only the horizon of `seen` uses it, which needs no zone.
+fn day_number(m: &Message) -> i32 {
+    m.at.and_then(|s| i32::try_from(s.div_euclid(86_400)).ok()).unwrap_or(UNDATED)
 }
 
-/// Totals of one (day, model, project) bucket.
+/// The UTC quarter hour of a message, or [`UNDATED_SLOT`].
+fn slot_of(m: &Message) -> i64 {
+    m.at.map_or(UNDATED_SLOT, |s| s.div_euclid(SLOT_SECS))
+}
+
+/// Totals of one (day or quarter hour, model, project) bucket.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "[u64; 6]", into = "[u64; 6]")]
 pub struct Bucket {
     pub messages: u64,
     pub tokens: Tokens,
+}
+
+impl Bucket {
+    fn add(&mut self, messages: u64, tokens: Tokens) {
+        self.messages = self.messages.saturating_add(messages);
+        self.tokens.add(tokens);
+    }
+}
+
+// On disk a bucket is an array: the index holds tens of thousands of them,
+// and field names would triple its size and load time.
+impl From<[u64; 6]> for Bucket {
+    fn from([messages, input, output, cache_write, cache_write_1h, cache_read]: [u64; 6]) -> Self {
+        Self { messages, tokens: Tokens { input, output, cache_write, cache_write_1h, cache_read } }
+    }
+}
+
+impl From<Bucket> for [u64; 6] {
+    fn from(b: Bucket) -> Self {
+        let t = b.tokens;
+        [b.messages, t.input, t.output, t.cache_write, t.cache_write_1h, t.cache_read]
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -54,8 +93,9 @@ pub struct UsageIndex {
     /// session too old to resume, so it is never counted (again).
     #[serde(default)]
     pruned_before: Option<i32>,
-    /// "day\tmodel\tproject" -> totals.
-    buckets: BTreeMap<String, Bucket>,
+    /// "model\tproject" -> UTC quarter hour (seconds since the epoch / 900)
+    /// -> totals.
+    buckets: BTreeMap<String, BTreeMap<i64, Bucket>>,
     pub malformed_lines: u64,
 }
 
@@ -67,7 +107,7 @@ pub struct ScanStats {
 }
 
 fn bucket_key(m: &Message) -> String {
-    format!("{}\t{}\t{}", m.day, m.model, m.project)
+    format!("{}\t{}", m.model, m.project)
 }
 
 impl UsageIndex {
@@ -90,7 +130,7 @@ impl UsageIndex {
 
     /// Whether a message is older than what `seen` remembers.
     fn before_horizon(&self, m: &Message) -> bool {
-        self.pruned_before.is_some_and(|h| day_number(&m.day) < h)
+        self.pruned_before.is_some_and(|h| day_number(m) < h)
     }
 
     fn commit(&mut self, m: Message) {
@@ -98,10 +138,8 @@ impl UsageIndex {
             return;
         }
         if let std::collections::hash_map::Entry::Vacant(e) = self.seen.entry(m.key) {
-            e.insert(day_number(&m.day));
-            let b = self.buckets.entry(bucket_key(&m)).or_default();
-            b.messages += 1;
-            b.tokens.add(m.tokens);
+            e.insert(day_number(&m));
+            self.buckets.entry(bucket_key(&m)).or_default().entry(slot_of(&m)).or_default().add(1, m.tokens);
         }
     }
 
@@ -128,7 +166,7 @@ impl UsageIndex {
         let finished: Vec<Message> = self
             .files
             .values_mut()
-            .filter(|s| s.pending.as_ref().is_some_and(|p| day_number(&p.day) < horizon))
+            .filter(|s| s.pending.as_ref().is_some_and(|p| day_number(p) < horizon))
             .filter_map(|s| s.pending.take())
             .collect();
         for p in finished {
@@ -228,34 +266,60 @@ impl UsageIndex {
         Ok(read)
     }
 
-    /// Every counted message's bucket, including the pending ones.
-    pub fn buckets(&self) -> BTreeMap<(String, String, String), Bucket> {
-        let mut out: BTreeMap<(String, String, String), Bucket> = BTreeMap::new();
-        let split = |k: &str| {
-            let mut it = k.splitn(3, '\t');
-            (
-                it.next().unwrap_or_default().to_string(),
-                it.next().unwrap_or_default().to_string(),
-                it.next().unwrap_or_default().to_string(),
-            )
+    /// Every counted message's totals per (local day in `zone`, model,
+    /// project), the pending messages included. Undated messages fall on
+    /// day `unknown`.
+    pub fn buckets(&self, zone: &Zone) -> DayBuckets {
+        // Slots recur across models and projects: convert each once, to
+        // the position of its day in `names`.
+        let mut names: Vec<String> = Vec::new();
+        let mut day_at: HashMap<i64, usize> = HashMap::new();
+        let mut day_of = |slot: i64| -> usize {
+            *day_at.entry(slot).or_insert_with(|| {
+                names.push(if slot == UNDATED_SLOT {
+                    "unknown".to_string()
+                } else {
+                    zone.date_of(slot.saturating_mul(SLOT_SECS))
+                });
+                names.len() - 1
+            })
         };
-        for (k, b) in &self.buckets {
-            let e = out.entry(split(k)).or_default();
-            e.messages += b.messages;
-            e.tokens.add(b.tokens);
-        }
-        let mut pending_seen = HashSet::new();
-        for p in self.files.values().filter_map(|s| s.pending.as_ref()) {
-            if self.seen.contains_key(&p.key) || self.before_horizon(p) || !pending_seen.insert(p.key) {
-                continue;
+        // Summed per day first: one key per day, not per quarter hour.
+        let mut groups: Vec<(&str, &str, BTreeMap<usize, Bucket>)> = Vec::with_capacity(self.buckets.len());
+        for (k, slots) in &self.buckets {
+            let mut per_day: BTreeMap<usize, Bucket> = BTreeMap::new();
+            for (&slot, b) in slots {
+                per_day.entry(day_of(slot)).or_default().add(b.messages, b.tokens);
             }
-            let e = out.entry(split(&bucket_key(p))).or_default();
-            e.messages += 1;
-            e.tokens.add(p.tokens);
+            let (model, project) = k.split_once('\t').unwrap_or((k, ""));
+            groups.push((model, project, per_day));
+        }
+        let pending: Vec<(usize, &Message)> = {
+            let mut pending_seen = HashSet::new();
+            self.files
+                .values()
+                .filter_map(|s| s.pending.as_ref())
+                .filter(|p| !self.seen.contains_key(&p.key) && !self.before_horizon(p) && pending_seen.insert(p.key))
+                .map(|p| (day_of(slot_of(p)), p))
+                .collect()
+        };
+        let mut out: BTreeMap<(String, String, String), Bucket> = BTreeMap::new();
+        for (model, project, per_day) in groups {
+            for (day, b) in per_day {
+                out.entry((names[day].clone(), model.to_string(), project.to_string()))
+                    .or_default()
+                    .add(b.messages, b.tokens);
+            }
+        }
+        for (day, p) in pending {
+            out.entry((names[day].clone(), p.model.clone(), p.project.clone())).or_default().add(1, p.tokens);
         }
         out
     }
 }
+
+/// Totals per (day, model, project).
+pub type DayBuckets = BTreeMap<(String, String, String), Bucket>;
 
 /// The longest transcript line read. Claude Code writes a message per
 /// line; a line holding a pasted image or a large tool result runs to a
@@ -329,7 +393,7 @@ mod tests {
     }
 
     fn totals(i: &UsageIndex) -> (u64, u64) {
-        i.buckets().values().fold((0, 0), |a, b| (a.0 + b.messages, a.1 + b.tokens.output))
+        i.buckets(&Zone::utc()).values().fold((0, 0), |a, b| (a.0 + b.messages, a.1 + b.tokens.output))
     }
 
     #[test]
@@ -435,5 +499,77 @@ mod tests {
         let mut fresh = UsageIndex::load(&dir.path().join("none.json"));
         fresh.refresh(&dir.path().join("projects")).unwrap();
         assert_eq!(totals(&fresh), (3, 1105), "a fresh index agrees");
+    }
+
+    /// Output tokens per local day in `zone`.
+    fn by_day(i: &UsageIndex, zone: &str) -> Vec<(String, u64)> {
+        let mut days: BTreeMap<String, u64> = BTreeMap::new();
+        for ((day, _, _), b) in i.buckets(&Zone::parse(zone).unwrap()) {
+            *days.entry(day).or_default() += b.tokens.output;
+        }
+        days.into_iter().collect()
+    }
+
+    fn at(id: &str, timestamp: &str, output: u64) -> String {
+        format!(
+            r#"{{"type":"assistant","requestId":"r-{id}","timestamp":"{timestamp}","cwd":"/w","message":{{"id":"{id}","model":"claude-haiku-4-5","usage":{{"input_tokens":1,"output_tokens":{output}}}}}}}"#
+        ) + "\n"
+    }
+
+    #[test]
+    fn one_index_answers_every_zone_across_a_dst_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let projects = dir.path().join("projects/-w");
+        std::fs::create_dir_all(&projects).unwrap();
+        // Berlin leaves summer time on 2026-10-25 at 01:00 UTC: that day
+        // runs from 2026-10-24T22:00Z to 2026-10-25T23:00Z (25 hours).
+        let text = at("a", "2026-10-24T21:45:00Z", 1) // 23:45 CEST, the 24th
+            + &at("b", "2026-10-24T22:15:00Z", 10) // 00:15 CEST, the 25th
+            + &at("c", "2026-10-25T22:45:00Z", 100) // 23:45 CET, the 25th
+            + &at("d", "2026-10-25T23:15:00Z", 1000) // 00:15 CET, the 26th
+            + &at("e", "2026-10-26T04:00:00Z", 10000) // 05:00 CET, 09:30 in India
+            + &at("f", "2026-10-26T05:00:00.000+05:00", 100000); // 00:00Z, written with an offset
+        std::fs::write(projects.join("a.jsonl"), &text).unwrap();
+        let mut index = UsageIndex::load(&dir.path().join("none.json"));
+        index.refresh(&dir.path().join("projects")).unwrap();
+        let days = |i: &UsageIndex, z: &str| by_day(i, z);
+        let d = |day: &str, out: u64| (day.to_string(), out);
+        assert_eq!(
+            days(&index, "Europe/Berlin"),
+            [d("2026-10-24", 1), d("2026-10-25", 110), d("2026-10-26", 111000)],
+            "the 25 hours of 25 October, in Berlin"
+        );
+        assert_eq!(days(&index, "UTC"), [d("2026-10-24", 11), d("2026-10-25", 1100), d("2026-10-26", 110000)]);
+        assert_eq!(
+            days(&index, "+05:30"),
+            [d("2026-10-25", 11), d("2026-10-26", 111100)],
+            "India's midnight is 18:30 UTC, on a quarter hour"
+        );
+
+        // Saved and loaded (a warm run) it says the same.
+        let path = dir.path().join("index.json");
+        index.save(&path).unwrap();
+        let warm = UsageIndex::load(&path);
+        for z in ["Europe/Berlin", "UTC", "+05:30", "America/Los_Angeles"] {
+            assert_eq!(days(&warm, z), days(&index, z), "{z} from a saved index");
+        }
+    }
+
+    #[test]
+    fn an_index_of_an_older_format_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.json");
+        // Version 4 kept UTC days: its totals cannot be moved to another zone.
+        let old = serde_json::json!({
+            "version": INDEX_VERSION - 1,
+            "files": {"/x/a.jsonl": {"offset": 10, "pending": null}},
+            "seen": {"1": 2_461_000},
+            "buckets": {"2026-11-29\tclaude-haiku-4-5\t/w": {"messages": 7, "tokens": {"input": 1, "output": 2, "cache_write": 0, "cache_read": 0}}},
+            "malformed_lines": 3
+        });
+        std::fs::write(&path, serde_json::to_vec(&old).unwrap()).unwrap();
+        let index = UsageIndex::load(&path);
+        assert!(index.is_empty(), "an old index starts over, not misread");
+        assert_eq!(index.malformed_lines, 0);
     }
 }

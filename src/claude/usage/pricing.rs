@@ -3,6 +3,7 @@
 
 use super::Tokens;
 use crate::catalog::{Catalog, Model, Prices};
+use std::collections::HashMap;
 
 /// Normalises a model name for matching: `us.anthropic.claude-x-v1:0`,
 /// `anthropic.claude-x-20250101-v1:0`, `claude-x@20250101` and `claude-x`
@@ -35,6 +36,30 @@ pub fn price_model<'a>(catalog: &'a Catalog, model: &str) -> Option<(&'a Model, 
         .iter()
         .find(|m| normalise(&m.foundation_model_id) == n || m.profiles.values().any(|p| p == model))?;
     Some((m, catalog.billed_prices(m, model)?))
+}
+
+/// [`price_model`], remembered per model ID: a report meets the same few
+/// IDs once per day and project, and matching one against the catalog
+/// normalises every catalog model's name.
+pub(super) struct PriceCache<'a> {
+    catalog: &'a Catalog,
+    known: HashMap<String, Option<(&'a Model, Prices)>>,
+}
+
+impl<'a> PriceCache<'a> {
+    pub(super) fn new(catalog: &'a Catalog) -> Self {
+        Self { catalog, known: HashMap::new() }
+    }
+
+    /// [`price_model`] of `model`.
+    pub(super) fn get(&mut self, model: &str) -> Option<(&'a Model, Prices)> {
+        if let Some(p) = self.known.get(model) {
+            return *p;
+        }
+        let p = price_model(self.catalog, model);
+        self.known.insert(model.to_string(), p);
+        p
+    }
 }
 
 /// The price of tokens at `prices`, USD. 1-hour cache writes, which the

@@ -1,7 +1,8 @@
 //! The `usage` report: totals grouped by day, model or project, priced.
 
-use super::pricing::{cost, price_model};
-use super::{ScanStats, Tokens, UsageIndex};
+use super::index::DayBuckets;
+use super::pricing::{cost, PriceCache};
+use super::{ScanStats, Tokens, UsageIndex, Zone};
 use crate::catalog::Catalog;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -41,6 +42,9 @@ pub struct UnknownModel {
 /// The `usage` report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The time zone days and months are counted in (an IANA name, `UTC`
+    /// or an offset such as `+05:30`).
+    pub time_zone: String,
     pub since: Option<String>,
     pub by: GroupBy,
     pub rows: Vec<Row>,
@@ -55,18 +59,40 @@ pub struct Report {
     pub month_usd: f64,
 }
 
-/// Builds the report from the index. `since` is `YYYY-MM-DD`, inclusive.
-pub fn report(index: &UsageIndex, catalog: &Catalog, since: Option<&str>, by: GroupBy, read: ScanStats) -> Report {
+/// Builds the report from the index, with days in `zone`. `since` is
+/// `YYYY-MM-DD` (a day in `zone`), inclusive.
+pub fn report(
+    index: &UsageIndex,
+    catalog: &Catalog,
+    since: Option<&str>,
+    by: GroupBy,
+    read: ScanStats,
+    zone: &Zone,
+) -> Report {
+    let buckets = index.buckets(zone);
+    report_in(&buckets, index.malformed_lines, &mut PriceCache::new(catalog), since, by, read, zone)
+}
+
+/// [`report`] of buckets already summed per day.
+pub(super) fn report_in(
+    buckets: &DayBuckets,
+    malformed_lines: u64,
+    cache: &mut PriceCache<'_>,
+    since: Option<&str>,
+    by: GroupBy,
+    read: ScanStats,
+    zone: &Zone,
+) -> Report {
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     let mut unknown: BTreeMap<String, UnknownModel> = BTreeMap::new();
     let mut total_tokens = Tokens::default();
     let mut messages = 0;
     let mut total_usd = 0.0;
-    for ((day, model, project), b) in index.buckets() {
+    for ((day, model, project), b) in buckets {
         if since.is_some_and(|s| day.as_str() < s) {
             continue;
         }
-        let priced = price_model(catalog, &model);
+        let priced = cache.get(model);
         if priced.is_none() {
             let u = unknown.entry(model.clone()).or_insert_with(|| UnknownModel {
                 model: model.clone(),
@@ -81,9 +107,9 @@ pub fn report(index: &UsageIndex, catalog: &Catalog, since: Option<&str>, by: Gr
         let usd = priced.map_or(0.0, |(_, prices)| cost(&prices, &b.tokens));
         let priced = priced.map(|(model, _)| model);
         let key = match by {
-            GroupBy::Day => day,
+            GroupBy::Day => day.clone(),
             GroupBy::Model => priced.map_or_else(|| model.clone(), |p| p.name.clone()),
-            GroupBy::Project => project,
+            GroupBy::Project => project.clone(),
         };
         let row = rows.entry(key.clone()).or_insert_with(|| Row {
             key,
@@ -103,6 +129,7 @@ pub fn report(index: &UsageIndex, catalog: &Catalog, since: Option<&str>, by: Gr
         total_usd += usd;
     }
     Report {
+        time_zone: zone.name().to_string(),
         since: since.map(str::to_string),
         by,
         rows: rows.into_values().collect(),
@@ -110,7 +137,7 @@ pub fn report(index: &UsageIndex, catalog: &Catalog, since: Option<&str>, by: Gr
         total_tokens,
         messages,
         unknown_models: unknown.into_values().collect(),
-        malformed_lines: index.malformed_lines,
+        malformed_lines,
         read,
         today_usd: 0.0,
         month_usd: 0.0,
@@ -135,12 +162,13 @@ mod tests {
         std::fs::write(projects.join("a.jsonl"), text).unwrap();
         let mut index = UsageIndex::load(&dir.path().join("none.json"));
         index.refresh(&dir.path().join("projects")).unwrap();
-        let r = report(&index, Catalog::builtin(), None, GroupBy::Day, ScanStats::default());
+        let utc = Zone::utc();
+        let r = report(&index, Catalog::builtin(), None, GroupBy::Day, ScanStats::default(), &utc);
         assert_eq!(r.rows.len(), 1);
         assert_eq!((r.rows[0].messages, r.rows[0].tokens.output, r.rows[0].unpriced_messages), (2, 1010, 1));
         assert_eq!((r.messages, r.total_tokens.output), (2, 1010), "totals keep the unpriced tokens");
         assert_eq!(r.unknown_models.len(), 1, "and name the model");
-        let by_model = report(&index, Catalog::builtin(), None, GroupBy::Model, ScanStats::default());
+        let by_model = report(&index, Catalog::builtin(), None, GroupBy::Model, ScanStats::default(), &utc);
         let unpriced: Vec<_> = by_model.rows.iter().filter(|row| row.unpriced_messages > 0).collect();
         assert_eq!(unpriced.len(), 1);
         assert_eq!((unpriced[0].key.as_str(), unpriced[0].usd), ("some-model-nobody-prices", 0.0));

@@ -1,4 +1,4 @@
-//! One transcript line: an assistant message's key, day, project, model
+//! One transcript line: an assistant message's key, time, project, model
 //! and token counters.
 
 use serde::{Deserialize, Serialize};
@@ -45,8 +45,10 @@ impl Tokens {
 pub struct Message {
     /// Hash of `message.id` + `requestId`.
     pub key: u64,
-    /// `YYYY-MM-DD` (UTC) of the line's timestamp.
-    pub day: String,
+    /// The line's `timestamp`, in seconds since the Unix epoch; `None`
+    /// when it has none or it cannot be read. Days are told from it in
+    /// the zone asked for ([`super::Zone`]).
+    pub at: Option<i64>,
     pub model: String,
     pub project: String,
     pub tokens: Tokens,
@@ -143,9 +145,25 @@ pub fn parse_line(line: &[u8], default_project: &str) -> Result<Option<Message>,
     } else {
         hash_key(&id, request)
     };
-    let day = raw.timestamp.and_then(|t| t.get(..10)).unwrap_or("unknown").to_string();
+    let at = raw.timestamp.and_then(unix_seconds);
     let project = raw.cwd.unwrap_or_else(|| default_project.to_string());
-    Ok(Some(Message { key, day, model, project, tokens }))
+    Ok(Some(Message { key, at, model, project, tokens }))
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 timestamp (Claude Code
+/// writes `2026-03-03T08:00:00.000Z`); one with no offset, or a bare date,
+/// is taken as UTC.
+fn unix_seconds(t: &str) -> Option<i64> {
+    if let Ok(ts) = t.parse::<jiff::Timestamp>() {
+        return Some(ts.as_second());
+    }
+    let civil = t
+        .parse::<jiff::civil::DateTime>()
+        .or_else(|_| {
+            t.get(..10).unwrap_or(t).parse::<jiff::civil::Date>().map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+        })
+        .ok()?;
+    jiff::tz::TimeZone::UTC.to_timestamp(civil).ok().map(jiff::Timestamp::as_second)
 }
 
 #[cfg(test)]
@@ -162,7 +180,20 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert_eq!((m.day.as_str(), m.project.as_str()), ("2026-01-02", "/w"));
+        assert_eq!((m.at, m.project.as_str()), (Some(1_767_323_045), "/w"), "2026-01-02T03:04:05Z");
         assert_eq!(m.tokens, Tokens { input: 1, output: 2, cache_write: 3, cache_write_1h: 0, cache_read: 4 });
+    }
+
+    #[test]
+    fn timestamps_with_offsets_or_none_are_read_as_instants() {
+        for (t, want) in [
+            ("2026-11-29T23:30:00.000Z", Some(1_795_995_000)),
+            ("2026-11-30T00:30:00+01:00", Some(1_795_995_000)),
+            ("2026-11-29T23:30:00", Some(1_795_995_000)),
+            ("2026-11-29", Some(1_795_910_400)),
+            ("yesterday", None),
+        ] {
+            assert_eq!(unix_seconds(t), want, "{t}");
+        }
     }
 }
