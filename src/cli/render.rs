@@ -2,7 +2,6 @@
 //! values; this file only lays them out for people.
 
 use bedrock_tray::claude::layers::Layer;
-use bedrock_tray::claude::selection::Provider;
 use bedrock_tray::claude::settings::Change;
 use bedrock_tray::probe::models::RefreshReport;
 use bedrock_tray::sso::cache::{SessionState, SessionStatus};
@@ -14,6 +13,18 @@ use std::path::Path;
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) {
     println!("{}", serde_json::to_string_pretty(value).expect("core values serialise"));
+}
+
+/// How Claude Code gets the API key when it is not in the settings: Claude
+/// Code 2.1.332 reads `AWS_BEARER_TOKEN_BEDROCK` from its environment or a
+/// settings file only.
+pub fn api_key_hint(name: &str) -> String {
+    let flag = if name == bedrock_tray::aws::api_key::DEFAULT_NAME { String::new() } else { format!(" --name {name}") };
+    format!(
+        "Claude Code reads the API key only from its environment or a settings file: start it from a shell with \
+         `export AWS_BEARER_TOKEN_BEDROCK=\"$(bedrock-tray api-key print{flag})\"`, or write the key into settings.json \
+         (mode 0600) with `bedrock-tray use --provider bedrock-api-key --write-key-to-settings`"
+    )
 }
 
 pub fn changes(path: &Path, changes: &[Change]) {
@@ -52,12 +63,18 @@ pub fn countdown(session: &SessionStatus) -> String {
 
 pub fn status(s: &Status) {
     let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    let provider = match s.provider {
-        Provider::Bedrock => "Amazon Bedrock",
-        Provider::Anthropic => "Anthropic API",
-    };
     println!("Settings  {}", s.settings_path.display());
-    println!("Provider  {provider}");
+    println!("Provider  {}", s.provider.label());
+    if let Some(k) = &s.api_key {
+        let fingerprint = k.fingerprint.as_deref().unwrap_or("not in the keyring");
+        println!("API key   {} {fingerprint}", k.name);
+        if !k.in_settings {
+            println!("          {}", api_key_hint(&k.name));
+        }
+    }
+    if let Some(url) = &s.gateway_url {
+        println!("Gateway   {url}");
+    }
     let credentials = s.credentials.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
     println!("Profile   {}{credentials}", or_none(&s.profile));
     println!("Region    {}", or_none(&s.region));
