@@ -233,6 +233,8 @@ fn the_gateway_probe_reports_reachable_and_unreachable() {
     home.cli_ok(&["use", "--gateway-url", &format!("{}/bedrock", fake.url)]);
     let out = home.cli(&["probe"]);
     assert!(out.status.success() && text(&out).contains("reachable (HTTP 404)"), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_str(&home.cli_ok(&["status", "--probe", "--json"])).unwrap();
+    assert_eq!((v["access"]["name"].as_str(), v["access"]["ok"].as_bool()), (Some("gateway"), Some(true)), "{v}");
 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     home.cli_ok(&["use", "--gateway-url", &format!("http://127.0.0.1:{port}/bedrock")]);

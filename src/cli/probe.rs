@@ -215,6 +215,19 @@ pub fn iam_policy() {
 /// `status --probe`: the status, then the probes of its selection.
 pub fn status_with_probe(paths: &Paths, json: bool, now: OffsetDateTime) -> Result<(), Failure> {
     let status = Status::read(paths, now).map_err(Failure::env)?;
+    if let Some(target) = doctor::access_target(paths) {
+        let check = run_access(paths, &target, None)?;
+        if json {
+            let mut v = serde_json::to_value(&status).expect("status serialises");
+            v["access"] = serde_json::to_value(&check).expect("check serialises");
+            render::print_json(&v);
+        } else {
+            render::status(&status);
+            println!();
+            print_access(&check);
+        }
+        return if check.ok { Ok(()) } else { Err(Failure::env(format!("the {} probe failed", check.name))) };
+    }
     let target = ProbeTarget::from_settings(paths, None);
     let report = match &target {
         Ok(t) => Some(run_probes(paths, t, &ProbeOptions::default(), now)?),
