@@ -144,6 +144,15 @@ pub fn setup_checks(
     region_checks(&sel, &mut checks);
     small_model_check(&sel, catalog, &mut checks);
     alias_check(&doc, &sel, &mut checks);
+    if sel.provider == Provider::BedrockApiKey && doc.get(crate::claude::settings::OwnedKey::BearerToken).is_none() {
+        // Claude Code 2.1.332 reads AWS_BEARER_TOKEN_BEDROCK from its
+        // environment or a settings file only.
+        checks.push(Check::warn(
+            "api key",
+            "not in the settings: Claude Code takes AWS_BEARER_TOKEN_BEDROCK from the shell it starts in",
+            "start Claude Code from a shell with `export AWS_BEARER_TOKEN_BEDROCK=\"$(bedrock-tray api-key print)\"`, or run `bedrock-tray use --provider bedrock-api-key --write-key-to-settings`",
+        ));
+    }
     if sel.provider.is_bedrock() && !sel.provider.uses_aws_profile() {
         // No AWS profile to check: the provider's own probe follows
         // (see [`access_target`]).
@@ -178,8 +187,9 @@ pub fn setup_checks(
 /// What the provider probe of the API-key or gateway provider checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccessTarget {
-    /// The API key `name` from the keyring, against Bedrock in `region`.
-    ApiKey { name: String, region: String, in_settings: bool },
+    /// The API key `name` from the keyring (or the settings' copy), against
+    /// Bedrock in `region`; `model_id` is what `--invoke` calls.
+    ApiKey { name: String, region: String, in_settings: bool, model_id: Option<String> },
     /// The gateway at `url`.
     Gateway { url: String },
 }
@@ -196,6 +206,7 @@ pub fn access_target(paths: &Paths) -> Option<AccessTarget> {
             name: crate::switch::api_key_name(&crate::switch::UseRequest::default(), &state),
             region: sel.region.unwrap_or_else(|| "us-east-1".into()),
             in_settings: doc.get(crate::claude::settings::OwnedKey::BearerToken).is_some(),
+            model_id: sel.model_id.clone(),
         }),
         Provider::Gateway => {
             doc.get(crate::claude::settings::OwnedKey::BedrockBaseUrl).map(|url| AccessTarget::Gateway { url })

@@ -203,16 +203,28 @@ fn the_api_key_probe_tells_an_accepted_key_from_a_refused_one() {
     let home = on_bedrock();
     let kr = PrivateKeyring::start(&home);
     let fake = FakeAws::start();
-    fake.config(serde_json::json!({"bearer_keys": [KEY]}));
+    // Unsigned calls name no region: the fake answers them as the selection's.
+    fake.config(serde_json::json!({"bearer_keys": [KEY], "default_region": "eu-central-1"}));
     ok(bt(&home, &kr, None, &["api-key", "set"], &format!("{KEY}\n")), "api-key set");
     ok(bt(&home, &kr, None, &["use", "--provider", "bedrock-api-key"], ""), "use");
 
-    let good = bt(&home, &kr, Some(&fake), &["probe", "--json"], "");
+    let good = bt(&home, &kr, Some(&fake), &["probe", "--json", "--invoke"], "");
     assert!(good.status.success(), "the fake accepts the key: {}", text(&good));
+    let checks: serde_json::Value = serde_json::from_slice(&good.stdout).unwrap();
+    let names: Vec<&str> = checks.as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names, ["api key", "invoke"], "{checks}");
     let log = fake.state()["log"].clone();
-    let call =
-        log.as_array().unwrap().iter().find(|e| e["op"] == "bedrock:ListInferenceProfiles").expect("one Bedrock call");
-    assert_eq!(call["auth"], "bearer", "sent as Authorization: Bearer, not signed: {call}");
+    let ops: Vec<(&str, &str)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["op"].as_str().unwrap(), e["auth"].as_str().unwrap_or("-")))
+        .collect();
+    assert_eq!(
+        ops,
+        [("bedrock:ListInferenceProfiles", "bearer"), ("bedrock-runtime:Converse", "bearer")],
+        "one list and one model call, each with Authorization: Bearer and no signature"
+    );
 
     let wrong = format!("{KEY}WRONG");
     ok(bt(&home, &kr, None, &["api-key", "set"], &format!("{wrong}\n")), "api-key set (another key)");
@@ -221,6 +233,7 @@ fn the_api_key_probe_tells_an_accepted_key_from_a_refused_one() {
     let said = text(&bad);
     assert!(said.contains("refused the API key") && said.contains("HTTP 403"), "the specific failure: {said}");
     assert!(said.contains("api-key set"), "with its fix: {said}");
+    assert!(said.contains("not in the settings"), "doctor says Claude Code needs the key in its shell: {said}");
     for out in [&good, &bad] {
         assert!(!all_output(out).contains(KEY), "the key reached output:\n{}", all_output(out));
     }
@@ -234,7 +247,7 @@ fn the_gateway_probe_reports_reachable_and_unreachable() {
     let out = home.cli(&["probe"]);
     assert!(out.status.success() && text(&out).contains("reachable (HTTP 404)"), "{}", text(&out));
     let v: serde_json::Value = serde_json::from_str(&home.cli_ok(&["status", "--probe", "--json"])).unwrap();
-    assert_eq!((v["access"]["name"].as_str(), v["access"]["ok"].as_bool()), (Some("gateway"), Some(true)), "{v}");
+    assert_eq!((v["access"][0]["name"].as_str(), v["access"][0]["ok"].as_bool()), (Some("gateway"), Some(true)), "{v}");
 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     home.cli_ok(&["use", "--gateway-url", &format!("http://127.0.0.1:{port}/bedrock")]);

@@ -52,11 +52,12 @@ pub fn run_access(
     paths: &Paths,
     target: &doctor::AccessTarget,
     timeout: Option<f64>,
-) -> Result<access::AccessCheck, Failure> {
+    invoke: bool,
+) -> Result<Vec<access::AccessCheck>, Failure> {
     let limit = timeout.map_or(access::ACCESS_TIMEOUT, Duration::from_secs_f64);
     match target {
-        doctor::AccessTarget::Gateway { url } => Ok(super::runtime()?.block_on(access::gateway(url, limit))),
-        doctor::AccessTarget::ApiKey { name, region, in_settings } => {
+        doctor::AccessTarget::Gateway { url } => Ok(vec![super::runtime()?.block_on(access::gateway(url, limit))]),
+        doctor::AccessTarget::ApiKey { name, region, in_settings, model_id } => {
             let key = if *in_settings {
                 let doc =
                     bedrock_tray::claude::settings::SettingsDoc::read(&paths.claude_settings).map_err(Failure::env)?;
@@ -66,18 +67,32 @@ pub fn run_access(
                 bedrock_tray::aws::api_key::get(&bedrock_tray::aws::keychain::OsKeyring, &name).map_err(Failure::env)?
             };
             let Some(key) = key else {
-                return Ok(access::AccessCheck {
+                return Ok(vec![access::AccessCheck {
                     name: "api key",
                     ok: false,
                     detail: format!("no Bedrock API key named {name} in the OS keyring"),
                     fix: Some(format!("run `bedrock-tray api-key set --name {name}`")),
                     status: None,
                     latency_ms: 0,
-                });
+                }]);
             };
-            let endpoint = access::bedrock_endpoint(region, |k| std::env::var(k).ok());
-            Ok(super::runtime()?.block_on(access::api_key(&endpoint, region, &key, limit)))
+            let env = |k: &str| std::env::var(k).ok();
+            let rt = super::runtime()?;
+            let mut checks =
+                vec![rt.block_on(access::api_key(&access::bedrock_endpoint(region, env), region, &key, limit))];
+            if let (true, true, Some(model)) = (invoke, checks[0].ok, model_id) {
+                let endpoint = access::runtime_endpoint(region, env);
+                checks.push(rt.block_on(access::api_key_invoke(&endpoint, model, &key, limit)));
+            }
+            Ok(checks)
         }
+    }
+}
+
+fn access_result(checks: &[access::AccessCheck]) -> Result<(), Failure> {
+    match checks.iter().find(|c| !c.ok) {
+        Some(c) => Err(Failure::env(format!("the {} probe failed", c.name))),
+        None => Ok(()),
     }
 }
 
@@ -92,13 +107,13 @@ fn print_access(check: &access::AccessCheck) {
 pub fn probe(paths: &Paths, args: ProbeArgs, now: OffsetDateTime) -> Result<(), Failure> {
     let options = options(args.invoke, args.timeout)?;
     if let Some(target) = doctor::access_target(paths).filter(|_| args.profile.is_none()) {
-        let check = run_access(paths, &target, args.timeout)?;
+        let checks = run_access(paths, &target, args.timeout, args.invoke)?;
         if args.json {
-            render::print_json(&check);
+            render::print_json(&checks);
         } else {
-            print_access(&check);
+            checks.iter().for_each(print_access);
         }
-        return if check.ok { Ok(()) } else { Err(Failure::env(format!("the {} probe failed", check.name))) };
+        return access_result(&checks);
     }
     let target = ProbeTarget::from_settings(paths, args.profile.as_deref()).map_err(Failure::usage)?;
     let report = run_probes(paths, &target, &options, now)?;
@@ -167,7 +182,7 @@ pub fn doctor(
     let probe = match (&target, &access) {
         (Some(t), _) => Some(run_probes(paths, t, &options, now)?),
         (None, Some(a)) => {
-            checks.push(doctor::access_check(&run_access(paths, a, timeout)?));
+            checks.extend(run_access(paths, a, timeout, invoke)?.iter().map(doctor::access_check));
             None
         }
         (None, None) => {
@@ -216,17 +231,17 @@ pub fn iam_policy() {
 pub fn status_with_probe(paths: &Paths, json: bool, now: OffsetDateTime) -> Result<(), Failure> {
     let status = Status::read(paths, now).map_err(Failure::env)?;
     if let Some(target) = doctor::access_target(paths) {
-        let check = run_access(paths, &target, None)?;
+        let checks = run_access(paths, &target, None, false)?;
         if json {
             let mut v = serde_json::to_value(&status).expect("status serialises");
-            v["access"] = serde_json::to_value(&check).expect("check serialises");
+            v["access"] = serde_json::to_value(&checks).expect("checks serialise");
             render::print_json(&v);
         } else {
             render::status(&status);
             println!();
-            print_access(&check);
+            checks.iter().for_each(print_access);
         }
-        return if check.ok { Ok(()) } else { Err(Failure::env(format!("the {} probe failed", check.name))) };
+        return access_result(&checks);
     }
     let target = ProbeTarget::from_settings(paths, None);
     let report = match &target {

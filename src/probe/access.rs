@@ -40,6 +40,18 @@ pub fn bedrock_endpoint(region: &str, env: impl Fn(&str) -> Option<String>) -> S
         )
 }
 
+/// The Bedrock Runtime endpoint for `region`: `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`,
+/// else `AWS_ENDPOINT_URL`, else AWS's own.
+pub fn runtime_endpoint(region: &str, env: impl Fn(&str) -> Option<String>) -> String {
+    ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|k| env(k).filter(|v| !v.trim().is_empty()))
+        .map_or_else(
+            || format!("https://bedrock-runtime.{region}.amazonaws.com"),
+            |v| v.trim().trim_end_matches('/').to_string(),
+        )
+}
+
 fn client(timeout: Duration) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
@@ -121,6 +133,53 @@ pub async fn api_key(endpoint: &str, region: &str, key: &Secret, timeout: Durati
         Some("try again; if it persists, check the AWS Health Dashboard".into()),
         Some(status),
     )
+}
+
+/// Calls `model_id` once with the key (Converse, at most one output token:
+/// a fraction of a cent), as Claude Code would: `invoke` of `probe --invoke`.
+pub async fn api_key_invoke(endpoint: &str, model_id: &str, key: &Secret, timeout: Duration) -> AccessCheck {
+    let started = Instant::now();
+    let done = |ok: bool, detail: String, fix: Option<String>, status: Option<u16>| AccessCheck {
+        name: "invoke",
+        ok,
+        detail: detail.replace(key.expose(), &crate::aws::api_key::fingerprint(key.expose())),
+        fix,
+        status,
+        latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    };
+    let client = match client(timeout) {
+        Ok(c) => c,
+        Err(e) => return done(false, e, None, None),
+    };
+    let path: String = percent_encoding::utf8_percent_encode(model_id, percent_encoding::NON_ALPHANUMERIC).collect();
+    let body = serde_json::json!({
+        "messages": [{"role": "user", "content": [{"text": "ping"}]}],
+        "inferenceConfig": {"maxTokens": 1},
+    });
+    let sent = client
+        .post(format!("{endpoint}/model/{path}/converse"))
+        .bearer_auth(key.expose())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+        .send()
+        .await;
+    let response = match sent {
+        Ok(r) => r,
+        Err(e) => {
+            let (detail, fix) = no_answer(&e);
+            return done(false, format!("Bedrock Runtime at {endpoint}: {detail}"), Some(fix.into()), None);
+        }
+    };
+    let status = response.status().as_u16();
+    if response.status().is_success() {
+        return done(true, format!("{model_id} answered"), None, Some(status));
+    }
+    let message = error_message(&response.bytes().await.unwrap_or_default());
+    let fix = match status {
+        401 | 403 => "a key that can list but not invoke lacks bedrock:InvokeModel on this model: ask your AWS administrator, or create a key with the AmazonBedrockLimitedAccess policy",
+        _ => "check the model and region with `bedrock-tray status`",
+    };
+    done(false, format!("{model_id}: HTTP {status}: {message}"), Some(fix.into()), Some(status))
 }
 
 /// Checks that an LLM gateway answers: one GET of its URL, no redirects
