@@ -898,9 +898,10 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
     };
     let mut done = Plan::default();
     let changes = settings::update(&paths.claude_settings, |doc| {
-        let p = plan(doc, request, catalog, &profiles, &state, &program, api_key.as_ref())?;
-        done = Plan { patch: Vec::new(), ..p.clone() };
-        Ok::<_, UseError>(p.patch)
+        let mut p = plan(doc, request, catalog, &profiles, &state, &program, api_key.as_ref())?;
+        let patch = std::mem::take(&mut p.patch);
+        done = p;
+        Ok::<_, UseError>(patch)
     })?;
     // Remembered only once the settings took it, so a refused switch
     // changes nothing on disk.

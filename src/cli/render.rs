@@ -75,8 +75,13 @@ pub fn status(s: &Status) {
     if let Some(url) = &s.gateway_url {
         println!("Gateway   {url}");
     }
+    // The API key and the gateway sign nothing with a profile: no profile
+    // or session lines for them.
+    let profile_lines = !s.provider.is_bedrock() || s.provider.uses_aws_profile();
     let credentials = s.credentials.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-    println!("Profile   {}{credentials}", or_none(&s.profile));
+    if profile_lines {
+        println!("Profile   {}{credentials}", or_none(&s.profile));
+    }
     println!("Region    {}", or_none(&s.region));
     let geo = s.geography.as_deref().map(|g| format!(", geography {g}")).unwrap_or_default();
     match (&s.model_name, &s.model_id) {
@@ -89,6 +94,7 @@ pub fn status(s: &Status) {
     let refresh = if session.refreshable { ", refreshes silently" } else { "" };
     let label = session.state.as_str().replace('_', " ");
     match session.expires_at {
+        _ if !profile_lines => {}
         Some(_) => println!("Session   {label}: {}{refresh}", countdown(session)),
         None => println!("Session   {label}: {}", countdown(session)),
     }
