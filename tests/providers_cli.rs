@@ -255,3 +255,23 @@ fn the_gateway_probe_reports_reachable_and_unreachable() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("unreachable"), "names what happened: {}", text(&out));
 }
+
+#[test]
+fn a_key_in_a_higher_layer_shows_as_its_source_and_never_as_the_key() {
+    // An organisation's managed settings that hand out the key: status
+    // names the file and the provider, and shows only the fingerprint.
+    let home = on_bedrock();
+    std::fs::create_dir_all(home.managed_settings().parent().unwrap()).unwrap();
+    std::fs::write(home.managed_settings(), serde_json::json!({"env": {"AWS_BEARER_TOKEN_BEDROCK": KEY}}).to_string())
+        .unwrap();
+    let out = home.cli(&["status", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!all_output(&out).contains(KEY), "the key reached status: {}", all_output(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["provider"], "bedrock-api-key", "Claude Code uses the key before the profile");
+    let source = v["sources"].as_array().unwrap().iter().find(|s| s["key"] == "env.AWS_BEARER_TOKEN_BEDROCK").unwrap();
+    assert_eq!((source["value"].as_str(), source["layer"].as_str()), (Some("<redacted …7q9Z>"), Some("managed")));
+    assert!(v["fixed_by_policy"].as_array().unwrap().iter().any(|k| k == "env.AWS_BEARER_TOKEN_BEDROCK"), "{v}");
+    let human = home.cli(&["status"]);
+    assert!(!all_output(&human).contains(KEY));
+}

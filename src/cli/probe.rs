@@ -59,9 +59,9 @@ pub fn run_access(
         doctor::AccessTarget::Gateway { url } => Ok(vec![super::runtime()?.block_on(access::gateway(url, limit))]),
         doctor::AccessTarget::ApiKey { name, region, in_settings, model_id } => {
             let key = if *in_settings {
-                let doc =
-                    bedrock_tray::claude::settings::SettingsDoc::read(&paths.claude_settings).map_err(Failure::env)?;
-                doc.get(bedrock_tray::claude::settings::OwnedKey::BearerToken).map(Secret::new)
+                // From whichever settings layer Claude Code takes it.
+                let layers = bedrock_tray::claude::layers::Layers::read(paths, None).map_err(Failure::env)?;
+                layers.merged().get(bedrock_tray::claude::settings::OwnedKey::BearerToken).map(Secret::new)
             } else {
                 let name = bedrock_tray::names::ApiKeyName::new(name.as_str()).map_err(Failure::usage)?;
                 bedrock_tray::aws::api_key::get(&bedrock_tray::aws::keychain::OsKeyring, &name).map_err(Failure::env)?
