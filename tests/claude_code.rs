@@ -769,3 +769,38 @@ fn the_gateway_provider_reaches_the_gateway_without_sigv4() {
     );
     assert!(run.problems(&EU).is_empty(), "{:?}", run.problems(&EU));
 }
+
+#[test]
+fn a_key_in_claude_codes_env_reaches_its_bash_tool() {
+    // What the API key costs, written into settings or exported in the
+    // shell alike: Claude Code 2.1.332 passes its env to its Bash tool, the
+    // key included. Its CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1 removes the key
+    // (and other secrets) from what it starts, but then runs Bash only in
+    // its sandbox (bubblewrap and socat on Linux), so we only say so. The
+    // fake answers "say hi" with a Bash call to `env` and keeps its output.
+    claude_code();
+    let _slot = RunSlot::take();
+    let sandbox = Sandbox::new();
+    sandbox.fake.config(json!({"bearer_keys": [API_KEY], "default_region": EU.region}));
+    use_geo(&sandbox, &EU);
+    let mut settings = sandbox.home.settings_json();
+    settings["env"]["AWS_BEARER_TOKEN_BEDROCK"] = API_KEY.into();
+    settings["env"].as_object_mut().unwrap().remove("AWS_PROFILE");
+    sandbox.home.write_settings(&settings.to_string());
+    sandbox.fake.config(json!({"tool_use": {
+        "name": "Bash",
+        "input": {"command": "env", "description": "Print the environment"},
+        "when": "say hi",
+    }}));
+    let work = sandbox.home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let run = sandbox.finish(sandbox.claude_command(&work, &["--allowedTools", "Bash(env)"]), "key in env".into());
+    let results = sandbox.fake.state()["tool_results"].as_array().cloned().unwrap_or_default();
+    let env = results.first().and_then(Value::as_str).unwrap_or_default().to_string();
+    assert!(env.lines().any(|l| l.starts_with("PATH=")), "Bash ran ({}): {env}", text(&run.output));
+    assert!(
+        env.lines().any(|l| l == format!("AWS_BEARER_TOKEN_BEDROCK={API_KEY}")),
+        "Claude Code {} hands the key to Bash (if this fails, it scrubs it now: update README and render::api_key_hint)",
+        pinned_version()
+    );
+}

@@ -17,13 +17,16 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) {
 
 /// How Claude Code gets the API key when it is not in the settings: Claude
 /// Code 2.1.332 reads `AWS_BEARER_TOKEN_BEDROCK` from its environment or a
-/// settings file only.
+/// settings file only, and either way hands it on to the commands its Bash
+/// tool runs (tests/claude_code.rs checks it).
 pub fn api_key_hint(name: &str) -> String {
     let flag = if name == bedrock_tray::aws::api_key::DEFAULT_NAME { String::new() } else { format!(" --name {name}") };
     format!(
         "Claude Code reads the API key only from its environment or a settings file: start it from a shell with \
          `export AWS_BEARER_TOKEN_BEDROCK=\"$(bedrock-tray api-key print{flag})\"`, or write the key into settings.json \
-         (mode 0600) with `bedrock-tray use --provider bedrock-api-key --write-key-to-settings`"
+         (mode 0600) with `bedrock-tray use --provider bedrock-api-key --write-key-to-settings`. Either way the \
+         commands Claude Code runs see the key too (its CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1 hides it, but then \
+         runs them only in its sandbox)"
     )
 }
 
