@@ -156,6 +156,8 @@ pub fn setup_checks(
     if sel.provider.is_bedrock() && !sel.provider.uses_aws_profile() {
         // No AWS profile to check: the provider's own probe follows
         // (see [`access_target`]).
+        checks.extend(plaintext_key_checks(paths));
+        checks.extend(secret_backup_checks(paths));
         checks.extend(program_checks(paths));
         return (checks, None);
     }

@@ -63,6 +63,24 @@ fn an_api_key_stays_in_the_keyring_until_the_user_writes_it_into_settings() {
     let set = ok(bt(&home, &kr, None, &["api-key", "set"], &format!("{KEY}\n")), "api-key set");
     assert!(text(&set).contains("<redacted …7q9Z>"), "the last four characters tell keys apart: {}", text(&set));
     seen.push(set);
+    // The tray's menu offers the provider now that there is a key (and
+    // still no gateway).
+    let snapshot = bedrock_tray::view::snapshot::Snapshot::read(&home.paths(), time::OffsetDateTime::now_utc());
+    let menu = bedrock_tray::view::menu::tray(&snapshot, &snapshot.catalog, false);
+    let providers = serde_json::to_value(&menu.items).unwrap();
+    let item = |id: &str| {
+        providers
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["items"].as_array())
+            .flatten()
+            .find(|i| i["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {id} in {providers}"))
+    };
+    assert_eq!(item("provider:bedrock-api-key")["enabled"], true, "a key in the keyring: offered");
+    assert_eq!(item("provider:gateway")["enabled"], false, "no gateway yet: not offered");
     let got = ok(bt(&home, &kr, None, &["api-key", "print"], ""), "api-key print into a pipe");
     assert_eq!(String::from_utf8_lossy(&got.stdout).trim(), KEY, "the keyring holds the key as it was piped in");
 
