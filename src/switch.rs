@@ -127,7 +127,7 @@ pub enum UseError {
     NoGatewayUrl,
     #[error(transparent)]
     GatewayUrl(#[from] crate::gateway::InvalidGatewayUrl),
-    #[error("--write-key-to-settings and --key-from-environment are for --provider bedrock-api-key, not {}", provider.key())]
+    #[error("--api-key-name, --write-key-to-settings and --key-from-environment are for --provider bedrock-api-key, not {}", provider.key())]
     KeyFlagWithProvider { provider: Provider },
     #[error("no Bedrock API key named {name} in the OS keyring: run `bedrock-tray api-key set --name {name}` first")]
     NoApiKey { name: String },
@@ -240,7 +240,7 @@ fn chosen_provider(request: &UseRequest, current: &Selection<'_>) -> Result<Prov
     let provider = match request.provider {
         Some(p) => p,
         None if request.gateway_url.is_some() => Provider::Gateway,
-        None if request.key_in_settings.is_some() => Provider::BedrockApiKey,
+        None if request.key_in_settings.is_some() || request.api_key_name.is_some() => Provider::BedrockApiKey,
         None if request.profile.is_some() && !current.provider.uses_aws_profile() => Provider::Bedrock,
         None if touches_model && !current.provider.is_bedrock() => Provider::Bedrock,
         None => current.provider,
@@ -248,7 +248,7 @@ fn chosen_provider(request: &UseRequest, current: &Selection<'_>) -> Result<Prov
     if request.gateway_url.is_some() && provider != Provider::Gateway {
         return Err(UseError::GatewayUrlWithProvider { provider });
     }
-    if request.key_in_settings.is_some() && provider != Provider::BedrockApiKey {
+    if (request.key_in_settings.is_some() || request.api_key_name.is_some()) && provider != Provider::BedrockApiKey {
         return Err(UseError::KeyFlagWithProvider { provider });
     }
     if request.profile.is_some() && provider.is_bedrock() && !provider.uses_aws_profile() {
@@ -813,7 +813,7 @@ fn run_project(paths: &Paths, dir: &Path, request: &UseRequest) -> Result<Vec<Ch
     if request.gateway_url.is_some() {
         return Err(UseError::ProjectProvider { provider: Provider::Gateway });
     }
-    if request.key_in_settings.is_some() {
+    if request.key_in_settings.is_some() || request.api_key_name.is_some() {
         return Err(UseError::ProjectProvider { provider: Provider::BedrockApiKey });
     }
     let catalog = &Catalog::load(paths);
@@ -865,7 +865,8 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
             || request.scoped_credentials.is_some()
             || request.credential_export.is_some()
             || request.gateway_url.is_some()
-            || request.key_in_settings.is_some();
+            || request.key_in_settings.is_some()
+            || request.api_key_name.is_some();
         if chose {
             return Err(UseError::ClearWithChoices);
         }
@@ -889,7 +890,8 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
     // The keyring is asked only when the key is to be written, or the
     // API-key provider chosen (it must have a key to take).
     let key_name = api_key_name(request, &state);
-    let api_key = if request.key_in_settings == Some(true) || request.provider == Some(Provider::BedrockApiKey) {
+    let asks_key = request.provider == Some(Provider::BedrockApiKey) || request.api_key_name.is_some();
+    let api_key = if request.key_in_settings == Some(true) || asks_key {
         let name = crate::names::ApiKeyName::new(key_name.as_str())?;
         let key = crate::aws::api_key::get(&crate::aws::keychain::OsKeyring, &name)?;
         Some(key.ok_or_else(|| UseError::NoApiKey { name: key_name.clone() })?)

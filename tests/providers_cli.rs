@@ -293,3 +293,27 @@ fn a_key_in_a_higher_layer_shows_as_its_source_and_never_as_the_key() {
     let human = home.cli(&["status"]);
     assert!(!all_output(&human).contains(KEY));
 }
+
+#[test]
+fn keys_are_kept_by_name_and_a_missing_or_hostile_name_writes_nothing() {
+    let home = on_bedrock();
+    let kr = PrivateKeyring::start(&home);
+    let team = "ABSKdGVhbS1rZXktZm9yLXRoZS1wcm92aWRlcnMtdGVzdA";
+    ok(bt(&home, &kr, None, &["api-key", "set", "--name", "team"], &format!("{team}\n")), "api-key set --name team");
+    ok(bt(&home, &kr, None, &["api-key", "set"], &format!("{KEY}\n")), "api-key set");
+    let before = std::fs::read(home.settings()).unwrap();
+    for (name, says) in [("nope", "api-key set --name nope"), ("$(id)", "invalid API key name")] {
+        let out = bt(&home, &kr, None, &["use", "--api-key-name", name], "");
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out));
+        assert!(stderr(&out).contains(says), "{name}: {}", stderr(&out));
+        assert_eq!(std::fs::read(home.settings()).unwrap(), before, "{name}: nothing written");
+    }
+    ok(bt(&home, &kr, None, &["use", "--api-key-name", "team", "--write-key-to-settings"], ""), "use team's key");
+    assert_eq!(home.settings_json()["env"]["AWS_BEARER_TOKEN_BEDROCK"], team, "the key of that name");
+    let status = ok(bt(&home, &kr, None, &["api-key", "status", "--json"], ""), "api-key status");
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["default", "team"], "{v}");
+    ok(bt(&home, &kr, None, &["api-key", "remove", "--name", "team"], ""), "api-key remove");
+    let gone = bt(&home, &kr, None, &["api-key", "print", "--name", "team"], "");
+    assert_eq!(gone.status.code(), Some(2), "removed from the keyring: {}", text(&gone));
+}
