@@ -307,6 +307,8 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     s.wait_text("#access", Duration::from_secs(3), |t| t == "LLM gateway http://127.0.0.1:9/bedrock");
     assert_eq!(s.script("return document.querySelector('#provider').value;", json!([])), json!("gateway"));
     assert_eq!(s.script(disabled, json!([])), json!(["bedrock-api-key"]), "the gateway is known now");
+    let profile = "return document.querySelector('#profile').selectedOptions[0].textContent;";
+    assert!(s.script(profile, json!([])).as_str().unwrap().contains("not used"), "no profile shown as chosen");
     s.screenshot("gateway");
 }
 

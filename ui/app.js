@@ -71,7 +71,18 @@ function render(snap) {
     if (option.value === "bedrock-api-key") option.disabled = !(snap.providers?.api_keys?.length);
     if (option.value === "gateway") option.disabled = !snap.providers?.gateway_url;
   }
-  fillSelect($("profile"), snap.profiles.map((p) => [p.name, `${p.name} (${p.credentials})`]), st.profile);
+  // Under the API key or a gateway no profile is in use: say so rather
+  // than show the first one as if chosen (picking one goes back to Bedrock
+  // with that profile).
+  const noProfile = st.provider === "bedrock-api-key" || st.provider === "gateway";
+  fillSelect(
+    $("profile"),
+    [
+      ...(noProfile ? [["", "none: not used by this provider", false]] : []),
+      ...snap.profiles.map((p) => [p.name, `${p.name} (${p.credentials})`]),
+    ],
+    noProfile ? "" : st.profile,
+  );
   if (catalog) {
     // Disabled: no inference profile in this geography, or (after a
     // check) not offered in this region by ListInferenceProfiles.
