@@ -55,6 +55,31 @@ pub struct AppState {
     /// Where the tray app looks for updates (`bedrock-tray config updates`);
     /// `None`: the environment or the build decides (see [`crate::updates`]).
     pub updates: Option<crate::updates::UpdateSource>,
+    /// The Bedrock API keys in the keyring (`api-key set`), by name, each
+    /// with its fingerprint (never the key): what status and the menu show
+    /// without asking the keyring.
+    pub api_keys: std::collections::BTreeMap<String, String>,
+    /// The API-key provider as chosen with `use --provider bedrock-api-key`:
+    /// which key, and whether it was written into the settings. `None`
+    /// while another provider is selected.
+    pub api_key_choice: Option<ApiKeyChoice>,
+    /// The LLM gateway last chosen (`use --provider gateway --gateway-url`),
+    /// kept so the menu can switch back to it.
+    pub gateway_url: Option<String>,
+    /// The AWS profile in use before a switch to the API-key or gateway
+    /// provider, restored on the way back to Bedrock.
+    pub bedrock_profile: Option<String>,
+}
+
+/// The API-key provider as the user chose it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyChoice {
+    /// The key's name in the keyring.
+    pub name: String,
+    /// Whether the key was written into Claude Code's settings
+    /// (`--write-key-to-settings`); else Claude Code takes it from the
+    /// shell the user exported it in.
+    pub in_settings: bool,
 }
 
 /// A budget warning that was shown: its threshold (percent) and month.

@@ -99,6 +99,16 @@ impl PreparedWrite {
         Self::prepare(path, contents, new_mode, false)
     }
 
+    /// [`PreparedWrite::new`] for contents that hold a secret: the file is
+    /// 0600 whatever mode it had, and so is the temporary file from the
+    /// start (see [`write_private`]).
+    ///
+    /// # Errors
+    /// As [`PreparedWrite::new`].
+    pub fn private(path: &Path, contents: &[u8]) -> Result<Self, WriteError> {
+        Self::prepare(path, contents, 0o600, true)
+    }
+
     /// [`PreparedWrite::new`]; with `force_mode`, the file gets `new_mode`
     /// even when it exists.
     fn prepare(path: &Path, contents: &[u8], new_mode: u32, force_mode: bool) -> Result<Self, WriteError> {

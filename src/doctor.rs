@@ -129,20 +129,38 @@ pub fn setup_checks(
         }
     };
     let catalog = &Catalog::load(paths);
-    let sel = Selection::read(&doc, catalog);
-    if sel.provider != Provider::Bedrock {
+    let state = crate::app_state::AppState::load(&paths.app_state()).unwrap_or_default();
+    let sel = Selection::read(&doc, catalog).with_state(&state);
+    if sel.provider.is_bedrock() {
+        checks.push(Check::ok("provider", sel.provider.label()));
+    } else {
         checks.push(Check::fail(
             "provider",
             "Claude Code uses the Anthropic API",
             "run `bedrock-tray use --provider bedrock` to use Amazon Bedrock",
         ));
-    } else {
-        checks.push(Check::ok("provider", "Amazon Bedrock"));
     }
 
     region_checks(&sel, &mut checks);
     small_model_check(&sel, catalog, &mut checks);
     alias_check(&doc, &sel, &mut checks);
+    if sel.provider == Provider::BedrockApiKey && doc.get(crate::claude::settings::OwnedKey::BearerToken).is_none() {
+        // Claude Code 2.1.332 reads AWS_BEARER_TOKEN_BEDROCK from its
+        // environment or a settings file only.
+        checks.push(Check::warn(
+            "api key",
+            "not in the settings: Claude Code takes AWS_BEARER_TOKEN_BEDROCK from the shell it starts in",
+            "start Claude Code from a shell with `export AWS_BEARER_TOKEN_BEDROCK=\"$(bedrock-tray api-key print)\"`, or run `bedrock-tray use --provider bedrock-api-key --write-key-to-settings`",
+        ));
+    }
+    if sel.provider.is_bedrock() && !sel.provider.uses_aws_profile() {
+        // No AWS profile to check: the provider's own probe follows
+        // (see [`access_target`]).
+        checks.extend(plaintext_key_checks(paths));
+        checks.extend(secret_backup_checks(paths));
+        checks.extend(program_checks(paths));
+        return (checks, None);
+    }
     let profile_name = profile_override.map(str::to_string).or(sel.profile.clone());
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials);
     let profile = profile_check(paths, profile_name.as_ref(), &profiles, &mut checks);
@@ -166,6 +184,46 @@ pub fn setup_checks(
         _ => None,
     };
     (checks, target)
+}
+
+/// What the provider probe of the API-key or gateway provider checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessTarget {
+    /// The API key `name` from the keyring (or the settings' copy), against
+    /// Bedrock in `region`; `model_id` is what `--invoke` calls.
+    ApiKey { name: String, region: String, in_settings: bool, model_id: Option<String> },
+    /// The gateway at `url`.
+    Gateway { url: String },
+}
+
+/// The provider probe the selection calls for, if its provider is the
+/// API key or a gateway.
+pub fn access_target(paths: &Paths) -> Option<AccessTarget> {
+    let doc = Layers::read(paths, None).ok()?.merged();
+    let state = crate::app_state::AppState::load(&paths.app_state()).unwrap_or_default();
+    let catalog = Catalog::load(paths);
+    let sel = Selection::read(&doc, &catalog).with_state(&state);
+    match sel.provider {
+        Provider::BedrockApiKey => Some(AccessTarget::ApiKey {
+            name: crate::switch::api_key_name(&crate::switch::UseRequest::default(), &state),
+            region: sel.region.unwrap_or_else(|| "us-east-1".into()),
+            in_settings: doc.get(crate::claude::settings::OwnedKey::BearerToken).is_some(),
+            model_id: sel.model_id.clone(),
+        }),
+        Provider::Gateway => {
+            doc.get(crate::claude::settings::OwnedKey::BedrockBaseUrl).map(|url| AccessTarget::Gateway { url })
+        }
+        _ => None,
+    }
+}
+
+/// The provider probe's result as a doctor check.
+pub fn access_check(check: &crate::probe::access::AccessCheck) -> Check {
+    if check.ok {
+        Check::ok(check.name, check.detail.clone())
+    } else {
+        Check::fail(check.name, check.detail.clone(), check.fix.clone().unwrap_or_default())
+    }
 }
 
 /// Whether a layer above the user's settings (managed settings, above all)

@@ -18,6 +18,7 @@ pub mod doctor;
 pub mod error_kind;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod gateway;
 pub mod logging;
 pub mod names;
 pub mod onboard;

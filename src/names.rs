@@ -90,6 +90,11 @@ name_type!(
     SsoSessionName, "sso-session name", |v| check_token("sso-session name", v, 128)
 );
 name_type!(
+    /// The name a Bedrock API key is kept under in the OS keyring
+    /// (`api-key set --name NAME`; `default` when not given).
+    ApiKeyName, "API key name", |v| check_token("API key name", v, 64)
+);
+name_type!(
     /// An AWS region code such as `eu-central-1`.
     Region, "region", check_region
 );

@@ -45,6 +45,17 @@ pub struct UseRequest {
     pub scoped_credentials: Option<bool>,
     /// Claude Code's effort level (`CLAUDE_CODE_EFFORT_LEVEL`).
     pub effort: Option<Effort>,
+    /// The LLM gateway for the gateway provider (checked: https, or http
+    /// to this machine); remembered.
+    pub gateway_url: Option<String>,
+    /// The API-key provider's key, by its name in the keyring (default:
+    /// the one chosen before, else `default`).
+    pub api_key_name: Option<String>,
+    /// The API-key provider: `Some(true)` writes the key into the settings
+    /// file (the user's explicit choice: Claude Code reads it from there or
+    /// from its shell only), `Some(false)` removes it from there, `None`
+    /// keeps what is there.
+    pub key_in_settings: Option<bool>,
 }
 
 /// Claude Code's effort levels for adaptive-reasoning models, which ignore
@@ -108,6 +119,22 @@ pub enum UseError {
     ClearWithoutProject,
     #[error("a project cannot switch to the Anthropic API on its own: run `bedrock-tray use --project DIR --clear` to follow your own settings")]
     ProjectToAnthropic,
+    #[error("{} takes no AWS profile: Claude Code would sign with the profile's credentials instead; leave out --profile, or use --provider bedrock", provider.key())]
+    ProfileWithProvider { provider: Provider },
+    #[error("--gateway-url is for --provider gateway, not {}", provider.key())]
+    GatewayUrlWithProvider { provider: Provider },
+    #[error("no LLM gateway chosen yet: add --gateway-url https://…")]
+    NoGatewayUrl,
+    #[error(transparent)]
+    GatewayUrl(#[from] crate::gateway::InvalidGatewayUrl),
+    #[error("--api-key-name, --write-key-to-settings and --key-from-environment are for --provider bedrock-api-key, not {}", provider.key())]
+    KeyFlagWithProvider { provider: Provider },
+    #[error("no Bedrock API key named {name} in the OS keyring: run `bedrock-tray api-key set --name {name}` first")]
+    NoApiKey { name: String },
+    #[error("a project cannot switch to {} on its own: choose it for all projects, or run `bedrock-tray use --project DIR --clear`", provider.key())]
+    ProjectProvider { provider: Provider },
+    #[error(transparent)]
+    Keychain(#[from] crate::aws::keychain::KeychainError),
     #[error(transparent)]
     Profiles(#[from] ProfilesError),
     #[error(transparent)]
@@ -136,6 +163,13 @@ impl UseError {
                 | UseError::ClearWithChoices
                 | UseError::ClearWithoutProject
                 | UseError::ProjectToAnthropic
+                | UseError::ProfileWithProvider { .. }
+                | UseError::GatewayUrlWithProvider { .. }
+                | UseError::NoGatewayUrl
+                | UseError::GatewayUrl(_)
+                | UseError::KeyFlagWithProvider { .. }
+                | UseError::NoApiKey { .. }
+                | UseError::ProjectProvider { .. }
         )
     }
 }
@@ -146,12 +180,24 @@ pub struct Plan {
     pub patch: Patch,
     /// `Some(None)` clears the memory; `Some(Some(_))` stores it.
     pub remember: Option<Option<RememberedBedrock>>,
+    /// The provider the switch selects.
+    pub provider: Option<Provider>,
+    /// The AWS profile to restore on the way back to Bedrock, when this
+    /// switch leaves it for the API-key or gateway provider.
+    pub leaving_profile: Option<String>,
+    /// With the API-key provider: whether the key is in the settings after
+    /// the switch.
+    pub key_in_settings: bool,
+    /// With the gateway provider: its URL.
+    pub gateway_url: Option<String>,
 }
 
 /// Computes the patch for `request` against the current settings.
 /// `program` is the CLI named in `awsAuthRefresh` and `awsCredentialExport`
 /// ([`crate::program_path::cli_program`]); when it could not be found, a
 /// plan that would write a new command naming it is refused with that error.
+/// `api_key` is the Bedrock API key from the keyring, needed only when the
+/// request writes it into the settings.
 ///
 /// # Errors
 /// [`UseError`] for unknown or inconsistent choices.
@@ -162,23 +208,149 @@ pub fn plan(
     profiles: &AwsProfiles,
     state: &AppState,
     program: &Result<String, crate::program_path::ProgramPathError>,
+    api_key: Option<&crate::secret::Secret>,
 ) -> Result<Plan, UseError> {
-    let mut plan = plan_unordered(doc, request, catalog, profiles, state, program)?;
-    scope_credentials(&mut plan, doc, request, state, program.as_deref().unwrap_or(crate::program_path::CLI_FILE))?;
+    let current = Selection::read(doc, catalog).with_state(state);
+    let provider = chosen_provider(request, &current)?;
+    let mut request = std::borrow::Cow::Borrowed(request);
+    // Back from the API-key or gateway provider: the profile used before.
+    if provider == Provider::Bedrock && request.profile.is_none() && current.profile.is_none() {
+        if let Some(p) = state.bedrock_profile.as_ref().filter(|p| profiles.get(p).is_some()) {
+            request.to_mut().profile = Some(p.clone());
+        }
+    }
+    let mut plan = plan_unordered(doc, &request, provider, &current, catalog, profiles, state, program)?;
+    plan_access(doc, &request, provider, &current, state, api_key, &mut plan)?;
+    if provider.uses_aws_profile() {
+        let program = program.as_deref().unwrap_or(crate::program_path::CLI_FILE);
+        scope_credentials(&mut plan, doc, &request, state, program)?;
+    }
+    plan.provider = Some(provider);
     // New keys land in a fixed, readable order (stable: repeats keep theirs).
     plan.patch.sort_by_key(|(key, _)| *key);
     Ok(plan)
 }
 
+/// The provider a request selects: the one asked for; else a gateway URL
+/// means the gateway, a profile means Bedrock with AWS credentials, a
+/// model choice means Bedrock (unless already on a Bedrock provider); else
+/// the current one. Flags that belong to another provider are refused.
+fn chosen_provider(request: &UseRequest, current: &Selection<'_>) -> Result<Provider, UseError> {
+    let touches_model = request.model.is_some() || request.geography.is_some() || request.region.is_some();
+    let provider = match request.provider {
+        Some(p) => p,
+        None if request.gateway_url.is_some() => Provider::Gateway,
+        None if request.key_in_settings.is_some() || request.api_key_name.is_some() => Provider::BedrockApiKey,
+        None if request.profile.is_some() && !current.provider.uses_aws_profile() => Provider::Bedrock,
+        None if touches_model && !current.provider.is_bedrock() => Provider::Bedrock,
+        None => current.provider,
+    };
+    if request.gateway_url.is_some() && provider != Provider::Gateway {
+        return Err(UseError::GatewayUrlWithProvider { provider });
+    }
+    if (request.key_in_settings.is_some() || request.api_key_name.is_some()) && provider != Provider::BedrockApiKey {
+        return Err(UseError::KeyFlagWithProvider { provider });
+    }
+    if request.profile.is_some() && provider.is_bedrock() && !provider.uses_aws_profile() {
+        return Err(UseError::ProfileWithProvider { provider });
+    }
+    Ok(provider)
+}
+
+/// The keys that say how Claude Code gets into Bedrock: the API key, the
+/// gateway, or neither. Under the API-key and gateway providers, Claude
+/// Code must not look for AWS credentials: `AWS_PROFILE` goes, and so do
+/// our `awsAuthRefresh` and `awsCredentialExport` (a command of the user's
+/// own stays); the profile is remembered for the way back.
+fn plan_access(
+    doc: &SettingsDoc,
+    request: &UseRequest,
+    provider: Provider,
+    current: &Selection<'_>,
+    state: &AppState,
+    api_key: Option<&crate::secret::Secret>,
+    plan: &mut Plan,
+) -> Result<(), UseError> {
+    let was_gateway = current.provider == Provider::Gateway;
+    match provider {
+        Provider::Gateway => {
+            let url = match &request.gateway_url {
+                Some(u) => crate::gateway::GatewayUrl::new(u)?,
+                None => {
+                    let known = doc.get(OwnedKey::BedrockBaseUrl).filter(|_| was_gateway).or(state.gateway_url.clone());
+                    crate::gateway::GatewayUrl::new(&known.ok_or(UseError::NoGatewayUrl)?)?
+                }
+            };
+            plan.patch.push((OwnedKey::BedrockBaseUrl, Some(url.to_string())));
+            plan.gateway_url = Some(url.to_string());
+            plan.patch.push((OwnedKey::SkipBedrockAuth, Some("1".into())));
+            plan.patch.push((OwnedKey::BearerToken, None));
+        }
+        _ => {
+            if was_gateway {
+                plan.patch.push((OwnedKey::BedrockBaseUrl, None));
+                plan.patch.push((OwnedKey::SkipBedrockAuth, None));
+            }
+            let had_key = doc.get(OwnedKey::BearerToken).is_some();
+            match (provider, request.key_in_settings) {
+                (Provider::BedrockApiKey, Some(true)) => {
+                    let key = api_key.ok_or_else(|| UseError::NoApiKey { name: api_key_name(request, state) })?;
+                    plan.patch.push((OwnedKey::BearerToken, Some(key.expose().to_string())));
+                    plan.key_in_settings = true;
+                }
+                // Kept while the provider stays; asked off or any other
+                // switch removes it.
+                (Provider::BedrockApiKey, None) if current.provider == Provider::BedrockApiKey && had_key => {
+                    plan.key_in_settings = true;
+                }
+                _ => plan.patch.push((OwnedKey::BearerToken, None)),
+            }
+        }
+    }
+    if provider.is_bedrock() && !provider.uses_aws_profile() {
+        if current.provider.uses_aws_profile() {
+            plan.leaving_profile.clone_from(&current.profile);
+        }
+        plan.patch
+            .retain(|(k, _)| !matches!(k, OwnedKey::AwsProfile | OwnedKey::AuthRefresh | OwnedKey::CredentialExport));
+        plan.patch.push((OwnedKey::AwsProfile, None));
+        if doc.get(OwnedKey::AuthRefresh).is_some_and(|c| is_login_command(&c)) {
+            plan.patch.push((OwnedKey::AuthRefresh, None));
+        }
+        let ours = |c: &String| crate::aws::keychain::credential_process_profile(c).is_some();
+        if doc.get(OwnedKey::CredentialExport).is_some_and(|c| ours(&c)) {
+            plan.patch.push((OwnedKey::CredentialExport, None));
+        }
+    }
+    Ok(())
+}
+
+/// A login command of ours or `aws sso login`: what `use` wrote.
+fn is_login_command(command: &str) -> bool {
+    command.trim_start().starts_with("aws sso login") || crate::program_path::runs_ours(command, "login")
+}
+
+/// The name of the API key a request means: asked for, chosen before, or
+/// `default`.
+pub fn api_key_name(request: &UseRequest, state: &AppState) -> String {
+    request
+        .api_key_name
+        .clone()
+        .or_else(|| state.api_key_choice.as_ref().map(|c| c.name.clone()))
+        .unwrap_or_else(|| crate::aws::api_key::DEFAULT_NAME.to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
 fn plan_unordered(
     doc: &SettingsDoc,
     request: &UseRequest,
+    provider: Provider,
+    current: &Selection<'_>,
     catalog: &Catalog,
     profiles: &AwsProfiles,
     state: &AppState,
     program: &Result<String, crate::program_path::ProgramPathError>,
 ) -> Result<Plan, UseError> {
-    let current = Selection::read(doc, catalog);
     // Refused below only if a new command of ours would name it.
     let word = program.as_deref().unwrap_or(crate::program_path::CLI_FILE);
     let refuse_new = |key: OwnedKey, value: &Option<String>| match (program, value) {
@@ -191,8 +363,6 @@ fn plan_unordered(
         _ => Ok(()),
     };
     let mut plan = Plan::default();
-    let touches_model = request.model.is_some() || request.geography.is_some() || request.region.is_some();
-    let provider = request.provider.unwrap_or(if touches_model { Provider::Bedrock } else { current.provider });
 
     for (key, value, what) in [
         (OwnedKey::MaxOutputTokens, request.max_output_tokens, "--max-output-tokens"),
@@ -239,20 +409,21 @@ fn plan_unordered(
     }
 
     if provider == Provider::Anthropic {
-        plan_anthropic(&current, &mut plan);
+        plan_anthropic(current, &mut plan);
         return Ok(plan);
     }
     plan.patch.push((OwnedKey::UseBedrock, Some("1".into())));
     if current.provider == Provider::Anthropic && state.remembered_bedrock.is_some() {
         plan.remember = Some(None);
     }
-    plan_bedrock_models(doc, request, catalog, state, &current, profile.as_ref(), &mut plan)?;
+    let profile = profile.filter(|_| provider.uses_aws_profile());
+    plan_bedrock_models(doc, request, catalog, state, current, profile.as_ref(), &mut plan)?;
     Ok(plan)
 }
 
 /// Every model key goes, remembered for the way back to Bedrock.
 fn plan_anthropic(current: &Selection<'_>, plan: &mut Plan) {
-    if current.provider == Provider::Bedrock || current.model_id.is_some() {
+    if current.provider.is_bedrock() || current.model_id.is_some() {
         plan.remember = Some(Some(RememberedBedrock {
             model_id: current.model_id.clone(),
             small_model_id: current.small_model_id.clone(),
@@ -636,6 +807,15 @@ fn run_project(paths: &Paths, dir: &Path, request: &UseRequest) -> Result<Vec<Ch
     if request.provider == Some(Provider::Anthropic) {
         return Err(UseError::ProjectToAnthropic);
     }
+    if let Some(provider) = request.provider.filter(|p| !p.uses_aws_profile()) {
+        return Err(UseError::ProjectProvider { provider });
+    }
+    if request.gateway_url.is_some() {
+        return Err(UseError::ProjectProvider { provider: Provider::Gateway });
+    }
+    if request.key_in_settings.is_some() || request.api_key_name.is_some() {
+        return Err(UseError::ProjectProvider { provider: Provider::BedrockApiKey });
+    }
     let catalog = &Catalog::load(paths);
     let profiles = AwsProfiles::load(&paths.aws_config, &paths.aws_credentials)?;
     let state = AppState::load(&paths.app_state())?;
@@ -643,7 +823,7 @@ fn run_project(paths: &Paths, dir: &Path, request: &UseRequest) -> Result<Vec<Ch
     let inherited = Layers::read(paths, Some(dir))?.merged_from(|l| matches!(l, Layer::Project | Layer::User));
     settings::update(&file, |doc| {
         let combined = layers::overlay(doc, &inherited);
-        let p = plan(&combined, request, catalog, &profiles, &state, &program)?;
+        let p = plan(&combined, request, catalog, &profiles, &state, &program, None)?;
         Ok::<_, UseError>(
             p.patch.into_iter().filter(|(k, v)| doc.get(*k).is_some() || *v != inherited.get(*k)).collect(),
         )
@@ -683,7 +863,10 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
             || request.region.is_some()
             || request.provider.is_some()
             || request.scoped_credentials.is_some()
-            || request.credential_export.is_some();
+            || request.credential_export.is_some()
+            || request.gateway_url.is_some()
+            || request.key_in_settings.is_some()
+            || request.api_key_name.is_some();
         if chose {
             return Err(UseError::ClearWithChoices);
         }
@@ -704,15 +887,42 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
         }
     }
     let program = crate::program_path::cli_program();
-    let mut remember = None;
+    // The keyring is asked only when the key is to be written, or the
+    // API-key provider chosen (it must have a key to take).
+    let key_name = api_key_name(request, &state);
+    let asks_key = request.provider == Some(Provider::BedrockApiKey) || request.api_key_name.is_some();
+    let api_key = if request.key_in_settings == Some(true) || asks_key {
+        let name = crate::names::ApiKeyName::new(key_name.as_str())?;
+        let key = crate::aws::api_key::get(&crate::aws::keychain::OsKeyring, &name)?;
+        Some(key.ok_or_else(|| UseError::NoApiKey { name: key_name.clone() })?)
+    } else {
+        None
+    };
+    let mut done = Plan::default();
     let changes = settings::update(&paths.claude_settings, |doc| {
-        let p = plan(doc, request, catalog, &profiles, &state, &program)?;
-        remember = p.remember.clone();
-        Ok::<_, UseError>(p.patch)
+        let mut p = plan(doc, request, catalog, &profiles, &state, &program, api_key.as_ref())?;
+        let patch = std::mem::take(&mut p.patch);
+        done = p;
+        Ok::<_, UseError>(patch)
     })?;
     // Remembered only once the settings took it, so a refused switch
     // changes nothing on disk.
-    if remember.is_some() || request.credential_export.is_some() || request.scoped_credentials.is_some() {
+    let provider = done.provider;
+    let choice = match provider {
+        Some(Provider::BedrockApiKey) => {
+            Some(crate::app_state::ApiKeyChoice { name: key_name, in_settings: done.key_in_settings })
+        }
+        _ => None,
+    };
+    let gateway = done.gateway_url.clone().or(state.gateway_url.clone());
+    let remember = done.remember;
+    let state_changes = remember.is_some()
+        || request.credential_export.is_some()
+        || request.scoped_credentials.is_some()
+        || done.leaving_profile.is_some()
+        || state.api_key_choice != choice
+        || state.gateway_url != gateway;
+    if state_changes {
         AppState::update(&state_path, |s| {
             if let Some(r) = &remember {
                 s.remembered_bedrock.clone_from(r);
@@ -723,6 +933,11 @@ pub fn run(paths: &Paths, request: &UseRequest) -> Result<Vec<Change>, UseError>
             if let Some(on) = request.scoped_credentials {
                 s.scoped_credentials = Some(on);
             }
+            if let Some(p) = &done.leaving_profile {
+                s.bedrock_profile = Some(p.clone());
+            }
+            s.api_key_choice.clone_from(&choice);
+            s.gateway_url.clone_from(&gateway);
         })?;
     }
     Ok(changes)
@@ -875,7 +1090,8 @@ mod residency_tests {
             root: serde_json::from_str(settings).unwrap(),
         };
         let profiles = AwsProfiles::parse(Some(CONFIG), None, Path::new("config"), Path::new("credentials")).unwrap();
-        let plan = plan(&doc, request, catalog, &profiles, &AppState::default(), &Ok("/usr/bin/bedrock-tray".into()))?;
+        let plan =
+            plan(&doc, request, catalog, &profiles, &AppState::default(), &Ok("/usr/bin/bedrock-tray".into()), None)?;
         Ok(plan.patch.into_iter().map(|(k, v)| (k.name().to_string(), v)).collect())
     }
 
@@ -948,6 +1164,80 @@ mod residency_tests {
         let alias = eu.replace("eu.anthropic.claude-opus-4-6-v1", "opus");
         let patch = plan_for(&alias, &ask(None, Some("jp")), catalog).unwrap();
         assert!(!patch.contains_key("CLAUDE_CODE_SUBAGENT_MODEL"), "an alias resolves through the pinned slots");
+    }
+
+    /// Plans against `state`, with the keyring's `key`.
+    fn plan_with(
+        settings: &str,
+        request: &UseRequest,
+        state: &AppState,
+        key: Option<&str>,
+    ) -> Result<BTreeMap<String, Option<String>>, UseError> {
+        let doc = SettingsDoc {
+            path: "settings.json".into(),
+            original: Some(settings.as_bytes().to_vec()),
+            root: serde_json::from_str(settings).unwrap(),
+        };
+        let profiles = AwsProfiles::parse(Some(CONFIG), None, Path::new("config"), Path::new("credentials")).unwrap();
+        let key = key.map(crate::secret::Secret::new);
+        let program = Ok("/usr/bin/bedrock-tray".into());
+        let plan = plan(&doc, request, Catalog::builtin(), &profiles, state, &program, key.as_ref())?;
+        Ok(plan.patch.into_iter().map(|(k, v)| (k.name().to_string(), v)).collect())
+    }
+
+    const ON_DEV: &str = r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "dev", "AWS_REGION": "eu-central-1",
+        "ANTHROPIC_MODEL": "eu.anthropic.claude-sonnet-5-5"}, "awsAuthRefresh": "aws sso login --profile dev",
+        "awsCredentialExport": "/usr/bin/bedrock-tray credential-process --profile dev --export"}"#;
+
+    #[test]
+    fn the_api_key_provider_drops_aws_credentials_and_writes_the_key_only_when_asked() {
+        let state = AppState::default();
+        let asked = UseRequest { provider: Some(Provider::BedrockApiKey), ..UseRequest::default() };
+        let patch = plan_with(ON_DEV, &asked, &state, Some("ABSK-key")).unwrap();
+        for gone in ["AWS_PROFILE", "awsAuthRefresh", "awsCredentialExport", "AWS_BEARER_TOKEN_BEDROCK"] {
+            assert_eq!(patch.get(gone), Some(&None), "{gone}: {patch:?}");
+        }
+        assert!(value(&patch, "ANTHROPIC_MODEL").unwrap().starts_with("eu."), "the geography stays");
+        let write = UseRequest { key_in_settings: Some(true), ..asked.clone() };
+        let patch = plan_with(ON_DEV, &write, &state, Some("ABSK-key")).unwrap();
+        assert_eq!(value(&patch, "AWS_BEARER_TOKEN_BEDROCK"), Some("ABSK-key"));
+        let with_key = ON_DEV.replace("\"AWS_PROFILE\": \"dev\"", "\"AWS_BEARER_TOKEN_BEDROCK\": \"ABSK-key\"");
+        let patch =
+            plan_with(&with_key, &UseRequest { geography: Some("us".into()), ..UseRequest::default() }, &state, None)
+                .unwrap();
+        assert!(!patch.contains_key("AWS_BEARER_TOKEN_BEDROCK"), "kept while the provider stays: {patch:?}");
+        assert!(value(&patch, "ANTHROPIC_MODEL").unwrap().starts_with("us."));
+        let back = UseRequest { provider: Some(Provider::Bedrock), ..UseRequest::default() };
+        let patch = plan_with(&with_key, &back, &state, None).unwrap();
+        assert_eq!(patch.get("AWS_BEARER_TOKEN_BEDROCK"), Some(&None), "any other provider removes it");
+        let err = plan_with(ON_DEV, &UseRequest { profile: Some("dev".into()), ..asked }, &state, None).unwrap_err();
+        assert!(matches!(err, UseError::ProfileWithProvider { .. }) && err.is_usage(), "{err}");
+    }
+
+    #[test]
+    fn the_gateway_provider_needs_a_url_and_leaves_with_its_keys() {
+        let state = AppState::default();
+        let err =
+            plan_with(ON_DEV, &UseRequest { provider: Some(Provider::Gateway), ..UseRequest::default() }, &state, None)
+                .unwrap_err();
+        assert!(matches!(err, UseError::NoGatewayUrl), "{err}");
+        let url = UseRequest { gateway_url: Some("https://gw.example.com/bedrock/".into()), ..UseRequest::default() };
+        let patch = plan_with(ON_DEV, &url, &state, None).unwrap();
+        assert_eq!(value(&patch, "ANTHROPIC_BEDROCK_BASE_URL"), Some("https://gw.example.com/bedrock"));
+        assert_eq!(value(&patch, "CLAUDE_CODE_SKIP_BEDROCK_AUTH"), Some("1"));
+        assert_eq!(patch.get("AWS_PROFILE"), Some(&None));
+        let err = plan_with(ON_DEV, &UseRequest { provider: Some(Provider::Bedrock), ..url.clone() }, &state, None)
+            .unwrap_err();
+        assert!(matches!(err, UseError::GatewayUrlWithProvider { .. }), "{err}");
+        let on_gateway = r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": "eu-central-1",
+            "ANTHROPIC_MODEL": "eu.anthropic.claude-sonnet-5-5", "ANTHROPIC_BEDROCK_BASE_URL": "https://gw.example.com/bedrock",
+            "CLAUDE_CODE_SKIP_BEDROCK_AUTH": "1"}}"#;
+        let remembered = AppState { bedrock_profile: Some("dev".into()), ..AppState::default() };
+        let back = UseRequest { provider: Some(Provider::Bedrock), ..UseRequest::default() };
+        let patch = plan_with(on_gateway, &back, &remembered, None).unwrap();
+        assert_eq!(patch.get("ANTHROPIC_BEDROCK_BASE_URL"), Some(&None));
+        assert_eq!(patch.get("CLAUDE_CODE_SKIP_BEDROCK_AUTH"), Some(&None));
+        assert_eq!(value(&patch, "AWS_PROFILE"), Some("dev"), "the profile used before comes back");
     }
 
     #[test]

@@ -248,8 +248,10 @@ impl Watcher {
         crate::atomic_file::create_private_dir(&paths.sso_cache_dir)
             .map_err(|source| WatchError::Create { path: paths.sso_cache_dir.clone(), source })?;
         let (file_tx, file_rx) = mpsc::unbounded_channel();
+        let app_dir = paths.app_dir.clone();
+        let kept = [paths.app_state(), crate::catalog::account::AccountListing::dir(&paths)];
         let files = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            if event.is_ok_and(|e| !e.kind.is_access()) {
+            if event.is_ok_and(|e| !e.kind.is_access() && !is_app_dir_noise(&app_dir, &kept, &e.paths)) {
                 let _ = file_tx.send(());
             }
         })
@@ -316,14 +318,26 @@ impl Watcher {
     }
 }
 
+/// Whether an event only concerns files of the app's own folder that no
+/// view shows (the usage index, lock folders, temporary files): there only
+/// the state file (which keys the API-key provider has, the gateway; see
+/// [`crate::view::snapshot::ProviderOptions`]) and the model listing's
+/// folder matter. Without this, every write of the usage index would wake
+/// the watcher and make a new snapshot.
+fn is_app_dir_noise(app_dir: &std::path::Path, kept: &[PathBuf], paths: &[PathBuf]) -> bool {
+    !paths.is_empty() && paths.iter().all(|p| p.parent() == Some(app_dir) && !kept.contains(p))
+}
+
 /// The folders whose changes matter: where the settings, the AWS config,
-/// the token cache and the account's model catalog live. A folder that does not exist yet is watched
-/// through its nearest existing parent.
+/// the token cache, the account's model catalog and the app's state live.
+/// A folder that does not exist yet is watched through its nearest
+/// existing parent.
 fn watched_dirs(paths: &Paths) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     // The model catalog read from the account lives in one flat folder.
     let listing = crate::catalog::account::AccountListing::dir(paths).join("listing.json");
-    for file in [&paths.claude_settings, &paths.aws_config, &paths.aws_credentials, &listing] {
+    let state = paths.app_state();
+    for file in [&paths.claude_settings, &paths.aws_config, &paths.aws_credentials, &listing, &state] {
         let mut dir = file.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
         while !dir.is_dir() {
             match dir.parent() {
@@ -584,6 +598,31 @@ fn strip_volatile(value: &mut serde_json::Value) {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn the_app_folder_is_watched_for_the_state_file() {
+        // With the model listing's folder there, nothing else would bring
+        // the app folder (where `api-key set` writes the state) into view.
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::under_home(home.path());
+        std::fs::create_dir_all(crate::catalog::account::AccountListing::dir(&paths)).unwrap();
+        assert!(watched_dirs(&paths).contains(&paths.app_dir), "{:?}", watched_dirs(&paths));
+    }
+
+    #[test]
+    fn the_app_state_is_watched_and_the_rest_of_its_folder_is_noise() {
+        let paths = Paths::under_home(std::path::Path::new("/home/u"));
+        let app = paths.app_dir.clone();
+        let kept = [paths.app_state(), crate::catalog::account::AccountListing::dir(&paths)];
+        assert!(is_app_dir_noise(&app, &kept, &[app.join("usage-index.json")]));
+        assert!(is_app_dir_noise(&app, &kept, &[app.join(".state.json.1.x.tmp")]), "until renamed");
+        assert!(!is_app_dir_noise(&app, &kept, &[app.join(".state.json.1.x.tmp"), paths.app_state()]), "the rename");
+        assert!(!is_app_dir_noise(&app, &kept, &[crate::catalog::account::AccountListing::dir(&paths)]));
+        assert!(
+            !is_app_dir_noise(&app, &kept, std::slice::from_ref(&paths.claude_settings)),
+            "other folders are not filtered"
+        );
+    }
 
     #[test]
     fn phases_follow_the_thresholds() {

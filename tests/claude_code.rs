@@ -35,7 +35,12 @@
 //! - settings `env` reaches its Bash tool's environment, while the
 //!   credentials `awsCredentialExport` prints sign its Bedrock calls only:
 //!   none of `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` or
-//!   `AWS_SESSION_TOKEN` shows in that environment.
+//!   `AWS_SESSION_TOKEN` shows in that environment;
+//! - with `AWS_BEARER_TOKEN_BEDROCK` in its settings' env it sends every
+//!   runtime call with `Authorization: Bearer <key>` and no signature; with
+//!   `CLAUDE_CODE_SKIP_BEDROCK_AUTH=1` it signs nothing, and passes
+//!   `ANTHROPIC_AUTH_TOKEN` on as `Authorization: Bearer` (a gateway's
+//!   token).
 //!
 //! The fake's accounts offer realistic late-2026 lists per region (current
 //! and previous generation, geographic and global profiles, and a family no
@@ -681,4 +686,121 @@ fn scoped_credentials_keep_aws_profile_out_of_claude_codes_bash() {
         assert!(role_keys.contains(&key), "{} signed with {key}, not the SSO role's key {role_keys:?}", e["op"]);
     }
     assert!(run.problems(&EU).is_empty(), "{:?}", run.problems(&EU));
+}
+
+/// The Bedrock API key of the provider tests (the fake accepts it).
+const API_KEY: &str = "ABSKQmVkcm9ja0FQSUtleS1jbGF1ZGUtY29kZS10ZXN0Zz4q";
+
+#[test]
+fn the_api_key_provider_sends_the_key_as_a_bearer_token_and_no_signature() {
+    // `use --provider bedrock-api-key --write-key-to-settings` puts the key
+    // from the keyring into settings.json; Claude Code started with no AWS
+    // credentials anywhere calls Bedrock with `Authorization: Bearer`.
+    claude_code();
+    let _slot = RunSlot::take();
+    let sandbox = Sandbox::new();
+    // Unsigned calls name no region: the fake answers them as eu-central-1 (Bedrock takes it from the host).
+    sandbox.fake.config(json!({"bearer_keys": [API_KEY], "default_region": EU.region}));
+    use_geo(&sandbox, &EU);
+    let keyring = crate::keychain_cli::PrivateKeyring::start(&sandbox.home);
+    let ours = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bedrock-tray"));
+        cmd.args(args);
+        sandbox.home.isolate(&mut cmd);
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &keyring.address)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "bedrock-tray {args:?}: {}", text(&out));
+    };
+    ours(&["api-key", "set"], &format!("{API_KEY}\n"));
+    ours(&["use", "--provider", "bedrock-api-key", "--write-key-to-settings"], "");
+
+    let work = sandbox.home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let run = sandbox.finish(sandbox.claude_command(&work, &[]), "API key".into());
+    let runtime: Vec<&Value> =
+        run.log.iter().filter(|e| e["op"].as_str().is_some_and(|o| o.starts_with("bedrock-runtime:"))).collect();
+    assert!(!runtime.is_empty(), "Claude Code called Bedrock: {} {:?}", text(&run.output), run.log);
+    for e in &runtime {
+        assert_eq!(e["auth"], "bearer", "every runtime call carries the API key, unsigned: {e}");
+        assert_eq!(e["status"], 200, "the fake took the key: {e}");
+    }
+    assert!(run.problems(&EU).is_empty(), "{:?}", run.problems(&EU));
+}
+
+#[test]
+fn the_gateway_provider_reaches_the_gateway_without_sigv4() {
+    // `use --gateway-url` points Claude Code at the gateway (the fake here)
+    // with CLAUDE_CODE_SKIP_BEDROCK_AUTH: no AWS credentials anywhere, no
+    // signature; the gateway's own token (ANTHROPIC_AUTH_TOKEN, the user's)
+    // goes along as `Authorization: Bearer`.
+    claude_code();
+    let _slot = RunSlot::take();
+    let sandbox = Sandbox::new();
+    sandbox.fake.config(json!({"bearer_keys": ["gateway-token-for-tests"], "default_region": EU.region}));
+    use_geo(&sandbox, &EU);
+    sandbox.bedrock_tray(&["use", "--gateway-url", &sandbox.fake.url]);
+    let work = sandbox.home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+
+    let run = sandbox.finish(sandbox.claude_command(&work, &[]), "gateway".into());
+    let runtime: Vec<&Value> =
+        run.log.iter().filter(|e| e["op"].as_str().is_some_and(|o| o.starts_with("bedrock-runtime:"))).collect();
+    assert!(!runtime.is_empty(), "Claude Code reached the gateway: {} {:?}", text(&run.output), run.log);
+    for e in &runtime {
+        assert_eq!(e["auth"], "none", "no SigV4 through the gateway: {e}");
+    }
+    assert!(run.problems(&EU).is_empty(), "{:?}", run.problems(&EU));
+
+    let mut cmd = sandbox.claude_command(&work, &[]);
+    cmd.env("ANTHROPIC_AUTH_TOKEN", "gateway-token-for-tests");
+    let run = sandbox.finish(cmd, "gateway with a token".into());
+    let runtime: Vec<&Value> =
+        run.log.iter().filter(|e| e["op"].as_str().is_some_and(|o| o.starts_with("bedrock-runtime:"))).collect();
+    assert!(
+        !runtime.is_empty() && runtime.iter().all(|e| e["auth"] == "bearer"),
+        "the token goes along: {:?}",
+        run.log
+    );
+    assert!(run.problems(&EU).is_empty(), "{:?}", run.problems(&EU));
+}
+
+#[test]
+fn a_key_in_claude_codes_env_reaches_its_bash_tool() {
+    // What the API key costs, written into settings or exported in the
+    // shell alike: Claude Code 2.1.332 passes its env to its Bash tool, the
+    // key included. Its CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1 removes the key
+    // (and other secrets) from what it starts, but then runs Bash only in
+    // its sandbox (bubblewrap and socat on Linux), so we only say so. The
+    // fake answers "say hi" with a Bash call to `env` and keeps its output.
+    claude_code();
+    let _slot = RunSlot::take();
+    let sandbox = Sandbox::new();
+    sandbox.fake.config(json!({"bearer_keys": [API_KEY], "default_region": EU.region}));
+    use_geo(&sandbox, &EU);
+    let mut settings = sandbox.home.settings_json();
+    settings["env"]["AWS_BEARER_TOKEN_BEDROCK"] = API_KEY.into();
+    settings["env"].as_object_mut().unwrap().remove("AWS_PROFILE");
+    sandbox.home.write_settings(&settings.to_string());
+    sandbox.fake.config(json!({"tool_use": {
+        "name": "Bash",
+        "input": {"command": "env", "description": "Print the environment"},
+        "when": "say hi",
+    }}));
+    let work = sandbox.home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let run = sandbox.finish(sandbox.claude_command(&work, &["--allowedTools", "Bash(env)"]), "key in env".into());
+    let results = sandbox.fake.state()["tool_results"].as_array().cloned().unwrap_or_default();
+    let env = results.first().and_then(Value::as_str).unwrap_or_default().to_string();
+    assert!(env.lines().any(|l| l.starts_with("PATH=")), "Bash ran ({}): {env}", text(&run.output));
+    assert!(
+        env.lines().any(|l| l == format!("AWS_BEARER_TOKEN_BEDROCK={API_KEY}")),
+        "Claude Code {} hands the key to Bash (if this fails, it scrubs it now: update README and render::api_key_hint)",
+        pinned_version()
+    );
 }

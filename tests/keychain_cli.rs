@@ -13,14 +13,14 @@ const SECRET: &str = "kEyChAiNsEcReT/0123456789abcdefghijKLMNOP";
 
 /// A private session bus with an unlocked gnome-keyring on it; both are
 /// killed on drop. The keyring files live in the test HOME.
-struct PrivateKeyring {
+pub struct PrivateKeyring {
     bus: Child,
     keyring: Child,
-    address: String,
+    pub address: String,
 }
 
 impl PrivateKeyring {
-    fn start(home: &TestHome) -> Self {
+    pub fn start(home: &TestHome) -> Self {
         let (bus, address) = session_bus();
         // A non-empty password: with an empty one gnome-keyring creates no
         // default collection on a fresh HOME.

@@ -20,6 +20,7 @@ mod models_cli;
 mod onboard;
 mod package;
 mod probe;
+mod providers_cli;
 mod secrets;
 mod sessions;
 mod settings_cli;

@@ -297,6 +297,19 @@ fn the_dashboard_shows_switches_and_follows_the_files() {
     s.wait_text("#model-id", Duration::from_secs(3), |t| t == "us.anthropic.claude-haiku-4-5-20251001-v1:0");
     assert!(t.elapsed() < Duration::from_secs(1), "shown after {:?}", t.elapsed());
     s.screenshot("hand-edit");
+
+    // The other ways in: not offered without a key or a gateway; a gateway
+    // chosen from the CLI shows as the way in.
+    let disabled =
+        "return [...document.querySelectorAll('#provider option')].filter(o => o.disabled).map(o => o.value);";
+    assert_eq!(s.script(disabled, json!([])), json!(["bedrock-api-key", "gateway"]));
+    home.cli_ok(&["use", "--gateway-url", "http://127.0.0.1:9/bedrock"]);
+    s.wait_text("#access", Duration::from_secs(3), |t| t == "LLM gateway http://127.0.0.1:9/bedrock");
+    assert_eq!(s.script("return document.querySelector('#provider').value;", json!([])), json!("gateway"));
+    assert_eq!(s.script(disabled, json!([])), json!(["bedrock-api-key"]), "the gateway is known now");
+    let profile = "return document.querySelector('#profile').selectedOptions[0].textContent;";
+    assert!(s.script(profile, json!([])).as_str().unwrap().contains("not used"), "no profile shown as chosen");
+    s.screenshot("gateway");
 }
 
 #[test]

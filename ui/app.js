@@ -53,12 +53,36 @@ function render(snap) {
     text("summary", snap.errors.join("; ") || "settings unreadable");
     return;
   }
-  const bedrock = st.provider === "bedrock";
+  const bedrock = st.provider !== "anthropic";
+  // How Claude Code gets in: the profile, the API key (its fingerprint,
+  // never the key) or the gateway.
+  const access = {
+    "bedrock-api-key": `API key ${st.api_key?.name ?? ""} ${st.api_key?.fingerprint ?? "(not in the keyring)"}`
+      + (st.api_key && !st.api_key.in_settings ? ": Claude Code reads it from its shell (bedrock-tray status says how)" : ""),
+    gateway: `LLM gateway ${st.gateway_url ?? "?"}`,
+  }[st.provider] ?? st.profile ?? "no profile";
   text("summary", bedrock
-    ? `${st.model_name ?? st.model_id ?? "no model"} · ${(st.geography ?? "?").toUpperCase()} · ${st.profile ?? "no profile"}`
+    ? `${st.model_name ?? st.model_id ?? "no model"} · ${(st.geography ?? "?").toUpperCase()} · ${access}`
     : "Anthropic API (Bedrock off)");
+  text("access", bedrock ? access : "–");
   $("provider").value = st.provider;
-  fillSelect($("profile"), snap.profiles.map((p) => [p.name, `${p.name} (${p.credentials})`]), st.profile);
+  // A provider without what it needs cannot be chosen here (the CLI sets it up).
+  for (const option of $("provider").options) {
+    if (option.value === "bedrock-api-key") option.disabled = !(snap.providers?.api_keys?.length);
+    if (option.value === "gateway") option.disabled = !snap.providers?.gateway_url;
+  }
+  // Under the API key or a gateway no profile is in use: say so rather
+  // than show the first one as if chosen (picking one goes back to Bedrock
+  // with that profile).
+  const noProfile = st.provider === "bedrock-api-key" || st.provider === "gateway";
+  fillSelect(
+    $("profile"),
+    [
+      ...(noProfile ? [["", "none: not used by this provider", false]] : []),
+      ...snap.profiles.map((p) => [p.name, `${p.name} (${p.credentials})`]),
+    ],
+    noProfile ? "" : st.profile,
+  );
   if (catalog) {
     // Disabled: no inference profile in this geography, or (after a
     // check) not offered in this region by ListInferenceProfiles.

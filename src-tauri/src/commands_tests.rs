@@ -77,6 +77,8 @@ fn hostile_or_unknown_values_are_refused_as_invalid_and_nothing_is_written() {
         json!({"model": "gpt-5"}),
         json!({"geography": "mars"}),
         json!({"provider": "openai"}),
+        // No gateway chosen yet (the CLI's `use --gateway-url` sets one up).
+        json!({"provider": "gateway"}),
         json!({"model": 42}),
     ] {
         let err = invoke(&f, "select", body.clone()).expect_err("refused");

@@ -2,6 +2,7 @@
 //! (read as the SDKs read them, edited line by line), static keys in the OS
 //! keyring and the plaintext keys that should move there.
 
+pub mod api_key;
 pub mod blocks;
 pub mod credential_process;
 pub mod ini;

@@ -82,6 +82,8 @@ pub struct LayerFile {
 pub struct Source {
     /// The key as users see it (`env.ANTHROPIC_MODEL`).
     pub key: String,
+    /// The value; a secret's (`AWS_BEARER_TOKEN_BEDROCK`) only as its
+    /// fingerprint (see [`OwnedKey::shown`]).
     pub value: String,
     pub layer: Layer,
     pub path: PathBuf,
@@ -127,7 +129,12 @@ impl Layers {
     /// The value in effect of `key` and the file it comes from.
     pub fn effective(&self, key: OwnedKey) -> Option<Source> {
         self.files.iter().find_map(|f| {
-            f.doc.get(key).map(|value| Source { key: key.display(), value, layer: f.layer, path: f.doc.path.clone() })
+            f.doc.get(key).map(|value| Source {
+                key: key.display(),
+                value: key.shown(&value),
+                layer: f.layer,
+                path: f.doc.path.clone(),
+            })
         })
     }
 

@@ -4,26 +4,61 @@ use crate::catalog::{Catalog, Geography, Model};
 use crate::claude::settings::{OwnedKey, SettingsDoc};
 use serde::Serialize;
 
-/// Which API Claude Code talks to.
+/// Which API Claude Code talks to, and how it gets in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Provider {
+    /// Amazon Bedrock with AWS credentials (a profile: SSO, keyring keys...).
     Bedrock,
+    /// The Anthropic API.
     Anthropic,
+    /// Amazon Bedrock with a Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`).
+    BedrockApiKey,
+    /// Amazon Bedrock through an LLM gateway (`ANTHROPIC_BEDROCK_BASE_URL`
+    /// with `CLAUDE_CODE_SKIP_BEDROCK_AUTH`).
+    Gateway,
 }
 
 impl Provider {
-    /// The provider's key, as menu ids and the dashboard name it.
+    /// Every provider, in menu order.
+    pub const ALL: [Provider; 4] = [Provider::Bedrock, Provider::BedrockApiKey, Provider::Gateway, Provider::Anthropic];
+
+    /// The provider's key, as menu ids, `--provider` and the dashboard name it.
     pub fn key(self) -> &'static str {
         match self {
             Provider::Bedrock => "bedrock",
             Provider::Anthropic => "anthropic",
+            Provider::BedrockApiKey => "bedrock-api-key",
+            Provider::Gateway => "gateway",
         }
     }
 
     /// The provider with this key (see [`Provider::key`]).
     pub fn from_key(key: &str) -> Option<Self> {
-        [Provider::Bedrock, Provider::Anthropic].into_iter().find(|p| p.key() == key)
+        Self::ALL.into_iter().find(|p| p.key() == key)
+    }
+
+    /// How users see it named.
+    pub fn label(self) -> &'static str {
+        match self {
+            Provider::Bedrock => "Amazon Bedrock",
+            Provider::Anthropic => "Anthropic API",
+            Provider::BedrockApiKey => "Amazon Bedrock (API key)",
+            Provider::Gateway => "Amazon Bedrock via LLM gateway",
+        }
+    }
+
+    /// Whether Claude Code calls Bedrock (models, geographies and the
+    /// region apply), whichever way it gets in.
+    pub fn is_bedrock(self) -> bool {
+        self != Provider::Anthropic
+    }
+
+    /// Whether Claude Code signs its calls with AWS credentials from a
+    /// profile (so `AWS_PROFILE`, `awsAuthRefresh` and
+    /// `awsCredentialExport` apply).
+    pub fn uses_aws_profile(self) -> bool {
+        self == Provider::Bedrock
     }
 }
 
@@ -50,11 +85,7 @@ impl<'c> Selection<'c> {
         let geography =
             located.map(|(_, g)| g).or_else(|| model_id.as_deref().and_then(|id| catalog.geography_of_id(id)));
         Self {
-            provider: if is_truthy(doc.get(OwnedKey::UseBedrock).as_deref()) {
-                Provider::Bedrock
-            } else {
-                Provider::Anthropic
-            },
+            provider: provider_of(doc),
             profile: profile_of(doc),
             region: doc.get(OwnedKey::AwsRegion),
             small_model_id: doc.get(OwnedKey::SmallFastModel).or_else(|| doc.get(OwnedKey::DefaultHaiku)),
@@ -63,6 +94,37 @@ impl<'c> Selection<'c> {
             geography,
             model_id,
         }
+    }
+}
+
+impl Selection<'_> {
+    /// The selection with what the app state adds: the API-key provider
+    /// chosen with the key left in the shell leaves no trace in the
+    /// settings but Bedrock without a profile, so the state says so.
+    #[must_use]
+    pub fn with_state(mut self, state: &crate::app_state::AppState) -> Self {
+        if self.provider == Provider::Bedrock && self.profile.is_none() && state.api_key_choice.is_some() {
+            self.provider = Provider::BedrockApiKey;
+        }
+        self
+    }
+}
+
+/// The provider the settings select. Claude Code 2.1.332 uses a Bedrock API
+/// key before any AWS credentials when `AWS_BEARER_TOKEN_BEDROCK` is set,
+/// and sends no SigV4 with `CLAUDE_CODE_SKIP_BEDROCK_AUTH` (its Bedrock
+/// client: `AWS_BEARER_TOKEN_BEDROCK` gives `Authorization: Bearer`, and
+/// only without it and without skipped auth are AWS credentials loaded).
+pub fn provider_of(doc: &SettingsDoc) -> Provider {
+    if !is_truthy(doc.get(OwnedKey::UseBedrock).as_deref()) {
+        return Provider::Anthropic;
+    }
+    if doc.get(OwnedKey::BedrockBaseUrl).is_some() && is_truthy(doc.get(OwnedKey::SkipBedrockAuth).as_deref()) {
+        Provider::Gateway
+    } else if doc.get(OwnedKey::BearerToken).is_some_and(|k| !k.trim().is_empty()) {
+        Provider::BedrockApiKey
+    } else {
+        Provider::Bedrock
     }
 }
 
@@ -76,6 +138,6 @@ pub fn profile_of(doc: &SettingsDoc) -> Option<String> {
 }
 
 /// Claude Code treats `1` and `true` as on.
-fn is_truthy(value: Option<&str>) -> bool {
+pub fn is_truthy(value: Option<&str>) -> bool {
     matches!(value.map(|v| v.trim().to_ascii_lowercase()).as_deref(), Some("1" | "true" | "yes" | "on"))
 }

@@ -34,10 +34,17 @@ pub enum OwnedKey {
     MaxThinkingTokens,
     AuthRefresh,
     CredentialExport,
+    /// An LLM gateway in front of Bedrock (`ANTHROPIC_BEDROCK_BASE_URL`).
+    BedrockBaseUrl,
+    /// `CLAUDE_CODE_SKIP_BEDROCK_AUTH`: no SigV4, the gateway authenticates.
+    SkipBedrockAuth,
+    /// A Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`): a secret, written
+    /// only on the user's explicit choice (see [`OwnedKey::is_secret`]).
+    BearerToken,
 }
 
 impl OwnedKey {
-    pub const ALL: [OwnedKey; 17] = [
+    pub const ALL: [OwnedKey; 20] = [
         OwnedKey::UseBedrock,
         OwnedKey::AwsProfile,
         OwnedKey::AwsRegion,
@@ -55,6 +62,9 @@ impl OwnedKey {
         OwnedKey::MaxThinkingTokens,
         OwnedKey::AuthRefresh,
         OwnedKey::CredentialExport,
+        OwnedKey::BedrockBaseUrl,
+        OwnedKey::SkipBedrockAuth,
+        OwnedKey::BearerToken,
     ];
 
     /// The key's name; env keys live under `env`.
@@ -77,6 +87,24 @@ impl OwnedKey {
             OwnedKey::MaxThinkingTokens => "MAX_THINKING_TOKENS",
             OwnedKey::AuthRefresh => "awsAuthRefresh",
             OwnedKey::CredentialExport => "awsCredentialExport",
+            OwnedKey::BedrockBaseUrl => "ANTHROPIC_BEDROCK_BASE_URL",
+            OwnedKey::SkipBedrockAuth => "CLAUDE_CODE_SKIP_BEDROCK_AUTH",
+            OwnedKey::BearerToken => "AWS_BEARER_TOKEN_BEDROCK",
+        }
+    }
+
+    /// Whether the key's value is a secret: never shown, logged or
+    /// reported as it is, only as [`redacted`].
+    pub fn is_secret(self) -> bool {
+        self == OwnedKey::BearerToken
+    }
+
+    /// The value as it may be shown: a secret's is [`redacted`].
+    pub fn shown(self, value: &str) -> String {
+        if self.is_secret() {
+            redacted(value)
+        } else {
+            value.to_string()
         }
     }
 
@@ -100,6 +128,12 @@ impl OwnedKey {
     pub fn is_owned_top(name: &str) -> bool {
         Self::ALL.iter().any(|k| !k.in_env() && k.name() == name)
     }
+}
+
+/// How a secret is shown: at most its last four characters, so a user can
+/// tell two keys apart without the key being readable.
+pub fn redacted(secret: &str) -> String {
+    crate::aws::api_key::fingerprint(secret)
 }
 
 /// Why the settings file could not be read or written.
@@ -255,8 +289,8 @@ pub fn apply(root: &mut Map<String, Value>, patch: &Patch) -> Vec<Change> {
         }
         changes.push(Change {
             key: key.display(),
-            old: old_value.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)),
-            new: new.clone(),
+            old: old_value.map(|v| key.shown(&v.as_str().map_or_else(|| v.to_string(), str::to_string))),
+            new: new.as_deref().map(|v| key.shown(v)),
         });
     }
     changes
@@ -267,6 +301,15 @@ pub fn render(root: &Map<String, Value>) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(root).expect("a JSON map always serialises");
     out.push(b'\n');
     out
+}
+
+/// Whether a settings document holds the value of a secret owned key.
+pub fn holds_secret(root: &Map<String, Value>) -> bool {
+    let env = root.get("env").and_then(Value::as_object);
+    OwnedKey::ALL.iter().filter(|k| k.is_secret()).any(|k| {
+        let value = if k.in_env() { env.and_then(|e| e.get(k.name())) } else { root.get(k.name()) };
+        value.and_then(Value::as_str).is_some_and(|v| !v.trim().is_empty())
+    })
 }
 
 /// Reads the file, computes a patch from what is there now, applies it and
@@ -301,7 +344,14 @@ pub fn update<E: From<SettingsError>>(
         if changes.is_empty() && next.original.is_some() {
             return Ok(changes);
         }
-        let prepared = PreparedWrite::new(path, &render(&next.root), 0o600).map_err(SettingsError::from)?;
+        // A file that holds a secret (a Bedrock API key, written on the
+        // user's explicit choice) is readable by the user only.
+        let prepared = if holds_secret(&next.root) {
+            PreparedWrite::private(path, &render(&next.root))
+        } else {
+            PreparedWrite::new(path, &render(&next.root), 0o600)
+        }
+        .map_err(SettingsError::from)?;
         // Cheap early check after the slow part (fsync).
         if read_bytes(path)? != doc.original {
             doc = SettingsDoc::read(path)?;
@@ -402,6 +452,21 @@ mod tests {
         let v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
         assert_eq!(v["model"], "opus", "the other writer's key survives");
         assert_eq!(v["env"]["AWS_REGION"], "eu-west-1");
+    }
+
+    #[test]
+    fn a_file_holding_a_secret_becomes_private_and_changes_show_no_secret() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("settings.json");
+        std::fs::write(&p, "{}").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        update::<SettingsError>(&p, |_| Ok(vec![(OwnedKey::AwsRegion, Some("eu-west-1".into()))])).unwrap();
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o644, "no secret: mode kept");
+        let key = "ABSKQmVkcm9ja0FQSUtleS1zZWNyZXQwxyz";
+        let changes = update::<SettingsError>(&p, |_| Ok(vec![(OwnedKey::BearerToken, Some(key.into()))])).unwrap();
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600, "the key: user only");
+        assert!(!format!("{changes:?}").contains(key) && format!("{changes:?}").contains("wxyz"), "{changes:?}");
     }
 
     #[test]

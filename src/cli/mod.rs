@@ -3,6 +3,7 @@
 //! environment was.
 
 mod accounts;
+mod api_key;
 mod config;
 mod credentials;
 mod login;
@@ -124,6 +125,12 @@ enum Command {
         #[command(subcommand)]
         action: credentials::CredentialsAction,
     },
+    /// Keep a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK) in the OS keyring,
+    /// for `use --provider bedrock-api-key`.
+    ApiKey {
+        #[command(subcommand)]
+        action: api_key::ApiKeyAction,
+    },
     /// Print short-lived credentials for a keyring-backed profile (the AWS
     /// credential_process protocol).
     CredentialProcess {
@@ -177,9 +184,28 @@ struct UseArgs {
     /// AWS region; must be one from which the geography can be called.
     #[arg(long)]
     region: Option<String>,
-    /// Which API Claude Code talks to.
+    /// Which API Claude Code talks to, and how: bedrock (an AWS profile),
+    /// bedrock-api-key (a Bedrock API key from `api-key set`), gateway (an
+    /// LLM gateway in front of Bedrock, --gateway-url) or anthropic.
     #[arg(long, value_enum)]
     provider: Option<Provider>,
+    /// The LLM gateway's Bedrock URL (https; http only to 127.0.0.1 or
+    /// localhost); selects the gateway provider. Remembered.
+    #[arg(long, value_name = "URL")]
+    gateway_url: Option<String>,
+    /// With bedrock-api-key: which key from `api-key set --name` (default:
+    /// the one chosen before, else "default").
+    #[arg(long, value_name = "NAME")]
+    api_key_name: Option<String>,
+    /// With bedrock-api-key: write the key into settings.json (made 0600),
+    /// because Claude Code reads it only from its environment or a
+    /// settings file. Without it, export it in the shell Claude Code starts from.
+    #[arg(long, overrides_with = "key_from_environment")]
+    write_key_to_settings: bool,
+    /// With bedrock-api-key: remove the key from settings.json; Claude Code
+    /// then takes it from its environment.
+    #[arg(long, overrides_with = "write_key_to_settings")]
+    key_from_environment: bool,
     /// Sets CLAUDE_CODE_MAX_OUTPUT_TOKENS.
     #[arg(long, value_name = "N")]
     max_output_tokens: Option<u32>,
@@ -308,12 +334,26 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 },
                 project: args.project.as_deref().map(project_dir).transpose()?,
                 clear_project: args.clear,
+                gateway_url: args.gateway_url,
+                api_key_name: args.api_key_name,
+                key_in_settings: match (args.write_key_to_settings, args.key_from_environment) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                },
             };
             let changes = switch::run(&paths, &request)?;
             if args.json {
                 render::print_json(&changes);
             } else {
                 render::changes(&switch::target_file(&paths, &request), &changes);
+                // Said every time: without the key Claude Code cannot call Bedrock.
+                if request.project.is_none() {
+                    let status = Status::read(&paths, now).map_err(Failure::env)?;
+                    if let Some(k) = status.api_key.as_ref().filter(|k| !k.in_settings) {
+                        println!("{}", render::api_key_hint(&k.name));
+                    }
+                }
             }
         }
         Command::Status { json, probe: true, dir: None } => probe::status_with_probe(&paths, json, now)?,
@@ -362,6 +402,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             );
         }
         Command::Credentials { action } => credentials::run(&paths, action)?,
+        Command::ApiKey { action } => api_key::run(&paths, action)?,
         Command::CredentialProcess { .. } => unreachable!("handled above"),
         Command::Repair { json } => {
             let program = bedrock_tray::program_path::installed_cli_program()?;

@@ -4,7 +4,8 @@
 use super::{render, Failure};
 use bedrock_tray::doctor::{self, Check, DoctorReport, Mark};
 use bedrock_tray::paths::Paths;
-use bedrock_tray::probe::{self, Outcome, ProbeOptions, ProbeReport, ProbeTarget};
+use bedrock_tray::probe::{self, access, Outcome, ProbeOptions, ProbeReport, ProbeTarget};
+use bedrock_tray::secret::Secret;
 use bedrock_tray::view::status::Status;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -44,8 +45,76 @@ fn run_probes(
     Ok(super::runtime()?.block_on(probe::run(paths, target, options, now)))
 }
 
+/// Runs the provider probe of the API-key or gateway provider. The key is
+/// the one Claude Code uses: the settings' copy when there is one, else
+/// the keyring's.
+pub fn run_access(
+    paths: &Paths,
+    target: &doctor::AccessTarget,
+    timeout: Option<f64>,
+    invoke: bool,
+) -> Result<Vec<access::AccessCheck>, Failure> {
+    let limit = timeout.map_or(access::ACCESS_TIMEOUT, Duration::from_secs_f64);
+    match target {
+        doctor::AccessTarget::Gateway { url } => Ok(vec![super::runtime()?.block_on(access::gateway(url, limit))]),
+        doctor::AccessTarget::ApiKey { name, region, in_settings, model_id } => {
+            let key = if *in_settings {
+                // From whichever settings layer Claude Code takes it.
+                let layers = bedrock_tray::claude::layers::Layers::read(paths, None).map_err(Failure::env)?;
+                layers.merged().get(bedrock_tray::claude::settings::OwnedKey::BearerToken).map(Secret::new)
+            } else {
+                let name = bedrock_tray::names::ApiKeyName::new(name.as_str()).map_err(Failure::usage)?;
+                bedrock_tray::aws::api_key::get(&bedrock_tray::aws::keychain::OsKeyring, &name).map_err(Failure::env)?
+            };
+            let Some(key) = key else {
+                return Ok(vec![access::AccessCheck {
+                    name: "api key",
+                    ok: false,
+                    detail: format!("no Bedrock API key named {name} in the OS keyring"),
+                    fix: Some(format!("run `bedrock-tray api-key set --name {name}`")),
+                    status: None,
+                    latency_ms: 0,
+                }]);
+            };
+            let env = |k: &str| std::env::var(k).ok();
+            let rt = super::runtime()?;
+            let mut checks =
+                vec![rt.block_on(access::api_key(&access::bedrock_endpoint(region, env), region, &key, limit))];
+            if let (true, true, Some(model)) = (invoke, checks[0].ok, model_id) {
+                let endpoint = access::runtime_endpoint(region, env);
+                checks.push(rt.block_on(access::api_key_invoke(&endpoint, model, &key, limit)));
+            }
+            Ok(checks)
+        }
+    }
+}
+
+fn access_result(checks: &[access::AccessCheck]) -> Result<(), Failure> {
+    match checks.iter().find(|c| !c.ok) {
+        Some(c) => Err(Failure::env(format!("the {} probe failed", c.name))),
+        None => Ok(()),
+    }
+}
+
+fn print_access(check: &access::AccessCheck) {
+    let mark = if check.ok { "ok  " } else { "FAIL" };
+    println!("  [{mark}] {:<12} {} ({} ms)", check.name, check.detail, check.latency_ms);
+    if let Some(fix) = &check.fix {
+        println!("         {fix}");
+    }
+}
+
 pub fn probe(paths: &Paths, args: ProbeArgs, now: OffsetDateTime) -> Result<(), Failure> {
     let options = options(args.invoke, args.timeout)?;
+    if let Some(target) = doctor::access_target(paths).filter(|_| args.profile.is_none()) {
+        let checks = run_access(paths, &target, args.timeout, args.invoke)?;
+        if args.json {
+            render::print_json(&checks);
+        } else {
+            checks.iter().for_each(print_access);
+        }
+        return access_result(&checks);
+    }
     let target = ProbeTarget::from_settings(paths, args.profile.as_deref()).map_err(Failure::usage)?;
     let report = run_probes(paths, &target, &options, now)?;
     if args.json {
@@ -109,9 +178,14 @@ pub fn doctor(
     let aws = doctor::tool_version("aws");
     let claude = doctor::tool_version("claude");
     let (mut checks, target) = doctor::setup_checks(paths, aws.as_deref(), claude.as_deref(), None, now);
-    let probe = match &target {
-        Some(t) => Some(run_probes(paths, t, &options, now)?),
-        None => {
+    let access = doctor::access_target(paths);
+    let probe = match (&target, &access) {
+        (Some(t), _) => Some(run_probes(paths, t, &options, now)?),
+        (None, Some(a)) => {
+            checks.extend(run_access(paths, a, timeout, invoke)?.iter().map(doctor::access_check));
+            None
+        }
+        (None, None) => {
             checks.push(Check {
                 name: "probes".into(),
                 mark: Mark::Skip,
@@ -156,6 +230,19 @@ pub fn iam_policy() {
 /// `status --probe`: the status, then the probes of its selection.
 pub fn status_with_probe(paths: &Paths, json: bool, now: OffsetDateTime) -> Result<(), Failure> {
     let status = Status::read(paths, now).map_err(Failure::env)?;
+    if let Some(target) = doctor::access_target(paths) {
+        let checks = run_access(paths, &target, None, false)?;
+        if json {
+            let mut v = serde_json::to_value(&status).expect("status serialises");
+            v["access"] = serde_json::to_value(&checks).expect("checks serialise");
+            render::print_json(&v);
+        } else {
+            render::status(&status);
+            println!();
+            checks.iter().for_each(print_access);
+        }
+        return access_result(&checks);
+    }
     let target = ProbeTarget::from_settings(paths, None);
     let report = match &target {
         Ok(t) => Some(run_probes(paths, t, &ProbeOptions::default(), now)?),

@@ -2,7 +2,6 @@
 //! values; this file only lays them out for people.
 
 use bedrock_tray::claude::layers::Layer;
-use bedrock_tray::claude::selection::Provider;
 use bedrock_tray::claude::settings::Change;
 use bedrock_tray::probe::models::RefreshReport;
 use bedrock_tray::sso::cache::{SessionState, SessionStatus};
@@ -14,6 +13,21 @@ use std::path::Path;
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) {
     println!("{}", serde_json::to_string_pretty(value).expect("core values serialise"));
+}
+
+/// How Claude Code gets the API key when it is not in the settings: Claude
+/// Code 2.1.332 reads `AWS_BEARER_TOKEN_BEDROCK` from its environment or a
+/// settings file only, and either way hands it on to the commands its Bash
+/// tool runs (tests/claude_code.rs checks it).
+pub fn api_key_hint(name: &str) -> String {
+    let flag = if name == bedrock_tray::aws::api_key::DEFAULT_NAME { String::new() } else { format!(" --name {name}") };
+    format!(
+        "Claude Code reads the API key only from its environment or a settings file: start it from a shell with \
+         `export AWS_BEARER_TOKEN_BEDROCK=\"$(bedrock-tray api-key print{flag})\"`, or write the key into settings.json \
+         (mode 0600) with `bedrock-tray use --provider bedrock-api-key --write-key-to-settings`. Either way the \
+         commands Claude Code runs see the key too (its CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1 hides it, but then \
+         runs them only in its sandbox)"
+    )
 }
 
 pub fn changes(path: &Path, changes: &[Change]) {
@@ -52,14 +66,25 @@ pub fn countdown(session: &SessionStatus) -> String {
 
 pub fn status(s: &Status) {
     let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    let provider = match s.provider {
-        Provider::Bedrock => "Amazon Bedrock",
-        Provider::Anthropic => "Anthropic API",
-    };
     println!("Settings  {}", s.settings_path.display());
-    println!("Provider  {provider}");
+    println!("Provider  {}", s.provider.label());
+    if let Some(k) = &s.api_key {
+        let fingerprint = k.fingerprint.as_deref().unwrap_or("not in the keyring");
+        println!("API key   {} {fingerprint}", k.name);
+        if !k.in_settings {
+            println!("          {}", api_key_hint(&k.name));
+        }
+    }
+    if let Some(url) = &s.gateway_url {
+        println!("Gateway   {url}");
+    }
+    // The API key and the gateway sign nothing with a profile: no profile
+    // or session lines for them.
+    let profile_lines = !s.provider.is_bedrock() || s.provider.uses_aws_profile();
     let credentials = s.credentials.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-    println!("Profile   {}{credentials}", or_none(&s.profile));
+    if profile_lines {
+        println!("Profile   {}{credentials}", or_none(&s.profile));
+    }
     println!("Region    {}", or_none(&s.region));
     let geo = s.geography.as_deref().map(|g| format!(", geography {g}")).unwrap_or_default();
     match (&s.model_name, &s.model_id) {
@@ -72,6 +97,7 @@ pub fn status(s: &Status) {
     let refresh = if session.refreshable { ", refreshes silently" } else { "" };
     let label = session.state.as_str().replace('_', " ");
     match session.expires_at {
+        _ if !profile_lines => {}
         Some(_) => println!("Session   {label}: {}{refresh}", countdown(session)),
         None => println!("Session   {label}: {}", countdown(session)),
     }

@@ -3,6 +3,7 @@
 //! concurrently, each under its own timeout; every failure carries a typed
 //! [`Cause`] that maps to one sentence with the fix.
 
+pub mod access;
 mod bedrock;
 mod cause;
 mod classify;

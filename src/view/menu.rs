@@ -77,6 +77,41 @@ impl MenuAction {
     }
 }
 
+/// The Provider submenu: every provider, the selected one checked; the
+/// API-key provider disabled (with the reason) while the keyring has no
+/// key, the gateway while none was ever given. With the API key left in
+/// the shell, a reminder that Claude Code needs it there.
+fn provider_items(snapshot: &Snapshot, current: Option<Provider>, fixed: bool) -> Vec<MenuItem> {
+    let mut items: Vec<MenuItem> = Provider::ALL
+        .into_iter()
+        .map(|p| {
+            let missing = match p {
+                Provider::BedrockApiKey if snapshot.providers.api_keys.is_empty() => {
+                    Some(" (no key: run bedrock-tray api-key set)")
+                }
+                Provider::Gateway if snapshot.providers.gateway_url.is_none() => {
+                    Some(" (no gateway: run bedrock-tray use --gateway-url URL)")
+                }
+                _ => None,
+            };
+            MenuItem::Check {
+                id: MenuAction::Provider(p).id(),
+                text: format!("{}{}", p.label(), missing.unwrap_or_default()),
+                checked: current == Some(p),
+                enabled: !fixed && missing.is_none(),
+            }
+        })
+        .collect();
+    if let Some(key) = snapshot.status.as_ref().and_then(|s| s.api_key.as_ref()).filter(|k| !k.in_settings) {
+        let name =
+            if key.name == crate::aws::api_key::DEFAULT_NAME { String::new() } else { format!(" --name {}", key.name) };
+        items.push(MenuItem::Label {
+            text: format!("Claude Code reads the key from its shell: export AWS_BEARER_TOKEN_BEDROCK=\"$(bedrock-tray api-key print{name})\""),
+        });
+    }
+    items
+}
+
 /// One menu entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -175,7 +210,8 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
     items.push(MenuItem::Separator);
 
     let status = snapshot.status.as_ref();
-    let bedrock = status.is_some_and(|s| s.provider == Provider::Bedrock);
+    let provider = status.map(|s| s.provider);
+    let bedrock = provider.is_some_and(Provider::is_bedrock);
     let current_model = status.and_then(|s| s.model.clone());
     let current_geo = status.and_then(|s| s.geography.clone());
     let active = snapshot.probe.as_ref().and_then(|p| p.bedrock.as_ref());
@@ -252,20 +288,7 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
 
     items.push(MenuItem::Submenu {
         text: title("Provider", provider_fixed),
-        items: vec![
-            MenuItem::Check {
-                id: MenuAction::Provider(Provider::Bedrock).id(),
-                text: "Amazon Bedrock".into(),
-                checked: bedrock,
-                enabled: !provider_fixed,
-            },
-            MenuItem::Check {
-                id: MenuAction::Provider(Provider::Anthropic).id(),
-                text: "Anthropic API".into(),
-                checked: !bedrock,
-                enabled: !provider_fixed,
-            },
-        ],
+        items: provider_items(snapshot, provider, provider_fixed),
     });
     items.push(MenuItem::Separator);
     let can_log_in = status.is_some_and(|s| s.session.state != SessionState::NotSso && s.profile.is_some());
@@ -281,10 +304,12 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
         enabled: signed_in,
     });
     items.push(MenuItem::Action { id: MenuAction::SignOut.id(), text: "Sign out".into(), enabled: signed_in });
+    // The tray's connection check probes an AWS profile; the API-key and
+    // gateway providers have theirs in `bedrock-tray doctor`.
     items.push(MenuItem::Action {
         id: MenuAction::CheckConnection.id(),
         text: "Check connection".into(),
-        enabled: bedrock,
+        enabled: provider.is_some_and(Provider::uses_aws_profile),
     });
     items.push(MenuItem::Action { id: MenuAction::OpenDashboard.id(), text: "Open dashboard".into(), enabled: true });
     items.push(MenuItem::Separator);
@@ -434,7 +459,11 @@ fn summarise(snapshot: &Snapshot, catalog: &Catalog) -> (TrayState, String) {
         .and_then(|g| catalog.geography(g).ok())
         .map(|g| g.name.clone())
         .unwrap_or_else(|| "?".into());
-    let profile = status.profile.clone().unwrap_or_else(|| "no profile".into());
+    let profile = match status.provider {
+        Provider::BedrockApiKey => "API key".into(),
+        Provider::Gateway => "gateway".into(),
+        _ => status.profile.clone().unwrap_or_else(|| "no profile".into()),
+    };
     let session = &status.session;
     let (state, when) = match session.state {
         SessionState::Valid => (TrayState::Ok, minutes_left(session.seconds_left)),
@@ -563,6 +592,43 @@ mod tests {
         assert_eq!((t.state, t.tooltip.ends_with("expired")), (TrayState::Error, true));
         let (_d, s) = snapshot(EU_SONNET, None, false);
         assert_eq!(tray(&s, Catalog::builtin(), false).state, TrayState::Error);
+    }
+
+    #[test]
+    fn providers_without_what_they_need_are_disabled_with_the_reason() {
+        let (_d, mut s) = snapshot(EU_SONNET, Some(3600), false);
+        let provider = |t: &TrayModel, key: &str| {
+            let MenuItem::Submenu { items, .. } = find(&t.items, "Provider") else { unreachable!() };
+            items
+                .iter()
+                .find(|i| matches!(i, MenuItem::Check { id, .. } if *id == format!("provider:{key}")))
+                .cloned()
+                .unwrap()
+        };
+        let t = tray(&s, Catalog::builtin(), false);
+        assert!(matches!(provider(&t, "bedrock"), MenuItem::Check { checked: true, enabled: true, .. }));
+        assert!(
+            matches!(provider(&t, "bedrock-api-key"), MenuItem::Check { enabled: false, text, .. } if text.contains("api-key set")),
+            "no key in the keyring: {:?}",
+            provider(&t, "bedrock-api-key")
+        );
+        assert!(
+            matches!(provider(&t, "gateway"), MenuItem::Check { enabled: false, text, .. } if text.contains("--gateway-url"))
+        );
+        s.providers = crate::view::snapshot::ProviderOptions {
+            api_keys: vec!["default".into()],
+            gateway_url: Some("https://gw.example.com/bedrock".into()),
+        };
+        if let Some(st) = s.status.as_mut() {
+            st.provider = Provider::Gateway;
+        }
+        let t = tray(&s, Catalog::builtin(), false);
+        assert!(matches!(provider(&t, "bedrock-api-key"), MenuItem::Check { enabled: true, checked: false, .. }));
+        assert!(matches!(provider(&t, "gateway"), MenuItem::Check { enabled: true, checked: true, .. }));
+        assert!(
+            t.items.iter().any(|i| matches!(i, MenuItem::Label { text } if text.contains("gateway"))),
+            "the summary names the way in"
+        );
     }
 
     #[test]

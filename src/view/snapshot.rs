@@ -40,6 +40,18 @@ pub struct Snapshot {
     pub spend: Option<crate::claude::usage::Spend>,
     /// Projects with a selection of their own (`use --project`).
     pub projects: Vec<crate::claude::projects::ProjectSelection>,
+    /// What the API-key and gateway providers have to work with.
+    pub providers: ProviderOptions,
+}
+
+/// What the API-key and gateway providers could use, from the app state:
+/// the menu offers a provider only when it has what it needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProviderOptions {
+    /// Names of the Bedrock API keys in the keyring (`api-key set`).
+    pub api_keys: Vec<String>,
+    /// The LLM gateway last chosen.
+    pub gateway_url: Option<String>,
 }
 
 impl Snapshot {
@@ -64,6 +76,11 @@ impl Snapshot {
         };
         let plaintext_key_profiles = crate::aws::plaintext_keys::profiles(paths);
         let projects = crate::claude::projects::with_selection(paths);
+        let state = crate::app_state::AppState::load(&paths.app_state()).unwrap_or_default();
+        let providers = ProviderOptions {
+            api_keys: state.api_keys.keys().cloned().collect(),
+            gateway_url: state.gateway_url.clone().or_else(|| status.as_ref().and_then(|s| s.gateway_url.clone())),
+        };
         Self {
             taken_at: now,
             catalog,
@@ -74,6 +91,7 @@ impl Snapshot {
             plaintext_key_profiles,
             spend: None,
             projects,
+            providers,
         }
     }
 

@@ -23,6 +23,19 @@ pub struct AliasStatus {
     pub inside: bool,
 }
 
+/// The API-key provider's key, as status shows it: never the key itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKeyStatus {
+    /// Its name in the OS keyring.
+    pub name: String,
+    /// Its last four characters at most (see [`crate::aws::api_key::fingerprint`]);
+    /// `None` when the keyring has no key of that name, as far as we know.
+    pub fingerprint: Option<String>,
+    /// Whether the key is written into Claude Code's settings; if not,
+    /// Claude Code takes it from the shell it is started from.
+    pub in_settings: bool,
+}
+
 /// Everything `status` shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
@@ -41,6 +54,10 @@ pub struct Status {
     /// would not take effect.
     pub overridden: Vec<Source>,
     pub provider: Provider,
+    /// The Bedrock API key the API-key provider uses (never the key).
+    pub api_key: Option<ApiKeyStatus>,
+    /// The LLM gateway the gateway provider sends to.
+    pub gateway_url: Option<String>,
     pub profile: Option<String>,
     pub region: Option<String>,
     pub geography: Option<String>,
@@ -116,7 +133,9 @@ impl Status {
             None => (Layer::User, paths.claude_settings.clone()),
         };
         let overridden = layers.overridden_above(target.0);
-        let sel = Selection::read(&doc, catalog);
+        // A broken state file only costs what it adds (see `with_state`).
+        let state = crate::app_state::AppState::load(&paths.app_state()).unwrap_or_default();
+        let sel = Selection::read(&doc, catalog).with_state(&state);
         let mut problems = layers.unreadable.clone();
         problems.extend(layers::override_message(&overridden));
         let empty = AwsProfiles::default();
@@ -129,7 +148,25 @@ impl Status {
             Some(p) => SessionStatus::of_profile(&paths.sso_cache_dir, &p.credentials, now),
             None => SessionStatus::not_sso(),
         };
-        if sel.provider == Provider::Bedrock {
+        let api_key = (sel.provider == Provider::BedrockApiKey).then(|| {
+            let name = state
+                .api_key_choice
+                .as_ref()
+                .map_or_else(|| crate::aws::api_key::DEFAULT_NAME.to_string(), |c| c.name.clone());
+            ApiKeyStatus {
+                fingerprint: state.api_keys.get(&name).cloned(),
+                in_settings: doc.get(OwnedKey::BearerToken).is_some(),
+                name,
+            }
+        });
+        if let Some(k) = api_key.as_ref().filter(|k| k.fingerprint.is_none() && !k.in_settings) {
+            problems.push(format!(
+                "no Bedrock API key named {} in the OS keyring: run `bedrock-tray api-key set --name {}`",
+                k.name, k.name
+            ));
+        }
+        let gateway_url = (sel.provider == Provider::Gateway).then(|| doc.get(OwnedKey::BedrockBaseUrl)).flatten();
+        if sel.provider.uses_aws_profile() {
             match (&sel.profile, profile) {
                 (None, _) => problems.push(Problem::NoProfileSelected.fix()),
                 (Some(name), None) if !profiles.all().is_empty() || profiles.problems.is_empty() => {
@@ -137,6 +174,8 @@ impl Status {
                 }
                 _ => {}
             }
+        }
+        if sel.provider.is_bedrock() {
             if let (Some(geo), Some(region)) = (sel.geography, sel.region.as_deref()) {
                 if !geo.serves(region) {
                     problems.push(
@@ -154,7 +193,7 @@ impl Status {
             }
         }
         let aliases = alias_status(&doc, sel.geography.map(|g| g.key.as_str()));
-        if sel.provider == Provider::Bedrock && sel.model_id.is_some() {
+        if sel.provider.is_bedrock() && sel.model_id.is_some() {
             if let Some(geo) = sel.geography {
                 let loose: Vec<&str> = aliases.iter().filter(|a| !a.inside).map(|a| a.alias).collect();
                 if !loose.is_empty() {
@@ -176,6 +215,8 @@ impl Status {
             fixed_by_policy: layers.fixed_by_policy().into_iter().map(|k| k.display()).collect(),
             overridden,
             provider: sel.provider,
+            api_key,
+            gateway_url,
             geography: sel.geography.map(|g| g.key.clone()),
             model: sel.model.map(|m| m.key.clone()),
             model_name: sel.model.map(|m| m.name.clone()),

@@ -116,6 +116,13 @@ Switches (defaults in DEFAULT_CONFIG below):
     TooManyRequestsException, InternalServerException, ...) or a preset:
     access_denied, model_access_not_enabled, use_case_form, invalid_model,
     on_demand_not_supported, throttling, unavailable, internal.
+  bearer_keys ([]): the Bedrock API keys (AWS_BEARER_TOKEN_BEDROCK) the
+    Bedrock and runtime routes accept as `Authorization: Bearer KEY`; any
+    other bearer key gets HTTP 403 {"Message": "Authentication failed:
+    Please make sure your API Key is valid."}, the answer Bedrock gives
+    (as users of Bedrock API keys report it). A request's log entry says
+    how it was authenticated: "auth": "sigv4", "bearer" or "none" (never
+    the key).
   svc is one of sso-oidc, sso, bedrock, bedrock-runtime; Op the AWS operation
   name (CreateToken, GetRoleCredentials, ListInferenceProfiles, Converse...).
 """
@@ -194,6 +201,7 @@ DEFAULT_CONFIG = {
     "delay": {},
     "fail": {},
     "secret_marker": "",
+    "bearer_keys": [],
 }
 DICT_SWITCHES = {k for k, v in DEFAULT_CONFIG.items() if isinstance(v, dict)}
 
@@ -851,10 +859,13 @@ class Handler(BaseHTTPRequestHandler):
                "headers": {k.lower(): v for k, v in self.headers.items()},
                "region": auth.group("region") if auth else fake.config["default_region"],
                "model": unquote(m.group("model")) if "model" in pattern else None}
+        authorization = self.headers.get("Authorization", "")
+        bearer = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
         def record(status):
             entry = {"op": f"{svc}:{op}", "status": status}
             if svc.startswith("bedrock"):
                 entry["region"] = req["region"]
+                entry["auth"] = "bearer" if bearer is not None else "sigv4" if auth else "none"
                 if auth:
                     entry["access_key_id"] = auth.group("key")
             if req["model"]:
@@ -870,6 +881,11 @@ class Handler(BaseHTTPRequestHandler):
             delay = fake.config["delay"].get(fake.lookup(fake.config["delay"], svc, op), 0)
         if delay:
             time.sleep(float(delay))
+        if svc.startswith("bedrock") and bearer is not None:
+            with fake.lock:
+                known = bearer in fake.config["bearer_keys"]
+            if not known:
+                return self.send(403, {"Message": "Authentication failed: Please make sure your API Key is valid."})
         err = fake.forced_failure(svc, op)
         try:
             req["body"] = json.loads(raw) if raw.strip() else {}
