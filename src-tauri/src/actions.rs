@@ -118,6 +118,23 @@ pub fn start_probe<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let shared = app.state::<AppShared>();
+        // The API-key and gateway providers have a probe of their own.
+        if let Some(target) = bedrock_tray::doctor::access_target(&shared.paths) {
+            let store = bedrock_tray::aws::keychain::OsKeyring;
+            let limit = probe::access::ACCESS_TIMEOUT;
+            match probe::access::run(&shared.paths, &target, &store, limit, false).await {
+                Ok(checks) => match checks.iter().find(|c| !c.ok) {
+                    Some(c) => notify(&app, "Connection check failed", c.fix.as_deref().unwrap_or(&c.detail)),
+                    None => notify(
+                        &app,
+                        "Connection OK",
+                        &checks.iter().map(|c| c.detail.as_str()).collect::<Vec<_>>().join("; "),
+                    ),
+                },
+                Err(e) => notify(&app, "Connection check failed", &e.to_string()),
+            }
+            return;
+        }
         let report = match ProbeTarget::from_settings(&shared.paths, None) {
             Ok(target) => {
                 probe::run(&shared.paths, &target, &ProbeOptions::default(), time::OffsetDateTime::now_utc()).await

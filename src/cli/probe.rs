@@ -5,7 +5,6 @@ use super::{render, Failure};
 use bedrock_tray::doctor::{self, Check, DoctorReport, Mark};
 use bedrock_tray::paths::Paths;
 use bedrock_tray::probe::{self, access, Outcome, ProbeOptions, ProbeReport, ProbeTarget};
-use bedrock_tray::secret::Secret;
 use bedrock_tray::view::status::Status;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -55,38 +54,8 @@ pub fn run_access(
     invoke: bool,
 ) -> Result<Vec<access::AccessCheck>, Failure> {
     let limit = timeout.map_or(access::ACCESS_TIMEOUT, Duration::from_secs_f64);
-    match target {
-        doctor::AccessTarget::Gateway { url } => Ok(vec![super::runtime()?.block_on(access::gateway(url, limit))]),
-        doctor::AccessTarget::ApiKey { name, region, in_settings, model_id } => {
-            let key = if *in_settings {
-                // From whichever settings layer Claude Code takes it.
-                let layers = bedrock_tray::claude::layers::Layers::read(paths, None).map_err(Failure::env)?;
-                layers.merged().get(bedrock_tray::claude::settings::OwnedKey::BearerToken).map(Secret::new)
-            } else {
-                let name = bedrock_tray::names::ApiKeyName::new(name.as_str()).map_err(Failure::usage)?;
-                bedrock_tray::aws::api_key::get(&bedrock_tray::aws::keychain::OsKeyring, &name).map_err(Failure::env)?
-            };
-            let Some(key) = key else {
-                return Ok(vec![access::AccessCheck {
-                    name: "api key",
-                    ok: false,
-                    detail: format!("no Bedrock API key named {name} in the OS keyring"),
-                    fix: Some(format!("run `bedrock-tray api-key set --name {name}`")),
-                    status: None,
-                    latency_ms: 0,
-                }]);
-            };
-            let env = |k: &str| std::env::var(k).ok();
-            let rt = super::runtime()?;
-            let mut checks =
-                vec![rt.block_on(access::api_key(&access::bedrock_endpoint(region, env), region, &key, limit))];
-            if let (true, true, Some(model)) = (invoke, checks[0].ok, model_id) {
-                let endpoint = access::runtime_endpoint(region, env);
-                checks.push(rt.block_on(access::api_key_invoke(&endpoint, model, &key, limit)));
-            }
-            Ok(checks)
-        }
-    }
+    let store = bedrock_tray::aws::keychain::OsKeyring;
+    Ok(super::runtime()?.block_on(access::run(paths, target, &store, limit, invoke))?)
 }
 
 fn access_result(checks: &[access::AccessCheck]) -> Result<(), Failure> {

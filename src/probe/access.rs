@@ -4,9 +4,77 @@
 //! to its URL). Each ends in one [`AccessCheck`] with the fix; neither
 //! ever shows the key.
 
+use crate::aws::keychain::{KeychainError, SecretStore};
+use crate::doctor::AccessTarget;
+use crate::error_kind::{ErrorKind, HasKind};
+use crate::paths::Paths;
 use crate::secret::Secret;
 use serde::Serialize;
 use std::time::{Duration, Instant};
+
+/// Why a provider probe could not start: nothing was sent.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("cannot read Claude Code's settings: {0}")]
+    Settings(#[from] crate::claude::settings::SettingsError),
+    #[error(transparent)]
+    Name(#[from] crate::names::InvalidName),
+    #[error(transparent)]
+    Keyring(#[from] KeychainError),
+}
+
+impl HasKind for AccessError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            AccessError::Name(_) => ErrorKind::InvalidRequest,
+            AccessError::Settings(_) | AccessError::Keyring(_) => ErrorKind::BrokenEnvironment,
+        }
+    }
+}
+
+/// Runs the probe of the API-key or gateway provider, as `probe`, `doctor`
+/// and the tray's "Check connection" do. The key is the one Claude Code
+/// uses: the settings' copy when there is one (from whichever layer Claude
+/// Code takes it), else the keyring's; `invoke` adds one model call.
+///
+/// # Errors
+/// [`AccessError`]: the settings, the key's name or the keyring.
+pub async fn run(
+    paths: &Paths,
+    target: &AccessTarget,
+    store: &impl SecretStore,
+    limit: Duration,
+    invoke: bool,
+) -> Result<Vec<AccessCheck>, AccessError> {
+    let (name, region, in_settings, model_id) = match target {
+        AccessTarget::Gateway { url } => return Ok(vec![gateway(url, limit).await]),
+        AccessTarget::ApiKey { name, region, in_settings, model_id } => (name, region, *in_settings, model_id),
+    };
+    let key = if in_settings {
+        crate::claude::layers::Layers::read(paths, None)?
+            .merged()
+            .get(crate::claude::settings::OwnedKey::BearerToken)
+            .map(Secret::new)
+    } else {
+        crate::aws::api_key::get(store, &crate::names::ApiKeyName::new(name.as_str())?)?
+    };
+    let Some(key) = key else {
+        return Ok(vec![AccessCheck {
+            name: "api key",
+            ok: false,
+            detail: format!("no Bedrock API key named {name} in the OS keyring"),
+            fix: Some(format!("run `bedrock-tray api-key set --name {name}`")),
+            status: None,
+            latency_ms: 0,
+        }]);
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let mut checks = vec![api_key(&bedrock_endpoint(region, env), region, &key, limit).await];
+    if let (true, true, Some(model)) = (invoke, checks[0].ok, model_id) {
+        checks.push(api_key_invoke(&runtime_endpoint(region, env), model, &key, limit).await);
+    }
+    Ok(checks)
+}
 
 /// How long a provider probe may take in all.
 pub const ACCESS_TIMEOUT: Duration = Duration::from_secs(15);

@@ -304,12 +304,12 @@ pub fn tray(snapshot: &Snapshot, catalog: &Catalog, autostart: bool) -> TrayMode
         enabled: signed_in,
     });
     items.push(MenuItem::Action { id: MenuAction::SignOut.id(), text: "Sign out".into(), enabled: signed_in });
-    // The tray's connection check probes an AWS profile; the API-key and
-    // gateway providers have theirs in `bedrock-tray doctor`.
+    // Every Bedrock provider has its probe (the profile's, the API key's,
+    // the gateway's).
     items.push(MenuItem::Action {
         id: MenuAction::CheckConnection.id(),
         text: "Check connection".into(),
-        enabled: provider.is_some_and(Provider::uses_aws_profile),
+        enabled: provider.is_some_and(Provider::is_bedrock),
     });
     items.push(MenuItem::Action { id: MenuAction::OpenDashboard.id(), text: "Open dashboard".into(), enabled: true });
     items.push(MenuItem::Separator);
@@ -625,6 +625,12 @@ mod tests {
         let t = tray(&s, Catalog::builtin(), false);
         assert!(matches!(provider(&t, "bedrock-api-key"), MenuItem::Check { enabled: true, checked: false, .. }));
         assert!(matches!(provider(&t, "gateway"), MenuItem::Check { enabled: true, checked: true, .. }));
+        assert!(
+            t.items
+                .iter()
+                .any(|i| matches!(i, MenuItem::Action { text, enabled: true, .. } if text == "Check connection")),
+            "the gateway has its probe in the tray too"
+        );
         assert!(
             t.items.iter().any(|i| matches!(i, MenuItem::Label { text } if text.contains("gateway"))),
             "the summary names the way in"
