@@ -154,20 +154,37 @@ fn error_message(body: &[u8]) -> String {
         .unwrap_or_else(|| text.chars().take(200).collect())
 }
 
+/// One provider check under way: its name, its start (for the latency)
+/// and the key it must never show (a message quoting it gets the
+/// fingerprint instead).
+struct Checking<'k> {
+    name: &'static str,
+    started: Instant,
+    key: Option<&'k Secret>,
+}
+
+impl<'k> Checking<'k> {
+    fn start(name: &'static str, key: Option<&'k Secret>) -> Self {
+        Self { name, started: Instant::now(), key }
+    }
+
+    fn done(&self, ok: bool, detail: String, fix: Option<String>, status: Option<u16>) -> AccessCheck {
+        let detail = match self.key {
+            Some(k) => detail.replace(k.expose(), &crate::aws::api_key::fingerprint(k.expose())),
+            None => detail,
+        };
+        let latency_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        AccessCheck { name: self.name, ok, detail, fix, status, latency_ms }
+    }
+}
+
 /// Checks a Bedrock API key: lists one inference profile of `region` at
 /// `endpoint` with the key as `Authorization: Bearer`. A 401 or 403 means
 /// the key is invalid, expired or not allowed; the key never appears in
 /// the result (a message that quoted it would be cut).
 pub async fn api_key(endpoint: &str, region: &str, key: &Secret, timeout: Duration) -> AccessCheck {
-    let started = Instant::now();
-    let done = |ok: bool, detail: String, fix: Option<String>, status: Option<u16>| AccessCheck {
-        name: "api key",
-        ok,
-        detail: detail.replace(key.expose(), &crate::aws::api_key::fingerprint(key.expose())),
-        fix,
-        status,
-        latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    };
+    let checking = Checking::start("api key", Some(key));
+    let done = |ok, detail, fix, status| checking.done(ok, detail, fix, status);
     let client = match client(timeout) {
         Ok(c) => c,
         Err(e) => return done(false, e, None, None),
@@ -206,15 +223,8 @@ pub async fn api_key(endpoint: &str, region: &str, key: &Secret, timeout: Durati
 /// Calls `model_id` once with the key (Converse, at most one output token:
 /// a fraction of a cent), as Claude Code would: `invoke` of `probe --invoke`.
 pub async fn api_key_invoke(endpoint: &str, model_id: &str, key: &Secret, timeout: Duration) -> AccessCheck {
-    let started = Instant::now();
-    let done = |ok: bool, detail: String, fix: Option<String>, status: Option<u16>| AccessCheck {
-        name: "invoke",
-        ok,
-        detail: detail.replace(key.expose(), &crate::aws::api_key::fingerprint(key.expose())),
-        fix,
-        status,
-        latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    };
+    let checking = Checking::start("invoke", Some(key));
+    let done = |ok, detail, fix, status| checking.done(ok, detail, fix, status);
     let client = match client(timeout) {
         Ok(c) => c,
         Err(e) => return done(false, e, None, None),
@@ -255,15 +265,8 @@ pub async fn api_key_invoke(endpoint: &str, model_id: &str, key: &Secret, timeou
 /// well answer 401 or 404 on its base path); 5xx, no answer and TLS
 /// failures fail.
 pub async fn gateway(url: &str, timeout: Duration) -> AccessCheck {
-    let started = Instant::now();
-    let done = |ok: bool, detail: String, fix: Option<&str>, status: Option<u16>| AccessCheck {
-        name: "gateway",
-        ok,
-        detail,
-        fix: fix.map(str::to_string),
-        status,
-        latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    };
+    let checking = Checking::start("gateway", None);
+    let done = |ok, detail, fix: Option<&str>, status| checking.done(ok, detail, fix.map(str::to_string), status);
     let client = match client(timeout) {
         Ok(c) => c,
         Err(e) => return done(false, e, None, None),
