@@ -137,7 +137,11 @@ fn ctrl_c_during_a_login_leaves_no_token_and_no_temp_file() {
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
-    assert!(!exit.success(), "an interrupted login is not a success");
+    // Handled, not just killed by the signal's default action (which a
+    // background job of a script ignores: the login then ran on).
+    assert_eq!(exit.code(), Some(130), "an interrupted login says so and exits 130");
+    let said: Vec<String> = stderr_lines.map_while(Result::ok).collect();
+    assert!(said.iter().any(|l| l.contains("sign-in cancelled")), "{said:?}");
     let left: Vec<String> = std::fs::read_dir(home.sso_cache())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -66,6 +66,24 @@ pub fn profile(paths: &Paths, name: Option<String>) -> Result<AwsProfile, Failur
     profiles.require(&name).cloned().map_err(Failure::usage)
 }
 
+/// Resolves on the first Ctrl-C (SIGINT). The handler is in place when
+/// this returns, before anything is shown.
+#[cfg(unix)]
+fn interrupted() -> Result<impl std::future::Future<Output = ()>, Failure> {
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map_err(Failure::env)?;
+    Ok(async move {
+        sigint.recv().await;
+    })
+}
+
+/// Resolves on the first Ctrl-C.
+#[cfg(not(unix))]
+fn interrupted() -> Result<impl std::future::Future<Output = ()>, Failure> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
 pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
     let profile = profile(paths, args.profile)?;
     let target = login::target_of(&profile)?;
@@ -74,9 +92,22 @@ pub fn run_login(paths: &Paths, args: LoginArgs) -> Result<(), Failure> {
     let flow =
         if args.device_code || state.device_code == Some(true) { Flow::DeviceCode } else { Flow::AuthorizationCode };
     let outcome = match method {
-        LoginMethod::Native => {
-            super::runtime()?.block_on(login::login(paths, &target, &mut TerminalPrompt, !args.no_browser, flow))?
-        }
+        LoginMethod::Native => super::runtime()?.block_on(async {
+            // Ctrl-C ends the sign-in cleanly (the login's files are written
+            // whole or not at all), also when SIGINT was ignored on entry,
+            // as it is for a background job of a script.
+            let interrupted = interrupted()?;
+            let mut prompt = TerminalPrompt;
+            tokio::select! {
+                outcome = login::login(paths, &target, &mut prompt, !args.no_browser, flow) => {
+                    outcome.map_err(Failure::from)
+                }
+                () = interrupted => {
+                    eprintln!("bedrock-tray: sign-in cancelled; nothing was saved");
+                    std::process::exit(130);
+                }
+            }
+        })?,
         LoginMethod::Command => {
             let doc = SettingsDoc::read(&paths.claude_settings).map_err(Failure::env)?;
             let command = doc
