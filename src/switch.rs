@@ -1084,14 +1084,26 @@ mod residency_tests {
         request: &UseRequest,
         catalog: &Catalog,
     ) -> Result<BTreeMap<String, Option<String>>, UseError> {
+        plan_in(settings, request, catalog, &AppState::default(), None)
+    }
+
+    /// Plans with the given catalog, remembered state and keyring key.
+    fn plan_in(
+        settings: &str,
+        request: &UseRequest,
+        catalog: &Catalog,
+        state: &AppState,
+        key: Option<&str>,
+    ) -> Result<BTreeMap<String, Option<String>>, UseError> {
         let doc = SettingsDoc {
             path: "settings.json".into(),
             original: Some(settings.as_bytes().to_vec()),
             root: serde_json::from_str(settings).unwrap(),
         };
         let profiles = AwsProfiles::parse(Some(CONFIG), None, Path::new("config"), Path::new("credentials")).unwrap();
-        let plan =
-            plan(&doc, request, catalog, &profiles, &AppState::default(), &Ok("/usr/bin/bedrock-tray".into()), None)?;
+        let key = key.map(crate::secret::Secret::new);
+        let program = Ok("/usr/bin/bedrock-tray".into());
+        let plan = plan(&doc, request, catalog, &profiles, state, &program, key.as_ref())?;
         Ok(plan.patch.into_iter().map(|(k, v)| (k.name().to_string(), v)).collect())
     }
 
@@ -1173,16 +1185,7 @@ mod residency_tests {
         state: &AppState,
         key: Option<&str>,
     ) -> Result<BTreeMap<String, Option<String>>, UseError> {
-        let doc = SettingsDoc {
-            path: "settings.json".into(),
-            original: Some(settings.as_bytes().to_vec()),
-            root: serde_json::from_str(settings).unwrap(),
-        };
-        let profiles = AwsProfiles::parse(Some(CONFIG), None, Path::new("config"), Path::new("credentials")).unwrap();
-        let key = key.map(crate::secret::Secret::new);
-        let program = Ok("/usr/bin/bedrock-tray".into());
-        let plan = plan(&doc, request, Catalog::builtin(), &profiles, state, &program, key.as_ref())?;
-        Ok(plan.patch.into_iter().map(|(k, v)| (k.name().to_string(), v)).collect())
+        plan_in(settings, request, Catalog::builtin(), state, key)
     }
 
     const ON_DEV: &str = r#"{"env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": "dev", "AWS_REGION": "eu-central-1",

@@ -95,23 +95,7 @@ pub fn remove(store: &impl SecretStore, name: &ApiKeyName) -> Result<bool, Keych
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-
-    #[derive(Default)]
-    struct Map(RefCell<HashMap<String, String>>);
-    impl SecretStore for Map {
-        fn get(&self, a: &str) -> Result<Option<String>, KeychainError> {
-            Ok(self.0.borrow().get(a).cloned())
-        }
-        fn set(&self, a: &str, v: &str) -> Result<(), KeychainError> {
-            self.0.borrow_mut().insert(a.into(), v.into());
-            Ok(())
-        }
-        fn delete(&self, a: &str) -> Result<bool, KeychainError> {
-            Ok(self.0.borrow_mut().remove(a).is_some())
-        }
-    }
+    use crate::aws::keychain::tests::MapStore as Map;
 
     #[test]
     fn keys_are_kept_per_name_and_removed() {

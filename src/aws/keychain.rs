@@ -473,13 +473,14 @@ impl crate::error_kind::HasKind for MfaError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::cell::RefCell;
     use std::collections::HashMap;
 
+    /// An in-memory keyring for tests.
     #[derive(Default)]
-    struct MapStore(RefCell<HashMap<String, String>>);
+    pub(crate) struct MapStore(pub(crate) RefCell<HashMap<String, String>>);
     impl SecretStore for MapStore {
         fn get(&self, a: &str) -> Result<Option<String>, KeychainError> {
             Ok(self.0.borrow().get(a).cloned())
