@@ -5,7 +5,7 @@
 //! tray never calls them: the dashboard is another process. Start-up reads
 //! a good part of those libraries' code and read-only data, and those pages
 //! stay mapped, and counted in the tray's RSS and PSS, for its whole life:
-//! about 40 MB of the 70 MB it held at idle.
+//! about 47 MB of the 72 MB it held just after start-up (benches/README.md).
 //!
 //! After start-up, and again after a burst of work, the tray drops its
 //! mappings of those pages with `madvise(MADV_DONTNEED)`. The pages stay in
