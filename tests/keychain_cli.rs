@@ -14,7 +14,7 @@ const SECRET: &str = "kEyChAiNsEcReT/0123456789abcdefghijKLMNOP";
 /// A private session bus with an unlocked gnome-keyring on it; both are
 /// killed on drop. The keyring files live in the test HOME.
 pub struct PrivateKeyring {
-    bus: Child,
+    _bus: SessionBus,
     keyring: Child,
     pub address: String,
 }
@@ -55,7 +55,7 @@ impl PrivateKeyring {
             assert!(Instant::now() < deadline, "gnome-keyring did not register org.freedesktop.secrets");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self { bus, keyring, address }
+        Self { _bus: bus, keyring, address }
     }
 }
 
@@ -63,8 +63,6 @@ impl Drop for PrivateKeyring {
     fn drop(&mut self) {
         let _ = self.keyring.kill();
         let _ = self.keyring.wait();
-        let _ = self.bus.kill();
-        let _ = self.bus.wait();
     }
 }
 

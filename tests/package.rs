@@ -116,8 +116,7 @@ fn the_installed_app_repoints_a_stale_command_at_start() {
         r#"{"awsAuthRefresh": "/gone/target/debug/bedrock-tray login --profile dev", "env": {"AWS_PROFILE": "dev"}}"#,
     );
     let (_x, display) = xvfb();
-    let (bus, address) = session_bus();
-    let _bus = Killed(bus);
+    let (_bus, address) = session_bus();
     let mut app = Command::new(root.path().join("usr/bin/bedrock-tray-app"));
     home.isolate(&mut app);
     app.env("PATH", "/usr/bin:/bin")

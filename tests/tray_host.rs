@@ -12,12 +12,6 @@ use std::path::Path;
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A private session bus, killed on drop, and its address.
-fn private_bus() -> (Killed, String) {
-    let (child, address) = session_bus();
-    (Killed(child), address)
-}
-
 struct Host {
     _child: Killed,
     input: ChildStdin,
@@ -100,7 +94,7 @@ fn a_panel_shows_the_menu_and_its_clicks_switch_settings() {
     let today = write_transcript_today(&home, 1_000_000, 100_000);
 
     let (_x, display) = xvfb();
-    let (_bus, bus) = private_bus();
+    let (_bus, bus) = session_bus();
     let mut host = Host::start(&bus);
     let mut app = tray_app(&home, &display, &bus);
     let mut app = Killed(app.spawn().expect("scripts/test.sh builds the app first"));
@@ -176,7 +170,7 @@ fn with_no_tray_host_the_app_runs_and_a_second_launch_opens_its_dashboard() {
     home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
     let (_x, display) = xvfb();
     // A session bus (single instance needs one) but no StatusNotifier host.
-    let (_bus, bus) = private_bus();
+    let (_bus, bus) = session_bus();
     let app = |args: &[&str]| {
         let mut c = tray_app(&home, &display, &bus);
         c.args(args);
@@ -240,7 +234,7 @@ fn an_expired_unused_session_opens_no_sign_in_page_while_the_selected_one_is_val
         std::fs::set_permissions(&spy, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     let (_x, display) = xvfb();
-    let (_bus, bus) = private_bus();
+    let (_bus, bus) = session_bus();
     let mut app = Command::new(target_dir().join("bedrock-tray-app"));
     home.isolate(&mut app);
     fake.apply(&mut app);
@@ -350,7 +344,7 @@ fn the_dashboard_opens_in_a_process_of_its_own_and_closing_it_ends_webkit() {
     home.write_aws_config(SSO_CONFIG);
     home.cli_ok(&["use", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
     let (_x, display) = xvfb();
-    let (_bus, bus) = private_bus();
+    let (_bus, bus) = session_bus();
     let mut host = Host::start(&bus);
     let mut app = tray_app(&home, &display, &bus);
     let mut app = Killed(app.spawn().expect("scripts/test.sh builds the app first"));
@@ -426,7 +420,7 @@ fn the_dashboard_opens_in_a_process_of_its_own_and_closing_it_ends_webkit() {
 fn on_an_empty_home_the_tray_starts_the_dashboard_on_its_wizard() {
     let home = TestHome::new();
     let (_x, display) = xvfb();
-    let (_bus, bus) = private_bus();
+    let (_bus, bus) = session_bus();
     let mut host = Host::start(&bus);
     let mut app = tray_app(&home, &display, &bus);
     let app = Killed(app.spawn().expect("scripts/test.sh builds the app first"));

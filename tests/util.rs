@@ -333,19 +333,35 @@ pub static TWO_ACCOUNTS: std::sync::LazyLock<serde_json::Value> = std::sync::Laz
     })
 });
 
-/// Starts a private D-Bus session bus and returns it with its address
-/// (kill it when done).
-pub fn session_bus() -> (std::process::Child, String) {
+/// A private D-Bus session bus. Its socket lives in a temporary folder (the
+/// stock session config would leave a `/tmp/dbus-*` socket behind every
+/// run); the daemon is killed and the folder removed on drop.
+pub struct SessionBus {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a [`SessionBus`] and returns it with its address.
+pub fn session_bus() -> (SessionBus, String) {
     use std::io::BufRead;
+    let dir = tempfile::Builder::new().prefix("bt-bus-").tempdir().expect("temp bus folder");
     let mut child = Command::new("dbus-daemon")
         .args(["--session", "--nofork", "--print-address=1"])
+        .arg(format!("--address=unix:path={}", dir.path().join("bus").display()))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("dbus-daemon (Debian dbus) is needed: run scripts/setup.sh");
     let mut address = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut address).unwrap();
-    (child, address.trim().to_string())
+    (SessionBus { child, _dir: dir }, address.trim().to_string())
 }
 
 /// Waits until `done` holds, checking every 20 ms; panics naming `what`
