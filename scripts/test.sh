@@ -10,6 +10,9 @@ export BEDROCK_TRAY_CLAUDE="${BEDROCK_TRAY_CLAUDE:-$PWD/.cache/claude-code/claud
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Keep proptest quick in CI; `PROPTEST_CASES=10000 make test` digs deeper.
 export PROPTEST_CASES="${PROPTEST_CASES:-256}"
+# A full run builds each workspace crate a few times (check, test, app);
+# incremental caches would only add gigabytes to a clean clone's target/.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
