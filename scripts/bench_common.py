@@ -1,9 +1,12 @@
 """What the benchmark scripts share: a throw-away HOME's environment, the
 SSO profile they measure with, a private D-Bus session, and timing."""
 
+import atexit
 import os
+import shutil
 import statistics
 import subprocess
+import tempfile
 import time
 
 SSO_CONFIG = """[sso-session corp]
@@ -29,8 +32,13 @@ def isolated_env(home):
 
 
 def session_bus():
-    """A private D-Bus session bus: the process (kill it when done) and its address."""
-    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+    """A private D-Bus session bus: the process (kill it when done) and its
+    address. Its socket goes in a fresh temporary folder: the stock session
+    config would leave a /tmp/dbus-* socket behind."""
+    folder = tempfile.mkdtemp(prefix="bt-bus-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1",
+                            f"--address=unix:path={folder}/bus"],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     return bus, bus.stdout.readline().strip()
 

@@ -9,9 +9,11 @@ credential process) actually waits for.
 import hashlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 from bench_common import SSO_CONFIG, isolated_env, median_ms
 
@@ -36,6 +38,33 @@ def make_home() -> dict:
     return env
 
 
+def hand_edit_latency(env: dict, runs: int) -> list:
+    """Milliseconds from a hand edit of settings.json (written whole, as an
+    editor saves) to `watch` printing the new model, `runs` times."""
+    watch = subprocess.Popen([BIN, "watch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        json.loads(watch.stdout.readline())  # the first snapshot
+        path = f"{env['CLAUDE_CONFIG_DIR']}/settings.json"
+        samples = []
+        for i in range(runs):
+            with open(path) as f:
+                settings = json.load(f)
+            want, model_id = [("opus-4-6", "eu.anthropic.claude-opus-4-6-v1"),
+                              ("haiku-4-5", "eu.anthropic.claude-haiku-4-5-20251001-v1:0")][i % 2]
+            settings["env"]["ANTHROPIC_MODEL"] = model_id
+            t = time.perf_counter()
+            with open(path, "w") as f:
+                json.dump(settings, f, indent=2)
+            for line in watch.stdout:
+                if json.loads(line).get("status", {}).get("model") == want:
+                    break
+            samples.append((time.perf_counter() - t) * 1000)
+        return samples
+    finally:
+        watch.kill()
+        watch.wait()
+
+
 def main() -> None:
     env = make_home()
     pairs = [
@@ -51,6 +80,9 @@ def main() -> None:
             print(f"  bedrock-tray {name:<22} {ours:8.2f} ms   {peer_name:<36} {theirs:8.1f} ms   ratio {theirs / ours:6.1f}x")
         else:
             print(f"  bedrock-tray {name:<22} {ours:8.2f} ms")
+    edits = hand_edit_latency(env, RUNS)
+    print(f"  hand edit of settings.json to `watch` output: median {statistics.median(edits):.0f} ms, "
+          f"max {max(edits):.0f} ms ({RUNS} edits; the file event, then a 150 ms debounce)")
 
 
 if __name__ == "__main__":
