@@ -116,12 +116,12 @@ pub fn setup_checks(
     now: OffsetDateTime,
 ) -> (Vec<Check>, Option<ProbeTarget>) {
     let mut checks = tool_checks(aws, claude);
-    let doc = match Layers::read(paths, None) {
+    let (doc, settings_layers) = match Layers::read(paths, None) {
         Ok(layers) => {
             checks.push(Check::ok("settings", paths.claude_settings.display().to_string()));
             checks.push(layers_check(&layers));
             // What Claude Code uses is the merged view, not our file alone.
-            layers.merged()
+            (layers.merged(), layers)
         }
         Err(e) => {
             checks.push(Check::fail("settings", paths.claude_settings.display().to_string(), e.to_string()));
@@ -131,8 +131,13 @@ pub fn setup_checks(
     let catalog = &Catalog::load(paths);
     let state = crate::app_state::AppState::load(&paths.app_state()).unwrap_or_default();
     let sel = Selection::read(&doc, catalog).with_state(&state);
+    let rival = sel.rival.and_then(|key| Some((key.rival_label()?, settings_layers.effective(key)?)));
     if sel.provider.is_bedrock() {
         checks.push(Check::ok("provider", sel.provider.label()));
+    } else if let Some((label, source)) = rival {
+        let problem =
+            Problem::RivalProvider { label: label.into(), key: source.key, path: source.path.display().to_string() };
+        checks.push(Check::fail("provider", problem.what(), problem.action()));
     } else {
         checks.push(Check::fail(
             "provider",

@@ -18,6 +18,10 @@ pub enum Problem {
     /// Claude Code aliases left unpinned or pinned outside the geography:
     /// they would leave it.
     AliasesOutsideGeography { aliases: String, geography: String, geography_name: String },
+    /// A switch in `path` (`env.CLAUDE_CODE_USE_MANTLE`) sends Claude Code
+    /// to `label`, a provider bedrock-tray does not manage, instead of the
+    /// Anthropic API.
+    RivalProvider { label: String, key: String, path: String },
 }
 
 impl Problem {
@@ -33,6 +37,9 @@ impl Problem {
             Problem::SsoSessionExpired { profile } => format!("SSO session of profile {profile} expired or missing"),
             Problem::AliasesOutsideGeography { aliases, geography_name, .. } => {
                 format!("Claude Code's {aliases} alias would leave {geography_name}")
+            }
+            Problem::RivalProvider { label, key, path } => {
+                format!("Claude Code uses {label}, not the Anthropic API ({key} in {path})")
             }
         }
     }
@@ -51,6 +58,10 @@ impl Problem {
             Problem::AliasesOutsideGeography { geography, .. } => {
                 format!("pin every alias with `bedrock-tray use --geo {geography}`")
             }
+            Problem::RivalProvider { label, .. } => format!(
+                "bedrock-tray does not manage {label}: `bedrock-tray use --provider bedrock` selects Amazon \
+                 Bedrock, `--provider anthropic` removes the switch from your settings"
+            ),
         }
     }
 

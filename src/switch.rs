@@ -409,7 +409,7 @@ fn plan_unordered(
     }
 
     if provider == Provider::Anthropic {
-        plan_anthropic(current, &mut plan);
+        plan_anthropic(doc, current, &mut plan);
         return Ok(plan);
     }
     plan.patch.push((OwnedKey::UseBedrock, Some("1".into())));
@@ -421,8 +421,16 @@ fn plan_unordered(
     Ok(plan)
 }
 
-/// Every model key goes, remembered for the way back to Bedrock.
-fn plan_anthropic(current: &Selection<'_>, plan: &mut Plan) {
+/// Every model key goes, remembered for the way back to Bedrock; so does
+/// any other provider's switch in the file (`CLAUDE_CODE_USE_VERTEX`...),
+/// which Claude Code would use instead of the Anthropic API. (Under a
+/// Bedrock provider they stay: `CLAUDE_CODE_USE_BEDROCK` wins over them.)
+fn plan_anthropic(doc: &SettingsDoc, current: &Selection<'_>, plan: &mut Plan) {
+    for key in OwnedKey::RIVAL_PROVIDERS {
+        if doc.get(key).is_some() {
+            plan.patch.push((key, None));
+        }
+    }
     if current.provider.is_bedrock() || current.model_id.is_some() {
         plan.remember = Some(Some(RememberedBedrock {
             model_id: current.model_id.clone(),

@@ -467,6 +467,24 @@ fn a_model_outside_the_region_fails_and_is_seen() {
 }
 
 #[test]
+fn another_providers_switch_left_in_the_settings_does_not_take_claude_code_off_bedrock() {
+    // `use` leaves CLAUDE_CODE_USE_MANTLE / _VERTEX alone under Bedrock
+    // because Claude Code tries Bedrock first: checked here with the real
+    // binary, which would otherwise call Mantle or Vertex (and fail).
+    let runs = run_aliases(&[None], &|s| {
+        use_geo(s, &EU);
+        let mut settings = s.home.settings_json();
+        settings["env"]["CLAUDE_CODE_USE_MANTLE"] = "1".into();
+        settings["env"]["CLAUDE_CODE_USE_VERTEX"] = "1".into();
+        s.home.write_settings(&settings.to_string());
+    });
+    let run = &runs[0];
+    assert!(run.problems(&EU).is_empty(), "{:?}", run.problems(&EU));
+    let pinned = run.settings["env"]["ANTHROPIC_MODEL"].as_str().unwrap().to_string();
+    assert_eq!(run.models(), [pinned], "{:?}", run.log);
+}
+
+#[test]
 fn eu_every_alias_stays_in_the_eu() {
     every_alias_stays_in(&EU);
 }

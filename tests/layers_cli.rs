@@ -119,3 +119,49 @@ fn scoped_credentials_leave_aws_profile_out_of_env() {
     assert_eq!(v["env"]["AWS_PROFILE"], "prod");
     assert!(v.get("awsCredentialExport").is_none(), "{v}");
 }
+
+#[test]
+fn another_providers_switch_is_named_and_the_anthropic_choice_removes_it() {
+    let home = TestHome::new();
+    home.write_aws_config(SSO_CONFIG);
+    // As Claude Code's own Mantle setup (or a hand edit) leaves it.
+    home.write_settings(
+        r#"{"env": {"CLAUDE_CODE_USE_MANTLE": "1", "CLAUDE_CODE_USE_VERTEX": "1", "AWS_REGION": "us-east-1"}, "theme": "dark"}"#,
+    );
+    let s = status_json(&home, &[]);
+    assert_eq!(s["provider"], "anthropic", "no Bedrock switch: {s}");
+    // Claude Code tries Mantle before Vertex.
+    assert_eq!(s["rival_provider"]["label"], "Amazon Bedrock (Mantle)", "{s}");
+    assert_eq!(s["rival_provider"]["source"]["key"], "env.CLAUDE_CODE_USE_MANTLE");
+    assert_eq!(s["rival_provider"]["source"]["path"], home.settings().to_str().unwrap());
+    let human = home.cli_ok(&["status"]);
+    assert!(human.contains("Provider  Amazon Bedrock (Mantle) (env.CLAUDE_CODE_USE_MANTLE"), "{human}");
+    assert!(human.contains("Claude Code uses Amazon Bedrock (Mantle), not the Anthropic API"), "{human}");
+    let doctor: Value = serde_json::from_slice(&home.cli(&["doctor", "--json"]).stdout).unwrap();
+    let check = doctor["checks"].as_array().unwrap().iter().find(|c| c["name"] == "provider").cloned().unwrap();
+    assert_eq!(check["mark"], "fail", "{check}");
+    assert!(check["detail"].as_str().unwrap().contains("Amazon Bedrock (Mantle)"), "{check}");
+
+    // Choosing the Anthropic API takes both switches out, nothing else.
+    let out = home.cli_ok(&["use", "--provider", "anthropic"]);
+    assert!(out.contains("CLAUDE_CODE_USE_MANTLE"), "the removal is reported: {out}");
+    let v = home.settings_json();
+    assert_eq!(v["env"].get("CLAUDE_CODE_USE_MANTLE"), None, "{v}");
+    assert_eq!(v["env"].get("CLAUDE_CODE_USE_VERTEX"), None, "{v}");
+    assert_eq!(v["env"]["AWS_REGION"], "us-east-1", "not ours to remove under the Anthropic API: {v}");
+    assert_eq!(v["theme"], "dark");
+    let s = status_json(&home, &[]);
+    assert_eq!(s["rival_provider"], Value::Null, "{s}");
+    assert!(!s["problems"].to_string().contains("Mantle"), "{s}");
+
+    // Under Bedrock a leftover switch changes nothing (Bedrock wins), so
+    // it stays, and nothing is reported.
+    let mut v = home.settings_json();
+    v["env"]["CLAUDE_CODE_USE_VERTEX"] = "1".into();
+    home.write_settings(&v.to_string());
+    home.cli_ok(&["use", "--provider", "bedrock", "--profile", "dev", "--geo", "eu", "--model", "sonnet"]);
+    assert_eq!(home.settings_json()["env"]["CLAUDE_CODE_USE_VERTEX"], "1");
+    let s = status_json(&home, &[]);
+    assert_eq!(s["provider"], "bedrock");
+    assert_eq!(s["rival_provider"], Value::Null, "{s}");
+}

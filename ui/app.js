@@ -61,11 +61,14 @@ function render(snap) {
       + (st.api_key && !st.api_key.in_settings ? ": Claude Code reads it from its shell (bedrock-tray status says how)" : ""),
     gateway: `LLM gateway ${st.gateway_url ?? "?"}`,
   }[st.provider] ?? st.profile ?? "no profile";
+  // A provider we do not manage (CLAUDE_CODE_USE_MANTLE...) wins over the
+  // Anthropic API: name it, and check none of ours.
+  const rival = st.rival_provider;
   text("summary", bedrock
     ? `${st.model_name ?? st.model_id ?? "no model"} · ${(st.geography ?? "?").toUpperCase()} · ${access}`
-    : "Anthropic API (Bedrock off)");
+    : rival ? `${rival.label} (Bedrock off)` : "Anthropic API (Bedrock off)");
   text("access", bedrock ? access : "–");
-  $("provider").value = st.provider;
+  $("provider").value = rival ? "" : st.provider;
   // A provider without what it needs cannot be chosen here (the CLI sets it up).
   for (const option of $("provider").options) {
     if (option.value === "bedrock-api-key") option.disabled = !(snap.providers?.api_keys?.length);

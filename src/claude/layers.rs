@@ -154,8 +154,9 @@ impl Layers {
         OwnedKey::ALL.into_iter().filter(|k| self.effective(*k).is_some_and(|s| s.layer == Layer::Managed)).collect()
     }
 
-    /// The owned keys in effect as one settings document, so everything
-    /// that reads a [`SettingsDoc`] (the selection) reads the merged view.
+    /// The owned keys (and the other providers' switches) in effect as one
+    /// settings document, so everything that reads a [`SettingsDoc`] (the
+    /// selection) reads the merged view.
     /// Its path is the highest-precedence file that sets anything.
     pub fn merged(&self) -> SettingsDoc {
         self.merged_from(|_| true)
@@ -165,7 +166,7 @@ impl Layers {
     pub fn merged_from(&self, keep: impl Fn(Layer) -> bool) -> SettingsDoc {
         let mut root = Map::new();
         let mut env = Map::new();
-        for key in OwnedKey::ALL {
+        for key in OwnedKey::ALL.into_iter().chain(OwnedKey::RIVAL_PROVIDERS) {
             let Some(value) = self.files.iter().filter(|f| keep(f.layer)).find_map(|f| f.doc.get(key)) else {
                 continue;
             };

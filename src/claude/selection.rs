@@ -76,6 +76,9 @@ pub struct Selection<'c> {
     /// The geography of `model_id` (by its prefix when the catalog does not
     /// know the model).
     pub geography: Option<&'c Geography>,
+    /// The switch of a provider we do not manage that Claude Code uses
+    /// instead of the Anthropic API ([`rival_of`]).
+    pub rival: Option<OwnedKey>,
 }
 
 impl<'c> Selection<'c> {
@@ -86,6 +89,7 @@ impl<'c> Selection<'c> {
             located.map(|(_, g)| g).or_else(|| model_id.as_deref().and_then(|id| catalog.geography_of_id(id)));
         Self {
             provider: provider_of(doc),
+            rival: rival_of(doc),
             profile: profile_of(doc),
             region: doc.get(OwnedKey::AwsRegion),
             small_model_id: doc.get(OwnedKey::SmallFastModel).or_else(|| doc.get(OwnedKey::DefaultHaiku)),
@@ -128,6 +132,17 @@ pub fn provider_of(doc: &SettingsDoc) -> Provider {
     }
 }
 
+/// The switch (`CLAUDE_CODE_USE_MANTLE`, `_VERTEX`...) that sends Claude
+/// Code to a provider bedrock-tray does not manage: the first one set, in
+/// Claude Code's order, when `CLAUDE_CODE_USE_BEDROCK` is not (Bedrock wins
+/// over all of them; see [`OwnedKey::RIVAL_PROVIDERS`]).
+pub fn rival_of(doc: &SettingsDoc) -> Option<OwnedKey> {
+    if is_truthy(doc.get(OwnedKey::UseBedrock).as_deref()) {
+        return None;
+    }
+    OwnedKey::RIVAL_PROVIDERS.into_iter().find(|k| is_truthy(doc.get(*k).as_deref()))
+}
+
 /// The selected AWS profile: `env.AWS_PROFILE`, else (scoped credentials,
 /// see [`crate::switch`]) the profile our `awsCredentialExport` names.
 pub fn profile_of(doc: &SettingsDoc) -> Option<String> {
@@ -140,4 +155,26 @@ pub fn profile_of(doc: &SettingsDoc) -> Option<String> {
 /// Claude Code treats `1` and `true` as on.
 pub fn is_truthy(value: Option<&str>) -> bool {
     matches!(value.map(|v| v.trim().to_ascii_lowercase()).as_deref(), Some("1" | "true" | "yes" | "on"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(env: serde_json::Value) -> SettingsDoc {
+        let root = serde_json::json!({ "env": env }).as_object().unwrap().clone();
+        SettingsDoc { path: "settings.json".into(), original: None, root }
+    }
+
+    #[test]
+    fn another_providers_switch_wins_over_the_anthropic_api_in_claude_codes_order() {
+        assert_eq!(rival_of(&doc(serde_json::json!({}))), None);
+        assert_eq!(rival_of(&doc(serde_json::json!({"CLAUDE_CODE_USE_VERTEX": "1"}))), Some(OwnedKey::UseVertex));
+        let both = doc(serde_json::json!({"CLAUDE_CODE_USE_VERTEX": "true", "CLAUDE_CODE_USE_FOUNDRY": "1"}));
+        assert_eq!(rival_of(&both), Some(OwnedKey::UseFoundry), "Foundry is tried before Vertex");
+        assert_eq!(rival_of(&doc(serde_json::json!({"CLAUDE_CODE_USE_MANTLE": "0"}))), None, "0 is off");
+        let under_bedrock = doc(serde_json::json!({"CLAUDE_CODE_USE_BEDROCK": "1", "CLAUDE_CODE_USE_MANTLE": "1"}));
+        assert_eq!(rival_of(&under_bedrock), None, "Bedrock wins over every other switch");
+        assert_eq!(provider_of(&under_bedrock), Provider::Bedrock);
+    }
 }

@@ -41,6 +41,14 @@ pub enum OwnedKey {
     /// A Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`): a secret, written
     /// only on the user's explicit choice (see [`OwnedKey::is_secret`]).
     BearerToken,
+    /// The switches of the providers bedrock-tray does not manage (see
+    /// [`OwnedKey::RIVAL_PROVIDERS`]): read, and removed when the user
+    /// picks the Anthropic API, never written.
+    UseFoundry,
+    UseAnthropicAws,
+    UseAnthropicGoogleCloud,
+    UseMantle,
+    UseVertex,
 }
 
 impl OwnedKey {
@@ -67,6 +75,35 @@ impl OwnedKey {
         OwnedKey::BearerToken,
     ];
 
+    /// The switches that send Claude Code to a provider bedrock-tray does
+    /// not manage, in the order Claude Code tries them. Claude Code 2.1.332
+    /// picks its provider as: `CLAUDE_CODE_USE_BEDROCK`, then
+    /// `_FOUNDRY`, `_ANTHROPIC_AWS`, `_ANTHROPIC_GOOGLE_CLOUD`, `_MANTLE`,
+    /// `_VERTEX`, else the Anthropic API (its provider function, read from
+    /// the npm package's binary). So Bedrock wins over all of them, and
+    /// any of them beats the Anthropic API. Not in [`OwnedKey::ALL`]: no
+    /// selection of ours holds them.
+    pub const RIVAL_PROVIDERS: [OwnedKey; 5] = [
+        OwnedKey::UseFoundry,
+        OwnedKey::UseAnthropicAws,
+        OwnedKey::UseAnthropicGoogleCloud,
+        OwnedKey::UseMantle,
+        OwnedKey::UseVertex,
+    ];
+
+    /// The provider a [`OwnedKey::RIVAL_PROVIDERS`] switch selects, named as
+    /// Claude Code 2.1.332 names it; `None` for every other key.
+    pub fn rival_label(self) -> Option<&'static str> {
+        Some(match self {
+            OwnedKey::UseFoundry => "Microsoft Foundry",
+            OwnedKey::UseAnthropicAws => "Claude Platform on AWS",
+            OwnedKey::UseAnthropicGoogleCloud => "Claude Platform on Google Cloud",
+            OwnedKey::UseMantle => "Amazon Bedrock (Mantle)",
+            OwnedKey::UseVertex => "Google Vertex AI",
+            _ => return None,
+        })
+    }
+
     /// The key's name; env keys live under `env`.
     pub fn name(self) -> &'static str {
         match self {
@@ -90,6 +127,11 @@ impl OwnedKey {
             OwnedKey::BedrockBaseUrl => "ANTHROPIC_BEDROCK_BASE_URL",
             OwnedKey::SkipBedrockAuth => "CLAUDE_CODE_SKIP_BEDROCK_AUTH",
             OwnedKey::BearerToken => "AWS_BEARER_TOKEN_BEDROCK",
+            OwnedKey::UseFoundry => "CLAUDE_CODE_USE_FOUNDRY",
+            OwnedKey::UseAnthropicAws => "CLAUDE_CODE_USE_ANTHROPIC_AWS",
+            OwnedKey::UseAnthropicGoogleCloud => "CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD",
+            OwnedKey::UseMantle => "CLAUDE_CODE_USE_MANTLE",
+            OwnedKey::UseVertex => "CLAUDE_CODE_USE_VERTEX",
         }
     }
 

@@ -67,7 +67,10 @@ pub fn countdown(session: &SessionStatus) -> String {
 pub fn status(s: &Status) {
     let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     println!("Settings  {}", s.settings_path.display());
-    println!("Provider  {}", s.provider.label());
+    match &s.rival_provider {
+        Some(r) => println!("Provider  {} ({}, not managed by bedrock-tray)", r.label, r.source.key),
+        None => println!("Provider  {}", s.provider.label()),
+    }
     if let Some(k) = &s.api_key {
         let fingerprint = k.fingerprint.as_deref().unwrap_or("not in the keyring");
         println!("API key   {} {fingerprint}", k.name);

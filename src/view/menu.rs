@@ -80,8 +80,11 @@ impl MenuAction {
 /// The Provider submenu: every provider, the selected one checked; the
 /// API-key provider disabled (with the reason) while the keyring has no
 /// key, the gateway while none was ever given. With the API key left in
-/// the shell, a reminder that Claude Code needs it there.
+/// the shell, a reminder that Claude Code needs it there. When Claude Code
+/// uses a provider we do not manage, none is checked and it is named.
 fn provider_items(snapshot: &Snapshot, current: Option<Provider>, fixed: bool) -> Vec<MenuItem> {
+    let rival = snapshot.status.as_ref().and_then(|s| s.rival_provider.as_ref());
+    let current = current.filter(|_| rival.is_none());
     let mut items: Vec<MenuItem> = Provider::ALL
         .into_iter()
         .map(|p| {
@@ -102,6 +105,9 @@ fn provider_items(snapshot: &Snapshot, current: Option<Provider>, fixed: bool) -
             }
         })
         .collect();
+    if let Some(r) = rival {
+        items.push(MenuItem::Label { text: format!("In use: {} ({}, not managed here)", r.label, r.source.key) });
+    }
     if let Some(key) = snapshot.status.as_ref().and_then(|s| s.api_key.as_ref()).filter(|k| !k.in_settings) {
         let name =
             if key.name == crate::aws::api_key::DEFAULT_NAME { String::new() } else { format!(" --name {}", key.name) };
@@ -444,6 +450,9 @@ fn summarise(snapshot: &Snapshot, catalog: &Catalog) -> (TrayState, String) {
     let Some(status) = &snapshot.status else {
         return (TrayState::Error, snapshot.errors.first().cloned().unwrap_or_else(|| "settings unreadable".into()));
     };
+    if let Some(rival) = &status.rival_provider {
+        return (TrayState::Warning, format!("{} (Bedrock off)", rival.label));
+    }
     if status.provider == Provider::Anthropic {
         return (TrayState::Idle, "Anthropic API (Bedrock off)".into());
     }
@@ -592,6 +601,22 @@ mod tests {
         assert_eq!((t.state, t.tooltip.ends_with("expired")), (TrayState::Error, true));
         let (_d, s) = snapshot(EU_SONNET, None, false);
         assert_eq!(tray(&s, Catalog::builtin(), false).state, TrayState::Error);
+    }
+
+    #[test]
+    fn a_provider_we_do_not_manage_is_named_and_none_of_ours_is_checked() {
+        let (_d, s) = snapshot(r#"{"env": {"CLAUDE_CODE_USE_MANTLE": "1"}}"#, None, false);
+        let t = tray(&s, Catalog::builtin(), false);
+        assert_eq!(t.state, TrayState::Warning);
+        assert!(t.tooltip.starts_with("Amazon Bedrock (Mantle) (Bedrock off)"), "{}", t.tooltip);
+        let MenuItem::Submenu { items, .. } = find(&t.items, "Provider") else { unreachable!() };
+        assert!(!items.iter().any(|i| matches!(i, MenuItem::Check { checked: true, .. })), "{items:?}");
+        assert!(
+            items
+                .iter()
+                .any(|i| matches!(i, MenuItem::Label { text } if text.contains("In use: Amazon Bedrock (Mantle)"))),
+            "{items:?}"
+        );
     }
 
     #[test]

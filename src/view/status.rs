@@ -36,6 +36,15 @@ pub struct ApiKeyStatus {
     pub in_settings: bool,
 }
 
+/// A provider bedrock-tray does not manage, selected by one switch.
+#[derive(Debug, Clone, Serialize)]
+pub struct RivalProvider {
+    /// As Claude Code names it ("Amazon Bedrock (Mantle)").
+    pub label: &'static str,
+    /// The switch and the file it is set in.
+    pub source: Source,
+}
+
 /// Everything `status` shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
@@ -54,6 +63,10 @@ pub struct Status {
     /// would not take effect.
     pub overridden: Vec<Source>,
     pub provider: Provider,
+    /// With no Bedrock provider selected: the switch of a provider we do
+    /// not manage (`env.CLAUDE_CODE_USE_MANTLE`) that Claude Code uses
+    /// instead of the Anthropic API, with the file it comes from.
+    pub rival_provider: Option<RivalProvider>,
     /// The Bedrock API key the API-key provider uses (never the key).
     pub api_key: Option<ApiKeyStatus>,
     /// The LLM gateway the gateway provider sends to.
@@ -192,6 +205,18 @@ impl Status {
                 problems.push(Problem::NoModelSelected.fix());
             }
         }
+        let rival_provider =
+            sel.rival.and_then(|key| Some(RivalProvider { label: key.rival_label()?, source: layers.effective(key)? }));
+        if let Some(r) = &rival_provider {
+            problems.push(
+                Problem::RivalProvider {
+                    label: r.label.to_string(),
+                    key: r.source.key.clone(),
+                    path: r.source.path.display().to_string(),
+                }
+                .fix(),
+            );
+        }
         let aliases = alias_status(&doc, sel.geography.map(|g| g.key.as_str()));
         if sel.provider.is_bedrock() && sel.model_id.is_some() {
             if let Some(geo) = sel.geography {
@@ -215,6 +240,7 @@ impl Status {
             fixed_by_policy: layers.fixed_by_policy().into_iter().map(|k| k.display()).collect(),
             overridden,
             provider: sel.provider,
+            rival_provider,
             api_key,
             gateway_url,
             geography: sel.geography.map(|g| g.key.clone()),
