@@ -135,8 +135,12 @@ pub fn setup_checks(
     if sel.provider.is_bedrock() {
         checks.push(Check::ok("provider", sel.provider.label()));
     } else if let Some((label, source)) = rival {
-        let problem =
-            Problem::RivalProvider { label: label.into(), key: source.key, path: source.path.display().to_string() };
+        let problem = Problem::RivalProvider {
+            label: label.into(),
+            key: source.key,
+            path: source.path.display().to_string(),
+            in_user_file: source.layer == Layer::User,
+        };
         checks.push(Check::fail("provider", problem.what(), problem.action()));
     } else {
         checks.push(Check::fail(

@@ -20,8 +20,8 @@ pub enum Problem {
     AliasesOutsideGeography { aliases: String, geography: String, geography_name: String },
     /// A switch in `path` (`env.CLAUDE_CODE_USE_MANTLE`) sends Claude Code
     /// to `label`, a provider bedrock-tray does not manage, instead of the
-    /// Anthropic API.
-    RivalProvider { label: String, key: String, path: String },
+    /// Anthropic API; `in_user_file` when `path` is the file we write.
+    RivalProvider { label: String, key: String, path: String, in_user_file: bool },
 }
 
 impl Problem {
@@ -38,7 +38,7 @@ impl Problem {
             Problem::AliasesOutsideGeography { aliases, geography_name, .. } => {
                 format!("Claude Code's {aliases} alias would leave {geography_name}")
             }
-            Problem::RivalProvider { label, key, path } => {
+            Problem::RivalProvider { label, key, path, .. } => {
                 format!("Claude Code uses {label}, not the Anthropic API ({key} in {path})")
             }
         }
@@ -58,9 +58,13 @@ impl Problem {
             Problem::AliasesOutsideGeography { geography, .. } => {
                 format!("pin every alias with `bedrock-tray use --geo {geography}`")
             }
-            Problem::RivalProvider { label, .. } => format!(
+            Problem::RivalProvider { label, in_user_file: true, .. } => format!(
                 "bedrock-tray does not manage {label}: `bedrock-tray use --provider bedrock` selects Amazon \
                  Bedrock, `--provider anthropic` removes the switch from your settings"
+            ),
+            Problem::RivalProvider { label, path, .. } => format!(
+                "bedrock-tray does not manage {label}: remove the switch from {path}, or select Amazon Bedrock \
+                 (`bedrock-tray use --provider bedrock`), which Claude Code uses first"
             ),
         }
     }

@@ -165,3 +165,18 @@ fn another_providers_switch_is_named_and_the_anthropic_choice_removes_it() {
     assert_eq!(s["provider"], "bedrock");
     assert_eq!(s["rival_provider"], Value::Null, "{s}");
 }
+
+#[test]
+fn another_providers_switch_in_managed_settings_is_named_with_its_file() {
+    let home = TestHome::new();
+    let managed = home.managed_settings();
+    std::fs::create_dir_all(managed.parent().unwrap()).unwrap();
+    std::fs::write(&managed, r#"{"env": {"CLAUDE_CODE_USE_VERTEX": "1"}}"#).unwrap();
+    home.cli_ok(&["use", "--provider", "anthropic"]);
+    assert_eq!(std::fs::read_to_string(&managed).unwrap(), r#"{"env": {"CLAUDE_CODE_USE_VERTEX": "1"}}"#);
+    let s = status_json(&home, &[]);
+    assert_eq!(s["rival_provider"]["label"], "Google Vertex AI", "{s}");
+    assert_eq!(s["rival_provider"]["source"]["layer"], "managed");
+    let problems = s["problems"].to_string();
+    assert!(problems.contains(&format!("remove the switch from {}", managed.display())), "{problems}");
+}

@@ -213,6 +213,7 @@ impl Status {
                     label: r.label.to_string(),
                     key: r.source.key.clone(),
                     path: r.source.path.display().to_string(),
+                    in_user_file: r.source.layer == Layer::User,
                 }
                 .fix(),
             );
