@@ -31,12 +31,18 @@ def isolated_env(home):
     return env
 
 
+def scratch_dir(prefix):
+    """A new temporary folder, removed when the script exits."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def session_bus():
     """A private D-Bus session bus: the process (kill it when done) and its
     address. Its socket goes in a fresh temporary folder: the stock session
     config would leave a /tmp/dbus-* socket behind."""
-    folder = tempfile.mkdtemp(prefix="bt-bus-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    folder = scratch_dir("bt-bus-")
     bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1",
                             f"--address=unix:path={folder}/bus"],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -18,10 +18,9 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
-from bench_common import isolated_env, median_ms, session_bus
+from bench_common import isolated_env, median_ms, scratch_dir, session_bus
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = sys.argv[1]
@@ -65,7 +64,7 @@ def transcripts(home, megabytes):
 
 
 def main():
-    home = tempfile.mkdtemp(prefix="bt-bench-creds-")
+    home = scratch_dir("bt-bench-creds-")
     procs = []
     try:
         os.makedirs(f"{home}/.aws")

@@ -12,10 +12,9 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-from bench_common import SSO_CONFIG, isolated_env, median_ms
+from bench_common import SSO_CONFIG, isolated_env, median_ms, scratch_dir
 
 BIN = sys.argv[1]
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 30
@@ -23,7 +22,7 @@ AWS = "/usr/bin/aws"
 
 
 def make_home() -> dict:
-    home = tempfile.mkdtemp(prefix="bt-bench-")
+    home = scratch_dir("bt-bench-")
     os.makedirs(f"{home}/.aws/sso/cache")
     os.makedirs(f"{home}/.claude")
     with open(f"{home}/.aws/config", "w") as f:

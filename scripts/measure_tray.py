@@ -28,10 +28,9 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-from bench_common import SSO_CONFIG, isolated_env, session_bus
+from bench_common import SSO_CONFIG, isolated_env, scratch_dir, session_bus
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 from close_window import close_window  # noqa: E402
@@ -216,7 +215,7 @@ def idle(pid, seconds):
 
 
 def main():
-    home = tempfile.mkdtemp(prefix="bt-measure-")
+    home = scratch_dir("bt-measure-")
     procs = []
     try:
         os.makedirs(f"{home}/.aws/sso/cache")
