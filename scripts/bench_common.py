@@ -31,9 +31,9 @@ def isolated_env(home):
     return env
 
 
-def scratch_dir(prefix):
+def scratch_dir(prefix, parent=None):
     """A new temporary folder, removed when the script exits."""
-    folder = tempfile.mkdtemp(prefix=prefix)
+    folder = tempfile.mkdtemp(prefix=prefix, dir=parent)
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
 
@@ -42,7 +42,7 @@ def session_bus():
     """A private D-Bus session bus: the process (kill it when done) and its
     address. Its socket goes in a fresh temporary folder: the stock session
     config would leave a /tmp/dbus-* socket behind."""
-    folder = scratch_dir("bt-bus-")
+    folder = scratch_dir("bt-bus-", "/tmp")  # a socket path must fit in 108 bytes
     bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1",
                             f"--address=unix:path={folder}/bus"],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -351,7 +351,8 @@ impl Drop for SessionBus {
 /// Starts a [`SessionBus`] and returns it with its address.
 pub fn session_bus() -> (SessionBus, String) {
     use std::io::BufRead;
-    let dir = tempfile::Builder::new().prefix("bt-bus-").tempdir().expect("temp bus folder");
+    // In /tmp itself, not $TMPDIR: a socket path must fit in 108 bytes.
+    let dir = tempfile::Builder::new().prefix("bt-bus-").tempdir_in("/tmp").expect("temp bus folder");
     let mut child = Command::new("dbus-daemon")
         .args(["--session", "--nofork", "--print-address=1"])
         .arg(format!("--address=unix:path={}", dir.path().join("bus").display()))
