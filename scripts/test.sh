@@ -29,7 +29,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 # (on a machine that can fetch it).
 checks=(licenses bans sources)
 [ "${BEDROCK_TRAY_DENY_ADVISORIES:-0}" = 1 ] && checks+=(advisories)
-cargo deny --log-level error check "${checks[@]}"
+# --workspace: the tray app's tree (Tauri, GTK, WebKit) too, not just the
+# core's.
+cargo deny --workspace --log-level error check "${checks[@]}"
 
 cargo build --workspace --all-targets
 # Not under -e: a failing test must still reach the closing line below.
