@@ -11,6 +11,7 @@ use crate::paths::Paths;
 use crate::probe::{Outcome, ProbeReport, ProbeTarget};
 use crate::problem::Problem;
 use crate::sso::cache::{SessionState, SessionStatus};
+use crate::view::status::RivalProvider;
 use serde::Serialize;
 use std::process::Command;
 use time::OffsetDateTime;
@@ -131,16 +132,11 @@ pub fn setup_checks(
     let catalog = &Catalog::load(paths);
     let state = crate::app_state::AppState::load(&paths.app_state()).unwrap_or_default();
     let sel = Selection::read(&doc, catalog).with_state(&state);
-    let rival = sel.rival.and_then(|key| Some((key.rival_label()?, settings_layers.effective(key)?)));
+    let rival = sel.rival.and_then(|switch| RivalProvider::of(switch, &settings_layers));
     if sel.provider.is_bedrock() {
         checks.push(Check::ok("provider", sel.provider.label()));
-    } else if let Some((label, source)) = rival {
-        let problem = Problem::RivalProvider {
-            label: label.into(),
-            key: source.key,
-            path: source.path.display().to_string(),
-            in_user_file: source.layer == Layer::User,
-        };
+    } else if let Some(rival) = rival {
+        let problem = rival.problem();
         checks.push(Check::fail("provider", problem.what(), problem.action()));
     } else {
         checks.push(Check::fail(

@@ -45,6 +45,26 @@ pub struct RivalProvider {
     pub source: Source,
 }
 
+impl RivalProvider {
+    /// The provider `switch` selects, with the file in `layers` it is set
+    /// in; `None` unless `switch` is one of [`OwnedKey::RIVAL_PROVIDERS`]
+    /// and set.
+    pub fn of(switch: OwnedKey, layers: &Layers) -> Option<Self> {
+        Some(Self { label: switch.rival_label()?, source: layers.effective(switch)? })
+    }
+
+    /// The problem it is, with its fix (which depends on whether the
+    /// switch is in the user's file, which `use` can change).
+    pub fn problem(&self) -> Problem {
+        Problem::RivalProvider {
+            label: self.label.to_string(),
+            key: self.source.key.clone(),
+            path: self.source.path.display().to_string(),
+            in_user_file: self.source.layer == Layer::User,
+        }
+    }
+}
+
 /// Everything `status` shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
@@ -205,18 +225,9 @@ impl Status {
                 problems.push(Problem::NoModelSelected.fix());
             }
         }
-        let rival_provider =
-            sel.rival.and_then(|key| Some(RivalProvider { label: key.rival_label()?, source: layers.effective(key)? }));
+        let rival_provider = sel.rival.and_then(|switch| RivalProvider::of(switch, &layers));
         if let Some(r) = &rival_provider {
-            problems.push(
-                Problem::RivalProvider {
-                    label: r.label.to_string(),
-                    key: r.source.key.clone(),
-                    path: r.source.path.display().to_string(),
-                    in_user_file: r.source.layer == Layer::User,
-                }
-                .fix(),
-            );
+            problems.push(r.problem().fix());
         }
         let aliases = alias_status(&doc, sel.geography.map(|g| g.key.as_str()));
         if sel.provider.is_bedrock() && sel.model_id.is_some() {
